@@ -1,0 +1,1 @@
+"""Requests: intake, the request document, the state machine and the lifecycle."""

@@ -1,0 +1,99 @@
+"""Shared fixtures: every storage test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the server at 127.0.0.1:5432 (trust auth, user postgres). Each test
+run creates its own database and drops it at the end. When the server is missing,
+PostgreSQL tests are skipped locally but fail in CI (CI=true).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from covergate import models
+from covergate.db import Base, make_engine, make_sessionmaker, migrate
+
+PG_ADMIN_URL = os.environ.get(
+    "COVERGATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+_ = models  # every table registered
+
+
+@dataclass
+class Database:
+    """A migrated, empty database for one test."""
+
+    backend: str
+    url: str
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+
+def _postgres_database() -> Iterator[str]:
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"covergate_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc.orig}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: a missing PostgreSQL is a failure)")
+        pytest.skip(message)
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
+    tuple[str, str, Engine]
+]:
+    backend: str = request.param
+    if backend == "sqlite":
+        path: Path = tmp_path_factory.mktemp("sqlite") / "covergate.db"
+        url = f"sqlite:///{path}"
+        engine = make_engine(url)
+        migrate(engine)
+        yield backend, url, engine
+        engine.dispose()
+        return
+    gen = _postgres_database()
+    url = next(gen)
+    engine = make_engine(url)
+    migrate(engine)
+    try:
+        yield backend, url, engine
+    finally:
+        engine.dispose()
+        for _ in gen:
+            pass
+
+
+def _empty_all_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def database(migrated: tuple[str, str, Engine]) -> Iterator[Database]:
+    backend, url, engine = migrated
+    _empty_all_tables(engine)
+    yield Database(backend, url, engine, make_sessionmaker(engine))
+    _empty_all_tables(engine)
