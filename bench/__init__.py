@@ -1,0 +1,1 @@
+"""covergate benchmarks: `make bench` (python -m bench)."""

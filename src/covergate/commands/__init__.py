@@ -1,0 +1,1 @@
+"""Command groups of the ``covergate`` CLI; each module exposes ``register(root)``."""
