@@ -1,0 +1,144 @@
+"""covergate's transparency log core: pure functions and small classes over bytes.
+
+No I/O beyond what a caller passes in, no database, no web. See docs/TLOG.md.
+
+- :mod:`.hashing`: RFC 6962 leaf and node hashes.
+- :mod:`.proofs`: stored-hash layout, tree hashes, inclusion and consistency
+  proofs (RFC 6962 2.1.1-2.1.2) and their verification (RFC 9162 2.1.3-2.1.4).
+- :mod:`.tiles`: C2SP tlog-tiles paths, tile data and a verifying tile reader.
+- :mod:`.bundles`: C2SP tlog-tiles entry bundles.
+- :mod:`.note`: C2SP signed-note and tlog-cosignature.
+- :mod:`.checkpoint`: C2SP tlog-checkpoint.
+- :mod:`.proof_text`: C2SP tlog-proof.
+- :mod:`.verify`: recompute and check a whole published log.
+"""
+
+from __future__ import annotations
+
+from covergate.tlog.bundles import MAX_ENTRY_SIZE, decode_bundle, encode_bundle
+from covergate.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash, leaf_hash, node_hash
+from covergate.tlog.note import (
+    COSIGNATURE_KEY_TYPE,
+    ED25519_KEY_TYPE,
+    CosignatureSigner,
+    CosignatureVerifier,
+    Ed25519Signer,
+    Ed25519Verifier,
+    Note,
+    NoteSignature,
+    NoteSigner,
+    NoteVerifier,
+    generate_signer,
+    key_id,
+    open_note,
+    sign_note,
+    signer_from_private_bytes,
+    verifier_from_key_string,
+)
+from covergate.tlog.proof_text import TLOG_PROOF_HEADER, TlogProof, verify_tlog_proof
+from covergate.tlog.proofs import (
+    HashReader,
+    MemoryHashStore,
+    consistency_proof,
+    inclusion_proof,
+    root_from_leaf_hashes,
+    split_stored_hash_index,
+    stored_hash_count,
+    stored_hash_index,
+    stored_hashes,
+    stored_hashes_for_leaf_hash,
+    tree_hash,
+    verify_consistency,
+    verify_inclusion,
+)
+from covergate.tlog.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Tile,
+    TileHashReader,
+    entries_path,
+    hash_from_tile,
+    new_tiles,
+    parse_entries_path,
+    parse_tile_path,
+    partial_width,
+    tile_data,
+    tile_hash_indexes,
+    tile_path,
+    tiles_for_size,
+)
+from covergate.tlog.verify import (
+    DirectoryLogSource,
+    FullLogReport,
+    LogSource,
+    MemoryLogSource,
+    fetch_checkpoint,
+    verify_full_log,
+)
+
+__all__ = [
+    "COSIGNATURE_KEY_TYPE",
+    "ED25519_KEY_TYPE",
+    "EMPTY_ROOT",
+    "HASH_SIZE",
+    "MAX_ENTRY_SIZE",
+    "TILE_HEIGHT",
+    "TILE_WIDTH",
+    "TLOG_PROOF_HEADER",
+    "Checkpoint",
+    "CosignatureSigner",
+    "CosignatureVerifier",
+    "DirectoryLogSource",
+    "Ed25519Signer",
+    "Ed25519Verifier",
+    "FullLogReport",
+    "Hash",
+    "HashReader",
+    "LogSource",
+    "MemoryHashStore",
+    "MemoryLogSource",
+    "Note",
+    "NoteSignature",
+    "NoteSigner",
+    "NoteVerifier",
+    "Tile",
+    "TileHashReader",
+    "TlogProof",
+    "consistency_proof",
+    "decode_bundle",
+    "encode_bundle",
+    "entries_path",
+    "fetch_checkpoint",
+    "generate_signer",
+    "hash_from_tile",
+    "inclusion_proof",
+    "key_id",
+    "leaf_hash",
+    "new_tiles",
+    "node_hash",
+    "open_checkpoint",
+    "open_note",
+    "parse_entries_path",
+    "parse_tile_path",
+    "partial_width",
+    "root_from_leaf_hashes",
+    "sign_checkpoint",
+    "sign_note",
+    "signer_from_private_bytes",
+    "split_stored_hash_index",
+    "stored_hash_count",
+    "stored_hash_index",
+    "stored_hashes",
+    "stored_hashes_for_leaf_hash",
+    "tile_data",
+    "tile_hash_indexes",
+    "tile_path",
+    "tiles_for_size",
+    "tree_hash",
+    "verifier_from_key_string",
+    "verify_consistency",
+    "verify_full_log",
+    "verify_inclusion",
+    "verify_tlog_proof",
+]
