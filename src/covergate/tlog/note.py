@@ -179,8 +179,9 @@ def _verifier_key_string(name: str, kid: bytes, key_type: int, public_key: bytes
 
 
 def _parse_verifier_key(vkey: str) -> tuple[str, int, bytes]:
-    # 1. Three "+"-separated fields; the name may not contain "+".
-    parts = vkey.split("+")
+    # 1. Three "+"-separated fields; neither the name nor the ID contains "+",
+    #    but the base64 key may.
+    parts = vkey.split("+", 2)
     if len(parts) != 3:
         raise MalformedLogData("malformed verifier key: expected name+id+key")
     name, hex_id, key64 = parts
