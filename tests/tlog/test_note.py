@@ -17,6 +17,7 @@ from covergate.tlog import (
     key_id,
     open_note,
     sign_note,
+    signer_from_key_string,
     signer_from_private_bytes,
     verifier_from_key_string,
 )
@@ -177,3 +178,13 @@ def test_a_verifier_key_whose_base64_contains_a_plus() -> None:
     assert s.verifier_key() == "a.example+96373396+AROY9ixtGkV8UbpqS189vS9p/KkyFiGNyJl+QWvRfZPK"
     verifier = Ed25519Verifier.from_key_string(s.verifier_key())
     assert open_note(sign_note(b"x\n", [s]), [verifier]).verified_by == [verifier]
+
+
+def test_signer_key_string_round_trip() -> None:
+    s = signer("a.example", 8)
+    skey = s.signer_key()
+    assert skey.startswith("PRIVATE+KEY+a.example+96373396+")
+    assert signer_from_key_string(skey).verifier_key() == s.verifier_key()
+    for bad in ["a.example+96373396+AAAA", skey.replace("96373396", "96373397"), skey[:-4]]:
+        with pytest.raises(MalformedLogData):
+            signer_from_key_string(bad)

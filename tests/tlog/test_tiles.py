@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from covergate.errors import InvalidInput, MalformedLogData, VerificationFailed
 from covergate.tlog import (
@@ -11,6 +13,7 @@ from covergate.tlog import (
     MemoryHashStore,
     Tile,
     TileHashReader,
+    consistency_proof,
     entries_path,
     inclusion_proof,
     new_tiles,
@@ -198,3 +201,13 @@ def test_tile_hash_reader_rejects_truncated_tiles_and_foreign_indexes() -> None:
 
 def test_tile_width_constant() -> None:
     assert TILE_WIDTH == 256
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), size=st.integers(1, 2048))
+def test_tile_hash_reader_proofs_match_the_store(data: st.DataObject, size: int) -> None:
+    index = data.draw(st.integers(0, size - 1))
+    old = data.draw(st.integers(1, size))
+    reader, _ = _reader(size)
+    assert inclusion_proof(index, size, reader) == inclusion_proof(index, size, BIG)
+    assert consistency_proof(old, size, reader) == consistency_proof(old, size, BIG)

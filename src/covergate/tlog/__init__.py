@@ -33,6 +33,7 @@ from covergate.tlog.note import (
     key_id,
     open_note,
     sign_note,
+    signer_from_key_string,
     signer_from_private_bytes,
     verifier_from_key_string,
 )
@@ -125,6 +126,7 @@ __all__ = [
     "root_from_leaf_hashes",
     "sign_checkpoint",
     "sign_note",
+    "signer_from_key_string",
     "signer_from_private_bytes",
     "split_stored_hash_index",
     "stored_hash_count",

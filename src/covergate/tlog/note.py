@@ -49,6 +49,7 @@ __all__ = [
     "key_id",
     "open_note",
     "sign_note",
+    "signer_from_key_string",
     "signer_from_private_bytes",
     "verifier_from_key_string",
 ]
@@ -141,6 +142,12 @@ class Ed25519Signer:
         """Return the signature line for ``text``."""
         return _signature_line(self.name, self.key_id, self._private_key.sign(text))
 
+    def signer_key(self) -> str:
+        """Return the secret signer key string golang.org/x/mod/sumdb/note
+        reads: ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>``."""
+        seed = base64.b64encode(bytes([ED25519_KEY_TYPE]) + self._private_key.private_bytes_raw())
+        return f"PRIVATE+KEY+{self.name}+{self.key_id.hex()}+{seed.decode()}"
+
 
 class Ed25519Verifier:
     """An Ed25519 note verifier (key type 0x01)."""
@@ -212,6 +219,26 @@ def signer_from_private_bytes(name: str, raw32: bytes) -> Ed25519Signer:
     if len(raw32) != 32:
         raise MalformedLogData("malformed private key: expected 32 bytes")
     return Ed25519Signer(name, Ed25519PrivateKey.from_private_bytes(raw32))
+
+
+def signer_from_key_string(skey: str) -> Ed25519Signer:
+    """Parse a signer key string as written by :meth:`Ed25519Signer.signer_key`
+    (and golang.org/x/mod/sumdb/note.GenerateKey)."""
+    prefix = "PRIVATE+KEY+"
+    if not skey.startswith(prefix):
+        raise MalformedLogData("malformed signer key: missing PRIVATE+KEY prefix")
+    parts = skey[len(prefix) :].split("+", 2)
+    if len(parts) != 3:
+        raise MalformedLogData("malformed signer key: expected name+id+key")
+    name, hex_id, key64 = parts
+    _check_name(name)
+    key = decode_b64(key64, "signer key")
+    if len(key) != 33 or key[0] != ED25519_KEY_TYPE:
+        raise MalformedLogData("malformed signer key: not an Ed25519 key")
+    signer = signer_from_private_bytes(name, key[1:])
+    if signer.key_id.hex() != hex_id:
+        raise MalformedLogData("malformed signer key: key ID does not match")
+    return signer
 
 
 # --- cosignatures (C2SP tlog-cosignature) ----------------------------------
