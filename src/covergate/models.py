@@ -4,3 +4,5 @@ Alembic's env and the tests import this module; nothing else should need to.
 """
 
 from __future__ import annotations
+
+from covergate.transparency import models as transparency_models  # noqa: F401

@@ -1,0 +1,147 @@
+"""Growing the log's hash tiles from new leaf hashes, in memory.
+
+Integration and full-log verification both need the same computation: given
+the *right edge* of a tree of ``old_size`` leaves (its partial tile at each tile
+level, C2SP tlog-tiles) and the leaf hashes of new entries, produce every tile
+the bigger tree adds or extends, its new right edge and its root (RFC 6962
+section 2.1). Each Merkle node is hashed exactly once: a full tile's subtree
+root is the hash carried to the level above, and the root is folded from the
+complete subtrees held by the right edge.
+
+Pure functions over bytes, no I/O. Tile keys are ``(tile level, tile index)``;
+tile data is the concatenation of the tile's hashes.
+
+>>> from covergate.tlog.hashing import leaf_hash
+>>> g = grow(0, {}, [leaf_hash(b"a"), leaf_hash(b"b")])
+>>> sorted(g.tiles), g.size
+([(0, 0)], 2)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from covergate.errors import LogIntegrityError
+from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash
+from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, partial_width
+
+__all__ = ["TILE_BYTES", "Growth", "edge_root", "grow", "leaf_hashes", "subtree_root"]
+
+TILE_BYTES = TILE_WIDTH * HASH_SIZE
+
+_sha256 = hashlib.sha256
+
+
+def leaf_hashes(entries: Iterable[bytes]) -> list[Hash]:
+    """SHA-256(0x00 || entry) of each entry (RFC 6962 section 2.1)."""
+    return [Hash(_sha256(b"\x00" + e).digest()) for e in entries]
+
+
+def subtree_root(data: bytes) -> Hash:
+    """MTH of a complete subtree given its concatenated bottom hashes, whose
+    number must be a power of two."""
+    count = len(data) // HASH_SIZE
+    if count == 0 or count & (count - 1) or len(data) % HASH_SIZE:
+        raise LogIntegrityError(f"{len(data)} bytes are not a complete subtree of hashes")
+    while len(data) > HASH_SIZE:
+        data = b"".join(
+            _sha256(b"\x01" + data[i : i + 2 * HASH_SIZE]).digest()
+            for i in range(0, len(data), 2 * HASH_SIZE)
+        )
+    return Hash(data)
+
+
+@dataclass(frozen=True)
+class Growth:
+    """The result of :func:`grow`.
+
+    ``tiles`` maps (level, index) to the data of every tile the new tree added
+    or extended, at its new width; ``edge`` maps tile level to the data of the
+    new tree's partial tile at that level (levels without one are absent).
+    """
+
+    size: int
+    tiles: dict[tuple[int, int], bytes]
+    edge: dict[int, bytes]
+
+    @cached_property
+    def root(self) -> Hash:
+        """MTH of the grown tree (computed on first use)."""
+        return edge_root(self.size, self.edge)
+
+
+def grow(old_size: int, old_edge: Mapping[int, bytes], new_leaves: Sequence[bytes]) -> Growth:
+    """Add ``new_leaves`` (leaf hashes) to the tree of ``old_size`` whose right
+    edge is ``old_edge``.
+
+    Raises LogIntegrityError when the edge does not have the widths a tree of
+    ``old_size`` has.
+    """
+    check_edge(old_size, old_edge)
+    tiles: dict[tuple[int, int], bytes] = {}
+    edge = dict(old_edge)
+    hashes: list[bytes] = list(new_leaves)
+    before = old_size  # hashes at this tile level's bottom before the new leaves
+    level = 0
+    while hashes:
+        buf = edge.get(level, b"") + b"".join(hashes)
+        first = before >> TILE_HEIGHT
+        up: list[bytes] = []
+        for k, at in enumerate(range(0, len(buf), TILE_BYTES)):
+            chunk = buf[at : at + TILE_BYTES]
+            tiles[(level, first + k)] = chunk
+            if len(chunk) == TILE_BYTES:
+                # Only full tiles are hashed into the level above.
+                up.append(subtree_root(chunk))
+        tail = len(buf) % TILE_BYTES
+        if tail:
+            edge[level] = buf[-tail:]
+        else:
+            edge.pop(level, None)
+        hashes = up
+        before >>= TILE_HEIGHT
+        level += 1
+    size = old_size + len(new_leaves)
+    return Growth(size=size, tiles=tiles, edge=edge)
+
+
+def check_edge(size: int, edge: Mapping[int, bytes]) -> None:
+    """Raise LogIntegrityError unless ``edge`` has the partial tiles of ``size``."""
+    top = 0
+    while size >> (TILE_HEIGHT * top):
+        top += 1
+    for level in range(max(top, max(edge, default=-1) + 1)):
+        want = partial_width(level, size) * HASH_SIZE
+        if len(edge.get(level, b"")) != want:
+            raise LogIntegrityError(
+                f"stored partial tile at level {level} does not fit a tree of size {size}"
+            )
+
+
+def edge_root(size: int, edge: Mapping[int, bytes]) -> Hash:
+    """MTH of the tree of ``size`` from its right edge.
+
+    The maximal complete subtrees of a tree lie, left to right, in its partial
+    tiles from the top level down; inside a tile of width w they are the runs
+    given by w's binary digits, largest first.
+    """
+    check_edge(size, edge)
+    if size == 0:
+        return EMPTY_ROOT
+    roots: list[bytes] = []
+    for level in sorted(edge, reverse=True):
+        data = edge[level]
+        width = len(data) // HASH_SIZE
+        at = 0
+        for bit in range(TILE_HEIGHT - 1, -1, -1):
+            run = 1 << bit
+            if width & run:
+                roots.append(subtree_root(data[at * HASH_SIZE : (at + run) * HASH_SIZE]))
+                at += run
+    root = roots[-1]
+    for left in reversed(roots[:-1]):
+        root = _sha256(b"\x01" + left + root).digest()
+    return Hash(root)
