@@ -93,3 +93,17 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def value_enum(enum_cls: type[Any], length: int = 40) -> Any:
+    """A column type storing an enum by its *value* ("mail_cover"), not its name."""
+    from sqlalchemy import Enum
+
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda cls: [member.value for member in cls],
+        name=enum_cls.__name__.lower(),
+    )

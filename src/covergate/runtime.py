@@ -5,6 +5,7 @@ Commands and the HTTP app get a :class:`Runtime`; nothing reads globals.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -14,7 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from covergate.clock import Clock, SystemClock
 from covergate.config import Settings
 from covergate.crypto import FieldCipher, create_key_file, load_key
+from covergate.context import ServiceContext, Via, random_public_id
 from covergate.db import make_engine, make_sessionmaker, migrate
+from covergate.policy import Policy, load_policy
+from covergate.tlog.checkpoint import Checkpoint
+from covergate.tlog.note import Ed25519Signer
+from covergate.transparency.keys import ensure_log_key, load_log_signer
+from covergate.transparency.service import integrate_pending
 
 
 @dataclass
@@ -36,8 +43,10 @@ class Runtime:
     ) -> Runtime:
         """Connect, migrate and load keys. ``create`` makes missing keys (``init``)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if create and settings.key_b64 is None:
-            create_key_file(settings.key_file)
+        if create:
+            if settings.key_b64 is None:
+                create_key_file(settings.key_file)
+            ensure_log_key(settings)
         cipher = FieldCipher(load_key(settings.key_file, settings.key_b64))
         engine = make_engine(settings.database_url)
         if run_migrations:
@@ -51,8 +60,28 @@ class Runtime:
         )
 
     @cached_property
-    def policy_name(self) -> str:
-        return self.settings.policy
+    def policy(self) -> Policy:
+        return load_policy(self.settings.policy)
+
+    @cached_property
+    def log_signer(self) -> Ed25519Signer:
+        return load_log_signer(self.settings)
+
+    def integrate_log(self) -> Checkpoint | None:
+        """Integrate sequenced entries into tiles and a new signed checkpoint."""
+        return integrate_pending(
+            sessions=self.sessions, signer=self.log_signer, origin=self.settings.log_origin
+        )
+
+    def context(self, via: Via, *, new_public_id: Callable[[], str] | None = None) -> ServiceContext:
+        """The collaborators lifecycle services need, for one interface."""
+        return ServiceContext(
+            clock=self.clock,
+            cipher=self.cipher,
+            policy=self.policy,
+            via=via,
+            new_public_id=new_public_id or random_public_id,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

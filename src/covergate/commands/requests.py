@@ -1,9 +1,372 @@
-"""Placeholder until this command group lands."""
+"""Lifecycle commands: request submit/list/show, review, decide, extend, observe,
+close, produce, package, acknowledge. Each acts as the user whose token is given
+(``--token`` or ``$COVERGATE_TOKEN``) and accepts ``--json``."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from pydantic import TypeAdapter, ValidationError
+from rich.table import Table
+
+from covergate.commands.common import (
+    JsonOption,
+    TokenOption,
+    acting,
+    console,
+    load_json,
+    print_json,
+    read_json_file,
+)
+from covergate.covers import service as covers
+from covergate.covers.schemas import MailObservation, RecordsItem
+from covergate.errors import InvalidInput, RuleViolation
+from covergate.productions import service as productions
+from covergate.requests import service, views
+from covergate.requests.schemas import (
+    CloseReason,
+    DataCategory,
+    DecisionInput,
+    DecisionOutcome,
+    parse_request_document,
+)
+from covergate.requests.states import RequestState
+from covergate.validation import describe, parse_model
+
+request_app = typer.Typer(help="Submit, list and show requests.", no_args_is_help=True)
+
+IdArg = Annotated[str, typer.Argument(help="The request's public id.")]
+
+
+def _show(detail: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print_json(detail)
+        return
+    table = Table(show_header=False, box=None)
+    for key in ("id", "kind", "state", "agency", "ground", "legal_process", "received", "start",
+                "days_requested", "admissible", "extends"):
+        table.add_row(f"[bold]{key}[/]", str(detail.get(key)))
+    if "authorised" in detail:
+        auth = detail["authorised"]
+        table.add_row("[bold]authorised[/]",
+                      f"{auth['days']} days {auth['active_from']} to {auth['active_until']} "
+                      f"{auth['categories']}" if auth["days"] else "-")
+        table.add_row("[bold]observations[/]",
+                      f"{detail['observations']} recorded, refused: {detail['refused_observations']}")
+    console.print(table)
+    policy = detail.get("policy")
+    if isinstance(policy, dict):
+        findings = Table(title=f"{policy['policy']} findings")
+        for col in ("rule", "outcome", "citation", "message"):
+            findings.add_column(col)
+        for f in policy["findings"]:
+            if f["outcome"] != "pass":
+                findings.add_row(f["rule"], f["outcome"], f["citation"], f["message"])
+        console.print(findings)
+    if detail.get("history"):
+        hist = Table(title="history (log index = transparency log entry)")
+        for col in ("day", "event", "state", "log index"):
+            hist.add_column(col)
+        for e in detail["history"]:
+            hist.add_row(e["day"], e["event"], e["state"], str(e["log_index"]))
+        console.print(hist)
+
+
+@request_app.command("submit")
+def submit(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Request document (JSON), or - for stdin.")],
+    idempotency_key: Annotated[str | None, typer.Option(help="Replay-safe key.")] = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit a request document; prints its id and the policy's findings."""
+    document = parse_request_document(read_json_file(file))
+    with acting(ctx, token) as a:
+        result = service.submit(session=a.session, ctx=a.ctx, actor=a.user, document=document,
+                                idempotency_key=idempotency_key)
+        detail = views.detail(session=a.session, request=result.request)
+    _show(detail, as_json)
+
+
+@request_app.command("list")
+def list_(
+    ctx: typer.Context,
+    state: Annotated[RequestState | None, typer.Option(help="Only this state.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the requests you may see, newest first."""
+    with acting(ctx, token) as a:
+        rows = [views.summary(r) for r in service.list_visible(
+            session=a.session, actor=a.user, state=state, limit=limit, offset=offset)]
+    if as_json:
+        print_json({"requests": rows})
+        return
+    table = Table()
+    for col in ("id", "kind", "state", "agency", "ground", "received", "days_requested"):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(*(str(r[c]) for c in ("id", "kind", "state", "agency", "ground", "received",
+                                            "days_requested")))
+    console.print(table)
+
+
+@request_app.command("show")
+def show(
+    ctx: typer.Context,
+    request_id: IdArg,
+    document: Annotated[
+        bool, typer.Option("--document", help="Include subject data (needs --reason; logged).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why you read subject data.")] = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show one request; with --document also the subject data (access-logged)."""
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        detail = views.detail(session=a.session, request=request)
+        if document:
+            full = service.full_document(session=a.session, ctx=a.ctx, actor=a.user,
+                                         request=request, reason=reason or "")
+            detail["document"] = full.model_dump(mode="json")
+    _show(detail, as_json)
+    if document and not as_json:
+        print_json(detail["document"])
+
+
+def review(
+    ctx: typer.Context,
+    request_id: IdArg,
+    note: Annotated[str, typer.Option(help="The reviewer's annotation.")],
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Annotate a submitted request as reviewer (moves it to in_review)."""
+    if not note.strip():
+        raise InvalidInput("--note must not be empty", field="note")
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        service.review(session=a.session, ctx=a.ctx, actor=a.user, request=request, note=note)
+        detail = views.detail(session=a.session, request=request)
+    _show(detail, as_json)
+
+
+def _justifications(items: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        rule, sep, text = item.partition("=")
+        if not sep or not rule.strip():
+            raise InvalidInput(f"--justify expects RULE=TEXT, got {item!r}", field="justify")
+        out[rule.strip()] = text.strip()
+    return out
+
+
+def decide(
+    ctx: typer.Context,
+    request_id: IdArg,
+    approve: Annotated[bool, typer.Option("--approve", help="Grant what was asked.")] = False,
+    modify: Annotated[bool, typer.Option("--modify", help="Grant less (days, categories).")] = False,
+    deny: Annotated[bool, typer.Option("--deny", help="Refuse, with --reasons.")] = False,
+    days: Annotated[int | None, typer.Option(min=1, help="Days, with --modify.")] = None,
+    category: Annotated[
+        list[DataCategory] | None, typer.Option(help="Authorised category (repeat), --modify.")
+    ] = None,
+    reasons: Annotated[str | None, typer.Option(help="Reasons (required to deny).")] = None,
+    justify: Annotated[
+        list[str] | None, typer.Option(help="RULE=TEXT justification for a review finding.")
+    ] = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Decide as approver: --approve, --modify (narrow) or --deny."""
+    chosen = [o for o, flag in ((DecisionOutcome.APPROVE, approve),
+                                (DecisionOutcome.MODIFY, modify),
+                                (DecisionOutcome.DENY, deny)) if flag]
+    if len(chosen) != 1:
+        raise InvalidInput("give exactly one of --approve, --modify, --deny", field="outcome")
+    decision = parse_model(
+        DecisionInput,
+        {"outcome": chosen[0].value, "days": days,
+         "categories": [c.value for c in category] if category else None,
+         "reasons": reasons, "justifications": _justifications(justify or [])},
+        what="decision",
+    )
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        service.decide(session=a.session, ctx=a.ctx, actor=a.user, request=request,
+                       decision=decision)
+        detail = views.detail(session=a.session, request=request)
+    _show(detail, as_json)
+
+
+def extend(
+    ctx: typer.Context,
+    request_id: IdArg,
+    file: Annotated[Path, typer.Argument(help="The extension's request document (JSON).")],
+    idempotency_key: Annotated[str | None, typer.Option(help="Replay-safe key.")] = None,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask for an extension: a new request for at most 30 more days."""
+    document = parse_request_document(read_json_file(file))
+    with acting(ctx, token) as a:
+        parent = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                     public_id=request_id)
+        result = service.extend(session=a.session, ctx=a.ctx, actor=a.user, parent=parent,
+                                document=document, idempotency_key=idempotency_key)
+        detail = views.detail(session=a.session, request=result.request)
+    _show(detail, as_json)
+
+
+_ITEMS: TypeAdapter[MailObservation | RecordsItem] = TypeAdapter(MailObservation | RecordsItem)
+
+
+def _parse_items(raw: bytes) -> list[MailObservation | RecordsItem]:
+    data = load_json(raw, "observations")
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        raise InvalidInput("observations: the file holds an empty list")
+    out: list[MailObservation | RecordsItem] = []
+    for i, item in enumerate(items):
+        model = RecordsItem if isinstance(item, dict) and "category" in item else MailObservation
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as exc:
+            raise describe(exc, f"observation [{i}]") from exc
+    return out
+
+
+def observe(
+    ctx: typer.Context,
+    request_id: IdArg,
+    file: Annotated[Path, typer.Argument(help="One observation or a JSON list of them.")],
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record mail exteriors (or records items). Refusals are counted and reported."""
+    items = _parse_items(read_json_file(file))  # all validated before anything is written
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        results = [covers.observe(session=a.session, ctx=a.ctx, actor=a.user, request=request,
+                                  item=item) for item in items]
+    rows = [{"accepted": r.accepted, "id": r.observation_id,
+             "reason": r.reason.value if r.reason else None, "message": r.message}
+            for r in results]
+    if as_json:
+        print_json({"request": request_id, "results": rows})
+    else:
+        for i, row in enumerate(rows):
+            mark = "recorded" if row["accepted"] else f"REFUSED ({row['reason']}): {row['message']}"
+            console.print(f"[{i}] {mark}", markup=False)
+    refused = [r for r in results if not r.accepted]
+    if refused:
+        reasons = sorted({r.reason.value for r in refused if r.reason})
+        raise RuleViolation(
+            f"{len(refused)} of {len(results)} observations refused ({', '.join(reasons)}); "
+            "refusals are counted, nothing of them is kept"
+        )
+
+
+def close(
+    ctx: typer.Context,
+    request_id: IdArg,
+    reason: Annotated[CloseReason, typer.Option(help="Why it ends.")] = CloseReason.REQUESTED,
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close a request: on request, on indictment, or after expiry."""
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        service.close(session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason)
+        detail = views.detail(session=a.session, request=request)
+    _show(detail, as_json)
+
+
+def _write_package(outdir: Path, files: dict[str, bytes]) -> None:
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise InvalidInput(f"{outdir}: must be a new or empty directory")
+    outdir.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (outdir / name).write_bytes(data)
+
+
+def produce(
+    ctx: typer.Context,
+    request_id: IdArg,
+    outdir: Annotated[Path, typer.Argument(help="New or empty directory for the package.")],
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Produce a closed request's package (reviewer) and write it to OUTDIR."""
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise InvalidInput(f"{outdir}: must be a new or empty directory")
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
+    _write_package(outdir, package.files)
+    out = {"request": request_id, "outdir": str(outdir), "manifest_sha256": package.manifest_sha256,
+           "files": package.manifest["files"]}
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"package for {request_id} written to {outdir}")
+        console.print(f"manifest sha256 {package.manifest_sha256}")
+
+
+def package(
+    ctx: typer.Context,
+    request_id: IdArg,
+    outdir: Annotated[Path, typer.Argument(help="New or empty directory for the package.")],
+    reason: Annotated[str, typer.Option(help="Why you read it (access-logged).")] = "",
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Download a produced package (the agency); the read is access-logged."""
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise InvalidInput(f"{outdir}: must be a new or empty directory")
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        pkg = productions.read_package(session=a.session, ctx=a.ctx, actor=a.user,
+                                       request=request, reason=reason)
+    _write_package(outdir, pkg.files)
+    if as_json:
+        print_json({"request": request_id, "outdir": str(outdir),
+                    "manifest_sha256": pkg.manifest_sha256})
+    else:
+        console.print(f"package written to {outdir}; manifest sha256 {pkg.manifest_sha256}")
+
+
+def acknowledge(
+    ctx: typer.Context,
+    request_id: IdArg,
+    manifest_sha256: Annotated[str, typer.Option(help="SHA-256 of the manifest.json received.")],
+    token: TokenOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Acknowledge receipt of the package (the agency)."""
+    with acting(ctx, token) as a:
+        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
+                                      public_id=request_id)
+        productions.acknowledge(session=a.session, ctx=a.ctx, actor=a.user, request=request,
+                                manifest_sha256=manifest_sha256.strip().lower())
+        detail = views.detail(session=a.session, request=request)
+    _show(detail, as_json)
 
 
 def register(root: typer.Typer) -> None:
-    _ = root
+    root.add_typer(request_app, name="request")
+    for command in (review, decide, extend, observe, close, produce, package, acknowledge):
+        root.command(command.__name__)(command)

@@ -274,3 +274,42 @@ def request_json_schema() -> dict[str, Any]:
     schema = RequestDocument.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     return schema
+
+
+# --- inputs of the lifecycle steps (not part of the request document contract) ---
+
+
+class DecisionOutcome(StrEnum):
+    APPROVE = "approve"
+    MODIFY = "modify"
+    DENY = "deny"
+
+
+class CloseReason(StrEnum):
+    REQUESTED = "requested"  # the agency or the Inspection Service ends it
+    INDICTMENT = "indictment"  # 39 CFR 233.3(g)(7): ends when an indictment is filed
+    EXPIRED = "expired"  # the authorised period ran out
+
+
+class DecisionInput(_Strict):
+    """An approver's decision. ``modify`` may only narrow (fewer days, fewer categories)."""
+
+    outcome: DecisionOutcome
+    days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
+    categories: Annotated[list[DataCategory], Field(min_length=1)] | None = None
+    reasons: Annotated[StrictStr, Field(max_length=10_000)] | None = None
+    justifications: dict[Annotated[StrictStr, Field(max_length=100)], Text] = Field(
+        default_factory=dict
+    )
+
+
+class ReviewInput(_Strict):
+    note: Text
+
+
+class CloseInput(_Strict):
+    reason: CloseReason = CloseReason.REQUESTED
+
+
+class AcknowledgeInput(_Strict):
+    manifest_sha256: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -1,0 +1,1 @@
+"""Agencies: the law enforcement bodies that ask for covers and records."""

@@ -1,0 +1,128 @@
+"""The HTTP application: JSON API under /api/v1, the public log under /log.
+
+Errors are RFC 9457 problem details (``application/problem+json``), produced in
+one place from the :class:`CovergateError` hierarchy and from request validation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from covergate import __version__
+from covergate.audit.routes import router as audit_router
+from covergate.context import Via
+from covergate.covers.routes import router as covers_router
+from covergate.errors import CovergateError
+from covergate.productions.routes import router as productions_router
+from covergate.requests import service as requests_service
+from covergate.requests.routes import router as requests_router
+from covergate.runtime import Runtime
+from covergate.transparency.routes import router as log_router
+from covergate.users.routes import router as users_router
+from covergate.validation import field_path
+
+PROBLEM = "application/problem+json"
+PROBLEM_BASE = "https://covergate.example/problems/"
+log = logging.getLogger("covergate")
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
+    body.update({k: v for k, v in extra.items() if v is not None})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def maintain(runtime: Runtime) -> None:
+    """Start and expire covers whose date has come, then integrate the log."""
+    ctx = runtime.context(Via.API)
+    with runtime.sessions() as session, session.begin():
+        requests_service.sweep(session=session, ctx=ctx)
+    runtime.integrate_log()
+
+
+def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -> FastAPI:
+    """Build the app around an opened runtime (migrated, keys loaded)."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Recovery: finish any integration a crash interrupted, with the normal code path.
+        maintain(runtime)
+        stop = threading.Event()
+        worker: threading.Thread | None = None
+        if maintenance_interval:
+            interval = maintenance_interval
+
+            def loop() -> None:
+                while not stop.wait(interval):
+                    try:
+                        maintain(runtime)
+                    except CovergateError:
+                        log.exception("maintenance failed")
+
+            worker = threading.Thread(target=loop, name="covergate-maintenance", daemon=True)
+            worker.start()
+        yield
+        stop.set()
+        if worker is not None:
+            worker.join(timeout=5)
+
+    app = FastAPI(
+        title="covergate",
+        version=__version__,
+        description="System of record for mail covers and postal records requests. "
+        "Every state change is committed to a public C2SP transparency log at /log.",
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+
+    @app.exception_handler(CovergateError)
+    async def _covergate_error(_request: Request, exc: CovergateError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        response = problem(exc.status, exc.code, exc.title, exc.message, field=exc.field)
+        if headers:
+            response.headers.update(headers)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
+        loc = tuple(first.get("loc", ()))
+        if loc and loc[0] in {"body", "query", "path", "header"}:
+            where, loc = str(loc[0]), loc[1:]
+        else:
+            where = "request"
+        # A union body (observations) names the union member first; drop it.
+        if loc and isinstance(loc[0], str) and loc[0] in {"MailObservation", "RecordsItem"}:
+            loc = loc[1:]
+        path = field_path(tuple(loc)) if loc else where
+        kind = first.get("type", "")
+        msg = {"extra_forbidden": "unknown field", "missing": "required field is missing"}.get(
+            kind, str(first.get("msg", "invalid"))
+        ).removeprefix("Value error, ")
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        return problem(422, "invalid-input", "Invalid input", f"{where}: {path}: {msg}{more}",
+                       field=path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
+        return problem(exc.status_code, title.lower().replace(" ", "-"), title, str(exc.detail))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    for router in (users_router, requests_router, covers_router, productions_router, audit_router):
+        app.include_router(router)
+    app.include_router(log_router)
+    return app

@@ -1,0 +1,60 @@
+"""FastAPI dependencies: the runtime, the authenticated user, units of work.
+
+Handlers own their transaction through :func:`unit_of_work`: it commits the
+request's state change together with its log entries, then integrates the log
+(tiles and a new signed checkpoint) in a second transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.orm import Session
+
+from covergate.context import ServiceContext, Via
+from covergate.runtime import Runtime
+from covergate.users.models import User
+from covergate.users.service import authenticate
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_context(runtime: RuntimeDep) -> ServiceContext:
+    return runtime.context(Via.API)
+
+
+ContextDep = Annotated[ServiceContext, Depends(get_context)]
+
+
+def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+    if authorization is None:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+TokenDep = Annotated[str | None, Depends(bearer_token)]
+
+
+@contextmanager
+def unit_of_work(runtime: Runtime, token: str | None) -> Iterator[tuple[Session, User]]:
+    """Authenticate and run the handler's work in one transaction, then integrate the log.
+
+    A crash between the commit and the integration loses nothing: the entries are
+    sequenced in the committed transaction and the next integration picks them up.
+    """
+    with runtime.sessions() as session, session.begin():
+        user = authenticate(session=session, token=token)
+        yield session, user
+    runtime.integrate_log()

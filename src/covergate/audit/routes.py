@@ -1,0 +1,35 @@
+"""HTTP route for the access log (auditors only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.audit import service
+from covergate.errors import Forbidden
+from covergate.requests import service as requests
+from covergate.users.schemas import Role
+
+router = APIRouter(prefix="/api/v1", tags=["audit"])
+
+
+@router.get("/audit/access-log", summary="Who read subject data, when, for which request, why")
+def access_log(
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    token: TokenDep,
+    request: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        if user.role is not Role.AUDITOR:
+            raise Forbidden(f"only an auditor may read the access log; you are a {user.role.value}")
+        request_id = None
+        if request is not None:
+            request_id = requests.get_visible(
+                session=session, ctx=ctx, actor=user, public_id=request, refresh=False
+            ).id
+        rows = service.list_access(session=session, request_id=request_id, limit=limit)
+        return {"access": [service.as_dict(r) for r in rows]}

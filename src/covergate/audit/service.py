@@ -1,0 +1,76 @@
+"""Recording and reading the access log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from covergate.audit.models import AccessRecord
+from covergate.audit.schemas import AccessKind
+from covergate.clock import Clock
+from covergate.errors import InvalidInput
+
+MIN_REASON = 5
+
+
+def check_reason(reason: str | None) -> str:
+    """A read of subject data needs a stated reason (who, when, which request, *why*)."""
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON:
+        raise InvalidInput(
+            f"reading subject data needs a reason of at least {MIN_REASON} characters",
+            field="reason",
+        )
+    if len(text) > 1000:
+        raise InvalidInput("the reason is longer than 1000 characters", field="reason")
+    return text
+
+
+def record_access(
+    *,
+    session: Session,
+    clock: Clock,
+    user_id: int,
+    request_id: int,
+    what: AccessKind,
+    reason: str,
+    via: str,
+) -> AccessRecord:
+    record = AccessRecord(
+        user_id=user_id,
+        request_id=request_id,
+        what=what,
+        reason=check_reason(reason),
+        via=via,
+        at=clock.now(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def list_access(
+    *, session: Session, request_id: int | None = None, limit: int = 1000
+) -> list[AccessRecord]:
+    query = select(AccessRecord).order_by(AccessRecord.id.desc()).limit(limit)
+    if request_id is not None:
+        query = query.where(AccessRecord.request_id == request_id)
+    return list(session.scalars(query))
+
+
+def as_dict(record: AccessRecord) -> dict[str, object]:
+    from covergate.requests.models import Request
+    from covergate.users.models import User
+
+    session = Session.object_session(record)
+    user = session.get(User, record.user_id) if session else None
+    request = session.get(Request, record.request_id) if session else None
+    return {
+        "at": record.at.isoformat(timespec="seconds"),
+        "user": user.email if user else record.user_id,
+        "role": user.role.value if user else None,
+        "request": request.public_id if request else record.request_id,
+        "what": record.what.value,
+        "reason": record.reason,
+        "via": record.via,
+    }

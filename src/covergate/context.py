@@ -1,0 +1,32 @@
+"""What every lifecycle service needs besides its session, passed explicitly."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from covergate.clock import Clock
+from covergate.crypto import FieldCipher
+from covergate.policy import Policy
+
+
+class Via(StrEnum):
+    API = "api"
+    CLI = "cli"
+    WEB = "web"
+
+
+def random_public_id() -> str:
+    """A random public request id: 32 lowercase hex characters, unlinkable to anything."""
+    return secrets.token_hex(16)
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    clock: Clock
+    cipher: FieldCipher
+    policy: Policy
+    via: Via = Via.API
+    new_public_id: Callable[[], str] = field(default=random_public_id)

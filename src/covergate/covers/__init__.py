@@ -1,0 +1,1 @@
+"""Active covers: observations of mail exteriors and records items, refusals counted."""

@@ -1,0 +1,41 @@
+"""HTTP route for recording observations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.covers import service
+from covergate.covers.schemas import MailObservation, RecordsItem
+from covergate.errors import RuleViolation
+from covergate.requests import service as requests
+
+router = APIRouter(prefix="/api/v1", tags=["observations"])
+
+
+def refusal_error(result: service.ObservationResult) -> RuleViolation:
+    reason = result.reason.value if result.reason else "refused"
+    return RuleViolation(f"observation refused ({reason}): {result.message}", field=reason)
+
+
+@router.post(
+    "/requests/{request_id}/observations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record one mail exterior (mail cover) or one records item (records request)",
+)
+def observe(
+    request_id: str,
+    item: MailObservation | RecordsItem,
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    token: TokenDep,
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        result = service.observe(session=session, ctx=ctx, actor=user, request=request, item=item)
+    # A refusal is committed (counted) above, and reported as an error here.
+    if not result.accepted:
+        raise refusal_error(result)
+    return {"id": result.observation_id, "request": request_id, "status": "recorded"}

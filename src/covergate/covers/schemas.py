@@ -1,0 +1,60 @@
+"""What may be recorded for one mail piece (the exterior, never the contents),
+and for one item of postal customer records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from covergate.requests.schemas import Address, DataCategory, IsoDate, ShortText
+
+
+class MailClass(StrEnum):
+    FIRST_CLASS = "first_class"
+    PRIORITY = "priority"
+    PRIORITY_EXPRESS = "priority_express"
+    MARKETING = "marketing"
+    PERIODICALS = "periodicals"
+    PACKAGE_SERVICES = "package_services"
+    GROUND_ADVANTAGE = "ground_advantage"
+    OTHER = "other"
+
+
+class RefusalReason(StrEnum):
+    NOT_ACTIVE = "not_active"  # the cover is not (or no longer) active
+    OUTSIDE_WINDOW = "outside_window"  # the mail date is outside the authorised window
+    WRONG_ADDRESS = "wrong_address"  # not addressed to the covered address
+    ATTORNEY_MAIL = "attorney_mail"  # to or from the subject's known attorney, (g)(2)
+    CATEGORY_NOT_AUTHORISED = "category_not_authorised"  # records category not approved
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Correspondent(_Strict):
+    name: ShortText
+    address: Address
+
+
+class MailObservation(_Strict):
+    """The exterior of one mail piece, as written. There is no field for contents."""
+
+    mail_date: IsoDate
+    mail_class: MailClass
+    sender: Correspondent
+    addressee: Correspondent
+    postmark: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+
+
+class RecordsItem(_Strict):
+    """One item of postal customer records (e.g. a tracking scan, a session)."""
+
+    category: DataCategory
+    record_date: IsoDate
+    fields: Annotated[
+        dict[Annotated[StrictStr, Field(max_length=60)], Annotated[StrictStr, Field(max_length=500)]],
+        Field(min_length=1, max_length=40),
+    ]

@@ -1,0 +1,1 @@
+"""Production: the package handed to the agency after close, and its acknowledgement."""

@@ -1,0 +1,177 @@
+"""Production: after close, the records are packaged for the agency.
+
+The package holds ``observations.json`` and ``observations.csv`` (or ``records.*``
+for a records request) and ``manifest.json`` listing each file's SHA-256 digest.
+The agency acknowledges receipt by quoting the manifest's own SHA-256.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from covergate.audit.schemas import AccessKind
+from covergate.audit.service import record_access
+from covergate.context import ServiceContext
+from covergate.covers import service as covers
+from covergate.errors import Conflict, Forbidden, InvalidInput, NotFound
+from covergate.productions.models import Production
+from covergate.requests import service as requests
+from covergate.requests.models import Request
+from covergate.requests.schemas import RequestKind
+from covergate.requests.states import Action, RequestState, next_state
+from covergate.transparency.schemas import EventType
+from covergate.users.models import User
+from covergate.users.schemas import Role
+
+FILES_LABEL = b"production.files"
+
+
+@dataclass(frozen=True)
+class Package:
+    manifest: dict[str, Any]
+    manifest_sha256: str
+    files: dict[str, bytes]  # file name -> bytes, manifest.json included
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    flat: list[dict[str, str]] = []
+    for row in rows:
+        item: dict[str, str] = {"id": str(row["id"]), "category": str(row["category"]),
+                                "date": str(row["date"])}
+        _flatten("", row["data"], item)
+        flat.append(item)
+    columns: list[str] = []
+    for item in flat:
+        for key in item:
+            if key not in columns:
+                columns.append(key)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns or ["id"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(flat)
+    return out.getvalue().encode()
+
+
+def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            _flatten(f"{prefix}{key}.", inner, out)
+    elif value is not None:
+        out[prefix.rstrip(".")] = str(value)
+
+
+def build_package(request: Request, items: list[dict[str, Any]], produced_at: str) -> Package:
+    stem = "observations" if request.kind is RequestKind.MAIL_COVER else "records"
+    files = {
+        f"{stem}.json": json.dumps(items, indent=2, sort_keys=True).encode() + b"\n",
+        f"{stem}.csv": _csv(items),
+    }
+    manifest = {
+        "request": request.public_id,
+        "kind": request.kind.value,
+        "agency": request.agency.name,
+        "produced_at": produced_at,
+        "items": len(items),
+        "authorised": {
+            "from": request.active_from.isoformat() if request.active_from else None,
+            "until": request.active_until.isoformat() if request.active_until else None,
+            "categories": request.authorised_categories,
+        },
+        "files": [
+            {"name": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(files.items())
+        ],
+    }
+    manifest_bytes = json.dumps(manifest, indent=2, sort_keys=True).encode() + b"\n"
+    files["manifest.json"] = manifest_bytes
+    return Package(manifest, hashlib.sha256(manifest_bytes).hexdigest(), files)
+
+
+def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Request) -> Package:
+    """Package a closed request's records for the agency and log the production."""
+    if actor.role is not Role.REVIEWER:
+        raise Forbidden(f"only a reviewer may produce a package; you are a {actor.role.value}")
+    next_state(request.state, Action.PRODUCE)
+    items = covers.read_observations(
+        session=session, ctx=ctx, actor=actor, request=request,
+        reason="producing the package for the requesting agency",
+    )
+    package = build_package(request, items, ctx.clock.now().isoformat(timespec="seconds"))
+    encoded = {name: base64.b64encode(data).decode() for name, data in package.files.items()}
+    session.add(
+        Production(
+            request_id=request.id,
+            manifest=package.manifest,
+            manifest_sha256=package.manifest_sha256,
+            files_ct=ctx.cipher.encrypt_json(encoded, label=FILES_LABEL),
+            produced_by=actor.id,
+            produced_at=ctx.clock.now(),
+        )
+    )
+    request.state = next_state(request.state, Action.PRODUCE)
+    request.updated_at = ctx.clock.now()
+    event = EventType.PRODUCED if request.kind is RequestKind.MAIL_COVER else (
+        EventType.RECORDS_DISCLOSED
+    )
+    requests.log_event(session=session, ctx=ctx, request=request, event=event, actor=actor,
+                       day=ctx.clock.today(), detail={"manifest_sha256": package.manifest_sha256})
+    session.flush()
+    return package
+
+
+def get_production(*, session: Session, request: Request) -> Production:
+    row = session.scalar(select(Production).where(Production.request_id == request.id))
+    if row is None:
+        raise NotFound(f"request {request.public_id} has no production yet")
+    return row
+
+
+def read_package(
+    *, session: Session, ctx: ServiceContext, actor: User, request: Request, reason: str
+) -> Package:
+    """The package's files, for the agency (or the IG); the read is access-logged."""
+    if actor.role not in {Role.REQUESTER, Role.REVIEWER, Role.AUDITOR}:
+        raise Forbidden(f"a {actor.role.value} may not read production packages")
+    row = get_production(session=session, request=request)
+    record_access(session=session, clock=ctx.clock, user_id=actor.id, request_id=request.id,
+                  what=AccessKind.PRODUCTION, reason=reason, via=ctx.via.value)
+    encoded = ctx.cipher.decrypt_json(row.files_ct, label=FILES_LABEL)
+    if not isinstance(encoded, dict):
+        raise InvalidInput(f"stored package of {request.public_id} is malformed")
+    files = {str(k): base64.b64decode(str(v)) for k, v in encoded.items()}
+    return Package(row.manifest, row.manifest_sha256, files)
+
+
+def acknowledge(
+    *, session: Session, ctx: ServiceContext, actor: User, request: Request, manifest_sha256: str
+) -> Production:
+    """The agency confirms it received exactly the package whose manifest digest it quotes."""
+    if actor.role is not Role.REQUESTER:
+        raise Forbidden(
+            f"only the requesting agency acknowledges a package; you are a {actor.role.value}"
+        )
+    if request.state is RequestState.ACKNOWLEDGED:
+        raise Conflict(f"request {request.public_id} is already acknowledged")
+    next_state(request.state, Action.ACKNOWLEDGE)
+    row = get_production(session=session, request=request)
+    if manifest_sha256 != row.manifest_sha256:
+        raise InvalidInput(
+            "manifest_sha256 does not match the produced package's manifest", field="manifest_sha256"
+        )
+    row.acknowledged_by = actor.id
+    row.acknowledged_at = ctx.clock.now()
+    request.state = next_state(request.state, Action.ACKNOWLEDGE)
+    request.updated_at = ctx.clock.now()
+    requests.log_event(session=session, ctx=ctx, request=request, event=EventType.ACKNOWLEDGED,
+                       actor=actor, day=ctx.clock.today())
+    session.flush()
+    return row

@@ -1,0 +1,1 @@
+"""Public statistics: counts only, never anything about a subject."""

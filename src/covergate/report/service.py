@@ -1,0 +1,83 @@
+"""Public statistics, computed from public columns only (no decryption).
+
+Counts per agency, ground, legal process and outcome, plus refused observations by
+reason. Each request is counted once (extensions are counted as requests too,
+flagged by ``extensions``); each figure can be checked against the public
+transparency log, whose entries carry the same public fields.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from covergate.agencies.models import Agency
+from covergate.covers.models import Observation, RefusedObservation
+from covergate.requests.models import Request
+from covergate.requests.service import APPROVED_STATES
+from covergate.requests.states import RequestState
+
+
+def _outcome(state: RequestState) -> str:
+    if state in APPROVED_STATES:
+        return "approved"
+    if state is RequestState.DENIED:
+        return "denied"
+    return "pending"
+
+
+def statistics(*, session: Session, year: int | None = None) -> dict[str, Any]:
+    query = (
+        select(Agency.name, Request.ground, Request.legal_process, Request.kind, Request.state,
+               Request.parent_id.is_not(None), func.count())
+        .join(Agency, Agency.id == Request.agency_id)
+        .group_by(Agency.name, Request.ground, Request.legal_process, Request.kind,
+                  Request.state, Request.parent_id.is_not(None))
+    )
+    if year is not None:
+        query = query.where(Request.received_on >= date(year, 1, 1),
+                            Request.received_on <= date(year, 12, 31))
+    blank = {"requests": 0, "approved": 0, "denied": 0, "pending": 0}
+    dims: dict[str, dict[str, dict[str, int]]] = {
+        "by_agency": defaultdict(lambda: dict(blank)),
+        "by_ground": defaultdict(lambda: dict(blank)),
+        "by_process": defaultdict(lambda: dict(blank)),
+        "by_kind": defaultdict(lambda: dict(blank)),
+    }
+    outcomes = dict(blank)
+    extensions = 0
+    total = 0
+    for agency, ground, process, kind, state, is_extension, count in session.execute(query):
+        outcome = _outcome(state)
+        total += count
+        outcomes["requests"] += count
+        outcomes[outcome] += count
+        if is_extension:
+            extensions += count
+        keys = {"by_agency": agency, "by_ground": ground.value,
+                "by_process": process.value if process else "none", "by_kind": kind.value}
+        for dim, key in keys.items():
+            dims[dim][key]["requests"] += count
+            dims[dim][key][outcome] += count
+    refused = dict(
+        session.execute(
+            select(RefusedObservation.reason, func.count()).group_by(RefusedObservation.reason)
+        ).all()
+    )
+    observations = session.scalar(select(func.count()).select_from(Observation)) or 0
+    decided = outcomes["approved"] + outcomes["denied"]
+    return {
+        "year": year,
+        "total": total,
+        "extensions": extensions,
+        "outcomes": outcomes,
+        "approval_rate": round(outcomes["approved"] / decided, 4) if decided else None,
+        **{dim: dict(sorted(rows.items(), key=lambda kv: -kv[1]["requests"]))
+           for dim, rows in dims.items()},
+        "observations_recorded": observations,
+        "observations_refused": {reason.value: n for reason, n in refused.items()},
+    }

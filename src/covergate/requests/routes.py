@@ -1,0 +1,148 @@
+"""HTTP routes for requests: intake, reading, review, decision, extension, close."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.requests import service, views
+from covergate.requests.schemas import (
+    CloseInput,
+    DecisionInput,
+    RequestDocument,
+    ReviewInput,
+    request_json_schema,
+)
+from covergate.requests.states import RequestState
+
+router = APIRouter(prefix="/api/v1", tags=["requests"])
+
+ReasonHeader = Annotated[
+    str | None,
+    Header(alias="X-Access-Reason", description="Why you read subject data (access-logged)."),
+]
+
+
+@router.get("/schema/request", summary="JSON Schema of the request document")
+def request_schema() -> dict[str, Any]:
+    return request_json_schema()
+
+
+@router.post("/requests", status_code=status.HTTP_201_CREATED, summary="Submit a request")
+def submit_request(
+    document: RequestDocument,
+    response: Response,
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    token: TokenDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        result = service.submit(
+            session=session, ctx=ctx, actor=user, document=document,
+            idempotency_key=idempotency_key,
+        )
+        body = views.detail(session=session, request=result.request)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/requests/{body['id']}"
+    return body
+
+
+@router.get("/requests", summary="List the requests you may see (no search by subject)")
+def list_requests(
+    runtime: RuntimeDep,
+    token: TokenDep,
+    state: RequestState | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        rows = service.list_visible(session=session, actor=user, state=state, limit=limit,
+                                    offset=offset)
+        return {"requests": [views.summary(r) for r in rows], "limit": limit, "offset": offset}
+
+
+@router.get("/requests/{request_id}", summary="One request, without subject data")
+def show_request(
+    request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        return views.detail(session=session, request=request)
+
+
+@router.get(
+    "/requests/{request_id}/document",
+    summary="The full request document with subject data (every read is access-logged)",
+)
+def show_document(
+    request_id: str,
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    token: TokenDep,
+    reason: ReasonHeader = None,
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        document = service.full_document(
+            session=session, ctx=ctx, actor=user, request=request, reason=reason or ""
+        )
+        return document.model_dump(mode="json")
+
+
+@router.post("/requests/{request_id}/review", summary="Annotate as reviewer")
+def review_request(
+    request_id: str, body: ReviewInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        service.review(session=session, ctx=ctx, actor=user, request=request, note=body.note)
+        return views.detail(session=session, request=request)
+
+
+@router.post("/requests/{request_id}/decision", summary="Approve, modify or deny")
+def decide_request(
+    request_id: str, body: DecisionInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        service.decide(session=session, ctx=ctx, actor=user, request=request, decision=body)
+        return views.detail(session=session, request=request)
+
+
+@router.post(
+    "/requests/{request_id}/extensions",
+    status_code=status.HTTP_201_CREATED,
+    summary="Ask for an extension (a new request for up to 30 days)",
+)
+def extend_request(
+    request_id: str,
+    document: RequestDocument,
+    response: Response,
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    token: TokenDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        parent = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        result = service.extend(session=session, ctx=ctx, actor=user, parent=parent,
+                                document=document, idempotency_key=idempotency_key)
+        body = views.detail(session=session, request=result.request)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/requests/{body['id']}"
+    return body
+
+
+@router.post("/requests/{request_id}/close", summary="Close a cover or records request")
+def close_request(
+    request_id: str, body: CloseInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
+) -> dict[str, Any]:
+    with unit_of_work(runtime, token) as (session, user):
+        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        service.close(session=session, ctx=ctx, actor=user, request=request, reason=body.reason)
+        return views.detail(session=session, request=request)

@@ -1,0 +1,29 @@
+"""Roles and delegations."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a user may do. Least privilege: each role has one job."""
+
+    REQUESTER = "requester"  # an agency's officer: submits, extends, closes, acknowledges
+    REVIEWER = "reviewer"  # Inspection Service legal staff: annotates, produces packages
+    APPROVER = "approver"  # holds a written delegation (39 CFR 233.3(d)): decides
+    OBSERVER = "observer"  # postal staff recording covered mail (exteriors only)
+    AUDITOR = "auditor"  # Inspector General, Congress: reads everything, incl. access log
+    ADMIN = "admin"  # manages users and tokens; no access to subject data
+
+
+class Delegation(StrEnum):
+    """Who may order a mail cover, 39 CFR 233.3(d)(1)-(3)."""
+
+    CHIEF_POSTAL_INSPECTOR = "chief_postal_inspector"
+    HEADQUARTERS_DESIGNEE = "headquarters_designee"
+    OPERATIONS_SUPPORT_GROUP_MANAGER = "operations_support_group_manager"
+    INSPECTOR_IN_CHARGE = "inspector_in_charge"
+
+
+#: Roles whose users see every agency's requests.
+STAFF_ROLES = frozenset({Role.REVIEWER, Role.APPROVER, Role.OBSERVER, Role.AUDITOR})
