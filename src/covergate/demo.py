@@ -112,6 +112,7 @@ class Case:
     agency: str
     document: RequestDocument
     public_id: str = ""
+    request: Request | None = None
 
 
 @dataclass
@@ -369,9 +370,14 @@ def _run_step(
         result = requests.submit(session=session, ctx=ctx, actor=requester,
                                  document=case.document, idempotency_key=f"demo-{case.number}")
         case.public_id = result.request.public_id
+        case.request = result.request
         return Step.REVIEW, rng.randint(0, 3)
-    request = requests.get_visible(session=session, ctx=ctx, actor=staff["auditor"],
-                                   public_id=case.public_id)
+    # The demo keeps its one session open across daily commits, so the row object
+    # stays current; refresh its state for the new day as a read would.
+    request = case.request
+    if request is None:
+        return None
+    requests.refresh_state(session=session, ctx=ctx, request=request)
     if step is Step.REVIEW:
         reviewer = staff["reviewer"] if case.number % 2 else staff["reviewer2"]
         requests.review(session=session, ctx=ctx, actor=reviewer, request=request,

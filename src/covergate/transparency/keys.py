@@ -34,7 +34,7 @@ def parse_signer_key(text: str) -> Ed25519Signer:
     """Parse a signer key string; MalformedLogData unless well formed."""
     if not text.startswith(_PREFIX):
         raise MalformedLogData("malformed log signing key: bad prefix")
-    parts = text[len(_PREFIX) :].split("+")
+    parts = text[len(_PREFIX) :].split("+", 2)  # base64 may itself contain "+"
     if len(parts) != 3:
         raise MalformedLogData("malformed log signing key: expected name+id+key")
     name, hex_id, encoded = parts
