@@ -84,7 +84,11 @@ def document_data(draw: st.DrawFn) -> dict[str, Any]:
     purpose["national_security"] = draw(
         _optional(
             st.builds(
-                lambda t, fp, ok: {"threat": t.value, "foreign_power": fp, "approved_by_agency_head": ok},
+                lambda t, fp, ok: {
+                    "threat": t.value,
+                    "foreign_power": fp,
+                    "approved_by_agency_head": ok,
+                },
                 st.sampled_from(list(Threat)),
                 _optional(st.just("A foreign power")),
                 st.booleans(),
@@ -112,7 +116,9 @@ def document_data(draw: st.DrawFn) -> dict[str, Any]:
                     "docket": "D-1",
                     "judge": None,
                     "issued": (start + timedelta(issued)).isoformat(),
-                    "expires": None if expires is None else (start + timedelta(expires)).isoformat(),
+                    "expires": None
+                    if expires is None
+                    else (start + timedelta(expires)).isoformat(),
                 },
                 st.sampled_from(list(ProcessType)),
                 st.sampled_from(list(ProcessStandard)),
