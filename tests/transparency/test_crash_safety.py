@@ -95,15 +95,12 @@ def test_fault_at_every_step_then_recovery(database: Database, step: Step, persi
     faults = FailAt(step)
     session = database.sessions()
     session.begin()
-    with pytest.raises(InjectedFault):
-        if step in APPEND_STEPS:
-            service.append_events(
-                session=session,
-                events=[(event(), private_record(300 + i)) for i in range(3)],
-                cipher=fc,
-                faults=faults,
-            )
-        else:
+    if step in APPEND_STEPS:
+        events = [(event(), private_record(300 + i)) for i in range(3)]
+        with pytest.raises(InjectedFault):
+            service.append_events(session=session, events=events, cipher=fc, faults=faults)
+    else:
+        with pytest.raises(InjectedFault):
             service.integrate(session=session, signer=recording, origin=ORIGIN, faults=faults)
     assert faults.hit
     if persist:

@@ -35,8 +35,9 @@ private_text = st.builds(
 )
 private_values = st.recursive(
     st.one_of(private_text, st.integers(-(2**53) + 1, 2**53 - 1), st.booleans(), st.none()),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(private_text, children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(private_text, children, max_size=3)
+    ),
     max_leaves=10,
 )
 private_records = st.dictionaries(private_text, private_values, min_size=1, max_size=6)
@@ -92,10 +93,12 @@ def test_no_private_string_reaches_an_entry(e: PublicEvent, record: dict[str, ob
 @given(st.text(max_size=200))
 def test_agency_must_be_a_short_name(agency: str) -> None:
     try:
-        e = event(agency=agency)
+        event(agency=agency)
     except InvalidInput:
         return
-    assert len(agency) <= 80 and "\n" not in agency and agency == agency.strip()
+    assert len(agency) <= 80
+    assert "\n" not in agency
+    assert agency == agency.strip()
 
 
 @pytest.mark.parametrize(
@@ -138,7 +141,8 @@ def test_entry_is_canonical_json_of_the_public_fields() -> None:
     parsed = json.loads(entry)
     assert parsed["request"] == "0f" * 16
     assert parsed["date"] == "2026-01-05"
-    assert parsed["kind"] == "mail_cover" and parsed["ground"] == "crime"
+    assert parsed["kind"] == "mail_cover"
+    assert parsed["ground"] == "crime"
     assert parsed["legal_process"] == "court_order"
     assert len(parsed["commitment"]) == 64
     assert entry.startswith(b'{"agency":"FBI","commitment":"')

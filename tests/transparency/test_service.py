@@ -11,7 +11,7 @@ from covergate.tlog.proof_text import verify_tlog_proof
 from covergate.tlog.tiles import Tile
 from covergate.transparency import service
 from covergate.transparency.entries import canonical_record, check_commitment
-from covergate.transparency.models import LogTile
+from covergate.transparency.models import LogCommitment, LogEntry, LogTile
 from tests.conftest import Database
 from tests.transparency.factories import (
     ORIGIN,
@@ -47,7 +47,8 @@ def test_append_then_integrate_publishes_entries(database: Database) -> None:
         assert service.latest_checkpoint(session=session) is None
         assert service.status(session=session).pending == 2
     checkpoint = service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
-    assert checkpoint is not None and checkpoint.size == 2
+    assert checkpoint is not None
+    assert checkpoint.size == 2
     with database.sessions() as session, session.begin():
         note = service.latest_checkpoint(session=session)
         assert note is not None
@@ -70,7 +71,9 @@ def test_rolled_back_transaction_leaves_no_entry(database: Database) -> None:
 
 
 @pytest.mark.parametrize("batches", [[1], [300], [255, 1, 256], [1] * 20 + [600, 3]])
-def test_batches_give_the_same_tree_as_one_integration(database: Database, batches: list[int]) -> None:
+def test_batches_give_the_same_tree_as_one_integration(
+    database: Database, batches: list[int]
+) -> None:
     key, fc = signer(), cipher()
     total = 0
     for count in batches:
@@ -117,12 +120,13 @@ def test_commitment_opening_is_stored_encrypted_and_checks(database: Database) -
         )
     with database.sessions() as session, session.begin():
         salt, canonical = service.read_commitment(session=session, index=index, cipher=fc)
-        entry = session.get(service.LogEntry, index)
+        entry = session.get(LogEntry, index)
         assert entry is not None
         assert canonical == canonical_record(record)
         assert check_commitment(bytes(entry.data), salt, canonical)
-        sealed = session.get(service.LogCommitment, index)
-        assert sealed is not None and b"Jordan" not in bytes(sealed.sealed)
+        sealed = session.get(LogCommitment, index)
+        assert sealed is not None
+        assert b"Jordan" not in bytes(sealed.sealed)
         with pytest.raises(NotFound):
             service.read_commitment(session=session, index=index + 1, cipher=fc)
 

@@ -16,7 +16,9 @@ from covergate.transparency.tree import edge_root, grow, leaf_hashes
 def test_growth_in_random_batches_matches_the_reference() -> None:
     rng = random.Random(7)
     store = MemoryHashStore()
-    size, edge, tiles = 0, {}, {}
+    size = 0
+    edge: dict[int, bytes] = {}
+    tiles: dict[tuple[int, int], bytes] = {}
     while size < 70_000:  # past the first full level-1 tile (65,536 leaves)
         entries = [rng.randbytes(4) for _ in range(rng.choice([0, 1, 2, 255, 256, 257, 5000]))]
         growth = grow(size, edge, leaf_hashes(entries))

@@ -1,9 +1,242 @@
-"""Placeholder until this command group lands."""
+"""``covergate log ...`` and the offline ``covergate verify``.
+
+- ``log key``: the log's C2SP verifier key, to give to verifiers and witnesses.
+- ``log integrate``: integrate sequenced entries and sign a checkpoint now.
+- ``log export OUTDIR``: a static copy (same paths as ``/log/...``).
+- ``log proof INDEX``: a C2SP tlog-proof of one entry.
+- ``log verify [--from URL_OR_DIR]``: recompute the whole tree and check it.
+- ``log monitor URL_OR_DIR``: follow a log, checking each checkpoint extends the last.
+- ``verify --key VKEY ENTRY PROOF``: check a tlog-proof offline, no database.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from covergate.commands.common import runtime, settings_of
+from covergate.errors import InvalidInput
+from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
+from covergate.tlog.note import Ed25519Verifier
+from covergate.tlog.proof_text import verify_tlog_proof
+from covergate.tlog.verify import LogSource, fetch_checkpoint
+from covergate.transparency import service
+from covergate.transparency.export import export_log
+from covergate.transparency.keys import load_log_signer
+from covergate.transparency.monitor import MonitorState, poll
+from covergate.transparency.sources import DatabaseLogSource, open_source
+from covergate.transparency.verification import verify_log
+
+log_app = typer.Typer(
+    name="log", help="The public transparency log: key, export, proofs, verification."
+)
+err = Console(stderr=True)
+
+KeyOption = Annotated[
+    str | None,
+    typer.Option("--key", help="The log's verifier key (default: this data dir's log key)."),
+]
 
 
 def register(root: typer.Typer) -> None:
-    _ = root
+    root.add_typer(log_app)
+    root.command("verify", help="Check an entry's tlog-proof offline (no database).")(verify_entry)
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Progress]:
+    columns = (
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield progress
+
+
+def _verifier(ctx: typer.Context, key: str | None) -> Ed25519Verifier:
+    if key:
+        return Ed25519Verifier.from_key_string(key)
+    try:
+        return load_log_signer(settings_of(ctx)).verifier()
+    except InvalidInput as exc:
+        raise InvalidInput(f"{exc.message}; or pass --key VKEY") from exc
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"{path}: {exc.strerror or exc}") from exc
+
+
+@log_app.command("key")
+def key(ctx: typer.Context) -> None:
+    """Print the log's verifier key (name+id+base64 key)."""
+    typer.echo(load_log_signer(settings_of(ctx)).verifier_key())
+
+
+@log_app.command("integrate")
+def integrate(ctx: typer.Context) -> None:
+    """Integrate sequenced entries and sign a new checkpoint (also runs at start-up)."""
+    settings = settings_of(ctx)
+    signer = load_log_signer(settings)
+    with runtime(ctx) as rt:
+        checkpoint = service.integrate_pending(
+            sessions=rt.sessions, signer=signer, origin=settings.log_origin
+        )
+        with rt.sessions() as session, session.begin():
+            size = service.status(session=session).size
+    if checkpoint is None:
+        typer.echo(f"nothing to integrate; tree size {size}")
+    else:
+        typer.echo(f"signed checkpoint of tree size {checkpoint.size}")
+
+
+@log_app.command("export")
+def export(
+    ctx: typer.Context,
+    outdir: Annotated[Path, typer.Argument(help="Directory to write the log's files into.")],
+) -> None:
+    """Write checkpoint, tiles and entry bundles as a static tree of files."""
+    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+        with _progress("exporting") as progress:
+            task = progress.add_task("export", total=None)
+
+            def step(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            count = export_log(session=session, outdir=outdir, progress=step)
+        size = service.status(session=session).size
+    typer.echo(f"wrote {count} files for tree size {size} to {outdir}")
+
+
+@log_app.command("proof")
+def proof(
+    ctx: typer.Context,
+    index: Annotated[int, typer.Argument(help="Index of the log entry.", min=0)],
+    entry_out: Annotated[
+        Path | None, typer.Option("--entry-out", help="Also write the entry bytes here.")
+    ] = None,
+) -> None:
+    """Print the C2SP tlog-proof of entry INDEX against the latest checkpoint."""
+    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+        text = service.proof_text(session=session, index=index)
+        if entry_out is not None:
+            entry_out.write_bytes(service.read_entry(session=session, index=index))
+    sys.stdout.buffer.write(text)
+    sys.stdout.flush()
+
+
+@log_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="URL (https://host/log) or directory; default the local DB."),
+    ] = None,
+    key: KeyOption = None,
+    old_checkpoint: Annotated[
+        Path | None,
+        typer.Option("--old-checkpoint", help="An older signed checkpoint the log must extend."),
+    ] = None,
+) -> None:
+    """Recompute the whole tree from the entry bundles; check every tile, the
+    root and the checkpoint signature."""
+    verifier = _verifier(ctx, key)
+    old = None if old_checkpoint is None else open_checkpoint(_read(old_checkpoint), verifier)
+    if source is not None:
+        _verify_from(open_source(source), verifier, old, source)
+        return
+    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+        _verify_from(DatabaseLogSource(session), verifier, old, "the local database")
+
+
+def _verify_from(
+    source: LogSource,
+    verifier: Ed25519Verifier,
+    old: Checkpoint | None,
+    where: str,
+) -> None:
+    checkpoint = fetch_checkpoint(source, verifier)
+    with _progress("verifying") as progress:
+        task = progress.add_task("verify", total=checkpoint.size)
+        report = verify_log(
+            source,
+            checkpoint,
+            old=old,
+            progress=lambda done: progress.update(task, completed=done),
+        )
+    line = (
+        f"verified {where}: {checkpoint.origin}, tree size {report.size}, "
+        f"{report.entries_checked} entries, {report.tiles_checked} tiles, root and signature ok"
+    )
+    if report.consistent_with is not None:
+        line += f"; consistent with the checkpoint of size {report.consistent_with}"
+    typer.echo(line)
+
+
+@log_app.command("monitor")
+def monitor(
+    ctx: typer.Context,
+    location: Annotated[str, typer.Argument(help="URL (https://host/log) or directory.")],
+    key: KeyOption = None,
+    state: Annotated[
+        Path, typer.Option("--state", help="Where the last verified checkpoint is kept.")
+    ] = Path("covergate-monitor.checkpoint"),
+    once: Annotated[bool, typer.Option("--once", help="Poll once and exit.")] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between polls.", min=0.1)
+    ] = 30.0,
+) -> None:
+    """Follow a log: verify each new checkpoint extends the last one seen, and
+    print each new entry as a JSON line."""
+    verifier = _verifier(ctx, key)
+    source = open_source(location)
+    monitor_state = MonitorState(state)
+
+    def show(index: int, entry: bytes) -> None:
+        typer.echo(json.dumps({"index": index, "entry": json.loads(entry)}, sort_keys=True))
+
+    while True:
+        result = poll(source, verifier, monitor_state, on_entry=show)
+        before = 0 if result.previous is None else result.previous.size
+        if result.new_entries:
+            err.print(
+                f"checkpoint of size {result.current.size} extends size {before}: "
+                f"{result.new_entries} new entries verified",
+                highlight=False,
+            )
+        elif once:
+            err.print(f"no new entries; tree size {result.current.size}", highlight=False)
+        if once:
+            return
+        time.sleep(interval)
+
+
+def verify_entry(
+    key: Annotated[str, typer.Option("--key", help="The log's verifier key.")],
+    entry_file: Annotated[Path, typer.Argument(help="The entry's bytes.")],
+    proof_file: Annotated[Path, typer.Argument(help="Its C2SP tlog-proof.")],
+) -> None:
+    """Check that ENTRY_FILE is in the log, offline, using PROOF_FILE."""
+    verifier = Ed25519Verifier.from_key_string(key)
+    entry, proof_text = _read(entry_file), _read(proof_file)
+    index_line = next(
+        (ln for ln in proof_text.split(b"\n") if ln.startswith(b"index ")), b"index ?"
+    )
+    checkpoint = verify_tlog_proof(entry, proof_text, verifier)
+    typer.echo(
+        f"ok: entry {index_line[6:].decode(errors='replace')} is included in "
+        f"{checkpoint.origin} at tree size {checkpoint.size}"
+    )

@@ -1,10 +1,15 @@
-"""Verifying a whole published log, fast, from its entry bundles.
+"""Verifying a published log from its entry bundles: all of it, or what is new.
 
 The same steps as :func:`covergate.tlog.verify.verify_full_log` (numbered
 below), computed with :func:`covergate.transparency.tree.grow` so that every
-Merkle node is hashed once; the tests check both agree. Optionally also checks
-that an older checkpoint is a prefix of the verified tree, by recomputing the
-older root on the way (no proof needed when every entry is read anyway).
+Merkle node is hashed once; the tests check both agree.
+
+:func:`verify_log` recomputes the whole tree and, given an older checkpoint,
+checks it is a prefix (its root is the root of its first entries).
+:func:`verify_extension` is what a monitor does on each new checkpoint: fetch
+the older tree's partial tiles, authenticate them against the older root, then
+read only the new entries and recompute the new tiles and root. Either way the
+new checkpoint is proved consistent with the old one without trusting the log.
 """
 
 from __future__ import annotations
@@ -16,16 +21,27 @@ from covergate.errors import VerificationFailed
 from covergate.tlog.bundles import decode_bundle
 from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.hashing import HASH_SIZE, Hash
-from covergate.tlog.tiles import TILE_WIDTH, Tile, entries_path, tile_path
+from covergate.tlog.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
+    Tile,
+    entries_path,
+    partial_width,
+    tile_path,
+)
 from covergate.tlog.verify import LogSource
-from covergate.transparency.tree import TILE_BYTES, grow, leaf_hashes
+from covergate.transparency.tree import TILE_BYTES, edge_root, grow, leaf_hashes
 
-__all__ = ["LogReport", "verify_log"]
+__all__ = ["LogReport", "verify_extension", "verify_log"]
+
+Progress = Callable[[int], None]
+OnEntry = Callable[[int, bytes], None]
 
 
 @dataclass(frozen=True)
 class LogReport:
-    """What :func:`verify_log` checked."""
+    """What was checked: the tree, how many entries and tiles were read, and
+    the size of the older checkpoint it was checked against (if any)."""
 
     size: int
     root: Hash
@@ -39,25 +55,62 @@ def verify_log(
     checkpoint: Checkpoint,
     *,
     old: Checkpoint | None = None,
-    progress: Callable[[int], None] | None = None,
-    on_entry: Callable[[int, bytes], None] | None = None,
+    progress: Progress | None = None,
+    on_entry: OnEntry | None = None,
 ) -> LogReport:
-    """Recompute the tree of ``checkpoint`` (already signature-checked) from the
-    source's entry bundles and compare every tile and the root.
+    """Recompute the tree of ``checkpoint`` (signature already checked) from
+    every entry bundle and compare every tile and the root; with ``old``, also
+    check that the older checkpoint's tree is a prefix. Raises
+    VerificationFailed, MalformedLogData or NotFound."""
+    return _run(source, checkpoint, 0, {}, old, progress, on_entry)
 
-    With ``old``, also check that the old checkpoint's root is the root of the
-    first ``old.size`` entries. Raises VerificationFailed, MalformedLogData or
-    NotFound.
-    """
+
+def verify_extension(
+    source: LogSource,
+    old: Checkpoint,
+    checkpoint: Checkpoint,
+    *,
+    progress: Progress | None = None,
+    on_entry: OnEntry | None = None,
+) -> LogReport:
+    """Check ``checkpoint`` extends ``old`` reading only the entries after it."""
+    if checkpoint.size < old.size:
+        raise VerificationFailed(f"the log shrank from size {old.size} to {checkpoint.size}")
+    # 0. The old tree's right edge, authenticated by the old root.
+    edge: dict[int, bytes] = {}
+    level = 0
+    while old.size >> (TILE_HEIGHT * level):
+        width = partial_width(level, old.size)
+        if width:
+            tile = Tile(level, old.size >> (TILE_HEIGHT * (level + 1)), width)
+            edge[level] = source.fetch(tile_path(tile))
+            if len(edge[level]) != width * HASH_SIZE:
+                raise VerificationFailed(f"tile {tile_path(tile)} has the wrong size")
+        level += 1
+    if edge_root(old.size, edge) != old.root:
+        raise VerificationFailed(
+            f"the log's tiles do not match the old checkpoint of size {old.size}"
+        )
+    return _run(source, checkpoint, old.size, edge, old, progress, on_entry)
+
+
+def _run(
+    source: LogSource,
+    checkpoint: Checkpoint,
+    start: int,
+    edge: dict[int, bytes],
+    old: Checkpoint | None,
+    progress: Progress | None,
+    on_entry: OnEntry | None,
+) -> LogReport:
     size = checkpoint.size
     if old is not None and old.size > size:
-        raise VerificationFailed(
-            f"old checkpoint of size {old.size} is larger than the log's {size}"
-        )
-    edge: dict[int, bytes] = {}
-    done = 0
+        raise VerificationFailed(f"the log shrank from size {old.size} to {size}")
+    old_pending = old is not None and old.size > start
+    if old is not None and old.size == start == size and old.root != checkpoint.root:
+        raise VerificationFailed(f"two different roots for tree size {size}")
+    done = start
     tiles_checked = 0
-    old_checked = old is not None and old.size == 0
 
     def check_tile(tile: Tile, data: bytes) -> None:
         nonlocal tiles_checked
@@ -67,41 +120,41 @@ def verify_log(
             raise VerificationFailed(f"tile {path} does not match the entries")
         tiles_checked += 1
 
-    for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+    for n in range(start // TILE_WIDTH, (size + TILE_WIDTH - 1) // TILE_WIDTH):
         width = min(TILE_WIDTH, size - n * TILE_WIDTH)
         path = entries_path(n, width)
         entries = decode_bundle(source.fetch(path))
         # 1. Each bundle holds exactly the entries its width says.
         if len(entries) != width:
             raise VerificationFailed(f"entry bundle {path} holds {len(entries)} entries")
+        entries = entries[done - n * TILE_WIDTH :]  # skip those already verified
         if on_entry is not None:
             for i, entry in enumerate(entries):
                 on_entry(done + i, entry)
         hashes = leaf_hashes(entries)
-        if old is not None and not old_checked and done + width >= old.size:
+        if old is not None and old_pending and done + len(hashes) >= old.size:
             # 4. The old checkpoint's tree is a prefix of this one.
-            cut = old.size - done
-            prefix = grow(done, edge, hashes[:cut])
-            if prefix.root != old.root:
+            if grow(done, edge, hashes[: old.size - done]).root != old.root:
                 raise VerificationFailed(
                     f"the log is not consistent with the old checkpoint of size {old.size}"
                 )
-            old_checked = True
+            old_pending = False
         growth = grow(done, edge, hashes)
         for (level, index), data in growth.tiles.items():
             if len(data) == TILE_BYTES:
                 check_tile(Tile(level, index, TILE_WIDTH), data)
         edge = growth.edge
-        done += width
+        done += len(hashes)
         if progress is not None:
             progress(done)
     # 2. The partial tiles of this size.
     for level, data in sorted(edge.items()):
-        check_tile(Tile(level, size >> (8 * (level + 1)), len(data) // HASH_SIZE), data)
+        tile = Tile(level, size >> (TILE_HEIGHT * (level + 1)), len(data) // HASH_SIZE)
+        check_tile(tile, data)
     # 3. The root.
-    root = grow(size, edge, []).root
+    root = edge_root(size, edge)
     if root != checkpoint.root:
         raise VerificationFailed(
             f"the entries give another root than the checkpoint of size {size}"
         )
-    return LogReport(size, root, done, tiles_checked, None if old is None else old.size)
+    return LogReport(size, root, done - start, tiles_checked, None if old is None else old.size)

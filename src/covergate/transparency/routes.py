@@ -1,0 +1,67 @@
+"""The public log over HTTP, exactly as C2SP tlog-tiles lays it out.
+
+- ``GET /log/checkpoint``: the latest signed checkpoint (text/plain; charset=utf-8),
+  ``Cache-Control: no-cache`` so clients always revalidate.
+- ``GET /log/tile/<L>/<N>[.p/<W>]``: hash tiles; ``GET /log/tile/entries/<N>[.p/<W>]``:
+  entry bundles (application/octet-stream). A tile's bytes never change, so full
+  tiles are cached for a year as immutable; partial tiles for a minute.
+- Anything else under ``/log/tile/`` (malformed or not yet in a signed tree) is a
+  404 NotFound, which the application's error handler turns into problem+json.
+
+The handlers need ``request.app.state.runtime`` (a :class:`covergate.runtime.Runtime`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from covergate.runtime import Runtime
+from covergate.transparency.sources import read_path
+
+__all__ = ["LogContext", "log_context", "router"]
+
+CHECKPOINT_CACHE = "no-cache"
+FULL_TILE_CACHE = "public, max-age=31536000, immutable"
+PARTIAL_TILE_CACHE = "public, max-age=60"
+
+router = APIRouter(prefix="/log", tags=["transparency log"])
+
+
+@dataclass(frozen=True)
+class LogContext:
+    """A read-only database session and the log's origin."""
+
+    session: Session
+    origin: str
+
+
+def log_context(request: Request) -> Iterator[LogContext]:
+    """One short transaction per request, from the app's runtime."""
+    runtime: Runtime = request.app.state.runtime
+    with runtime.sessions() as session, session.begin():
+        yield LogContext(session=session, origin=runtime.settings.log_origin)
+
+
+Log = Annotated[LogContext, Depends(log_context)]
+
+
+@router.get("/checkpoint", response_class=Response, summary="Latest signed checkpoint")
+def get_checkpoint(log: Log) -> Response:
+    note = read_path(session=log.session, path="checkpoint")
+    return Response(
+        note,
+        media_type="text/plain; charset=utf-8",
+        headers={"Cache-Control": CHECKPOINT_CACHE},
+    )
+
+
+@router.get("/tile/{path:path}", response_class=Response, summary="Hash tile or entry bundle")
+def get_tile(path: str, log: Log) -> Response:
+    data = read_path(session=log.session, path="tile/" + path)
+    cache = PARTIAL_TILE_CACHE if ".p/" in path else FULL_TILE_CACHE
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
