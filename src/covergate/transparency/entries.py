@@ -83,7 +83,10 @@ def encode_entry(event: PublicEvent, commit: Commitment) -> bytes:
         raise InvalidInput("commitment must be a SHA-256 digest")
     fields: dict[str, str | None] = event.public_fields()
     fields["commitment"] = commit.hex()
-    data = bytes(rfc8785.dumps(fields))
+    # Every value is ASCII from a narrow pattern (PublicEvent) or null and every
+    # key is ASCII, so sorted compact json.dumps is exactly RFC 8785 here, at a
+    # fraction of the cost; the tests check it against rfc8785 on random events.
+    data = json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
     if len(data) > MAX_ENTRY_SIZE:  # unreachable with the field patterns; kept as a guard
         raise InvalidInput(f"log entry of {len(data)} bytes is over {MAX_ENTRY_SIZE}")
     return data

@@ -1,0 +1,269 @@
+"""Transparency log benchmarks, each next to baselines measured in the same run.
+
+- appends: ``append_events`` (canonical JSON, salted commitment, AES-GCM opening,
+  insert) + ``integrate`` (tiles, signed checkpoint) per batch, on a SQLite file
+  and on PostgreSQL; baselines: pymerkle's ``SqliteTree`` (append_entries, then
+  get_state for the new root, per batch) and the raw hashlib cost of the same
+  leaf and node hashes (the limit).
+- inclusion proof at 1,000,000 entries (100,000 with --quick): tiles of the tree
+  built in memory, stored in SQLite, then ``proof_text`` read from the database;
+  baselines: pymerkle ``InmemoryTree.prove_inclusion`` on the same entries, and
+  hashlib for the same number of hashes our proof computes.
+- full-log verification rate: ``verify_log`` over every bundle and tile held in
+  memory; baselines: hashlib for every leaf and node hash (the limit) and
+  ``covergate.tlog.verify.verify_full_log`` (the reference verifier).
+
+pymerkle is GPL and only imported here, never by covergate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.exc import OperationalError
+
+from covergate.crypto import FieldCipher
+from covergate.db import make_engine, make_sessionmaker, migrate
+from covergate.requests.schemas import Ground, ProcessType, RequestKind
+from covergate.tlog.bundles import encode_bundle
+from covergate.tlog.checkpoint import Checkpoint, sign_checkpoint
+from covergate.tlog.note import generate_signer
+from covergate.tlog.tiles import TILE_WIDTH, Tile, entries_path, tile_path, tiles_for_size
+from covergate.tlog.verify import MemoryLogSource, verify_full_log
+from covergate.transparency import service
+from covergate.transparency.models import LogState, LogTile
+from covergate.transparency.schemas import EventType, PublicEvent
+from covergate.transparency.tree import grow, leaf_hashes
+from covergate.transparency.verification import verify_log
+
+ORIGIN = "bench.covergate.example/log"
+PG_ADMIN = os.environ.get(
+    "COVERGATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _event(i: int) -> PublicEvent:
+    return PublicEvent(
+        event=EventType.SUBMITTED,
+        request_id=f"{i:032x}",
+        day=date(2026, 1, 5),
+        agency="Federal Bureau of Investigation",
+        kind=RequestKind.MAIL_COVER,
+        ground=Ground.CRIME,
+        legal_process=ProcessType.COURT_ORDER,
+        policy="safeguards-2026",
+        policy_version="sha256:" + "ab" * 32,
+        state="submitted",
+    )
+
+
+def _record(i: int) -> dict[str, object]:
+    return {"subject": f"Jordan Example {i}", "address": "12 Elm Street", "case": f"C-{i}"}
+
+
+def _hashlib_tree_seconds(entries: list[bytes]) -> float:
+    """The limit: one SHA-256 per leaf and per interior node, nothing else."""
+    sha = hashlib.sha256
+    start = time.perf_counter()
+    level = [sha(b"\x00" + e).digest() for e in entries]
+    while len(level) > 1:
+        nxt = [sha(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        level = nxt
+    return time.perf_counter() - start
+
+
+@contextmanager
+def _postgres_url() -> Iterator[str | None]:
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"covergate_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError:
+        admin.dispose()
+        yield None
+        return
+    try:
+        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _time_appends(url: str, count: int, batch: int) -> float:
+    engine = make_engine(url)
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+    signer = generate_signer(ORIGIN)[0]
+    cipher = FieldCipher(os.urandom(32))
+    events = [(_event(i), _record(i)) for i in range(count)]
+    start = time.perf_counter()
+    for at in range(0, count, batch):
+        with sessions() as session, session.begin():
+            service.append_events(session=session, events=events[at : at + batch], cipher=cipher)
+        service.integrate_pending(sessions=sessions, signer=signer, origin=ORIGIN)
+    seconds = time.perf_counter() - start
+    engine.dispose()
+    return seconds
+
+
+def _time_pymerkle_appends(path: Path, entries: list[bytes], batch: int) -> float:
+    from pymerkle import SqliteTree
+
+    tree = SqliteTree(str(path))
+    start = time.perf_counter()
+    for at in range(0, len(entries), batch):
+        tree.append_entries(entries[at : at + batch])
+        tree.get_state()  # the new root, as a checkpoint needs
+    seconds = time.perf_counter() - start
+    tree.close()
+    return seconds
+
+
+def bench_appends(quick: bool, tmp: Path) -> list[dict[str, Any]]:
+    count, batch = (2_000, 100) if quick else (20_000, 100)
+    sample = [_event(i) for i in range(count)]
+    from covergate.transparency.entries import commitment, encode_entry
+
+    entries = [encode_entry(e, commitment(os.urandom(32), b"{}")) for e in sample]
+    limit = _hashlib_tree_seconds(entries)
+    pymerkle_s = _time_pymerkle_appends(tmp / "pymerkle.db", entries, batch)
+    rows = []
+    backends: list[tuple[str, Callable[[], float]]] = [
+        ("sqlite", lambda: _time_appends(f"sqlite:///{tmp / 'appends.db'}", count, batch)),
+    ]
+    with _postgres_url() as pg:
+        if pg is not None:
+            backends.append(("postgresql", lambda: _time_appends(pg, count, batch)))
+        for backend, run in backends:
+            seconds = run()
+            rows.append(
+                {
+                    "name": f"append_event+integrate, batches of {batch} ({backend})",
+                    "value": round(count / seconds),
+                    "unit": "entries/s",
+                    "entries": count,
+                    "baseline": {
+                        "pymerkle SqliteTree append_entries+get_state": round(count / pymerkle_s),
+                        "hashlib limit (leaf+node hashes only)": round(count / limit),
+                    },
+                    "vs_pymerkle": round(pymerkle_s / seconds, 2),
+                }
+            )
+    return rows
+
+
+def bench_proof(quick: bool, tmp: Path) -> list[dict[str, Any]]:
+    size = 100_000 if quick else 1_000_000
+    entries = [b'{"n":%d,"pad":"%s"}' % (i, b"x" * 200) for i in range(size)]
+    growth = grow(0, {}, leaf_hashes(entries))
+    engine = make_engine(f"sqlite:///{tmp / 'proof.db'}")
+    migrate(engine)
+    sessions = make_sessionmaker(engine)
+    signer = generate_signer(ORIGIN)[0]
+    note = sign_checkpoint(Checkpoint(ORIGIN, size, growth.root), signer)
+    with sessions() as session, session.begin():
+        rows = [{"level": lv, "idx": ix, "data": d} for (lv, ix), d in growth.tiles.items()]
+        session.execute(insert(LogTile), rows)
+        session.add(LogState(id=1, size=size, root=growth.root, note=note))
+    rng = random.Random(1)
+    indexes = [rng.randrange(size) for _ in range(200)]
+    start = time.perf_counter()
+    for index in indexes:
+        with sessions() as session, session.begin():
+            service.proof_text(session=session, index=index)
+    ours = (time.perf_counter() - start) / len(indexes)
+    engine.dispose()
+
+    from pymerkle import InmemoryTree
+
+    tree = InmemoryTree()
+    for e in entries:
+        tree.append_entry(e)
+    start = time.perf_counter()
+    for index in indexes:
+        tree.prove_inclusion(index + 1, size)
+    theirs = (time.perf_counter() - start) / len(indexes)
+    # Our proof folds each proof hash from the tiles: about 2 * 2**8 node hashes
+    # per tile level touched. The hashlib figure is that many bare hashes.
+    levels = 3 if size > 65_536 else 2
+    sha, block = hashlib.sha256, b"\x01" + bytes(64)
+    start = time.perf_counter()
+    for _ in range(50):
+        for _ in range(levels * 2 * TILE_WIDTH):
+            sha(block).digest()
+    limit = (time.perf_counter() - start) / 50
+    return [
+        {
+            "name": f"inclusion proof at {size:,} entries (SQLite, one transaction each)",
+            "value": round(ours * 1e6),
+            "unit": "µs/proof",
+            "baseline": {
+                "pymerkle InmemoryTree.prove_inclusion": round(theirs * 1e6),
+                "hashlib for the hashes folded from tiles": round(limit * 1e6),
+            },
+        }
+    ]
+
+
+def bench_verification(quick: bool) -> list[dict[str, Any]]:
+    size = 20_000 if quick else 200_000
+    entries = [encode_entry_like(i) for i in range(size)]
+    growth = grow(0, {}, leaf_hashes(entries))
+    files: dict[str, bytes] = {}
+    for n in range((size + TILE_WIDTH - 1) // TILE_WIDTH):
+        chunk = entries[n * TILE_WIDTH : (n + 1) * TILE_WIDTH]
+        files[entries_path(n, len(chunk))] = encode_bundle(chunk)
+    for tile in tiles_for_size(size):
+        files[tile_path(tile)] = growth.tiles[(tile.level, tile.index)][: 32 * tile.width]
+    checkpoint = Checkpoint(ORIGIN, size, growth.root)
+    source = MemoryLogSource(files)
+    start = time.perf_counter()
+    verify_log(source, checkpoint)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    verify_full_log(source, checkpoint)
+    reference = time.perf_counter() - start
+    limit = _hashlib_tree_seconds(entries)
+    _ = Tile
+    return [
+        {
+            "name": f"full-log verification, {size:,} entries",
+            "value": round(size / ours),
+            "unit": "entries/s",
+            "baseline": {
+                "hashlib limit (leaf+node hashes only)": round(size / limit),
+                "tlog.verify_full_log (reference)": round(size / reference),
+            },
+            "vs_limit": round(ours / limit, 2),
+        }
+    ]
+
+
+def encode_entry_like(i: int) -> bytes:
+    """An entry of the real shape and size (about 400 bytes)."""
+    from covergate.transparency.entries import commitment, encode_entry
+
+    return encode_entry(_event(i), commitment(i.to_bytes(32, "big"), b"{}"))
+
+
+def run(quick: bool) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows = bench_appends(quick, Path(tmp))
+        rows += bench_proof(quick, Path(tmp))
+    rows += bench_verification(quick)
+    return rows
