@@ -61,9 +61,9 @@ def _postgres_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def migrated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
-    tuple[str, str, Engine]
-]:
+def migrated(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str, Engine]]:
     backend: str = request.param
     if backend == "sqlite":
         path: Path = tmp_path_factory.mktemp("sqlite") / "covergate.db"

@@ -16,7 +16,11 @@ def mail_cover_data(start: date = date(2026, 1, 5), **changes: Any) -> dict[str,
             "jurisdiction": "federal",
             "functions": ["criminal_investigation", "national_security"],
         },
-        "requester": {"name": "Dana Reyes", "title": "Special Agent", "email": "dreyes@fbi.example"},
+        "requester": {
+            "name": "Dana Reyes",
+            "title": "Special Agent",
+            "email": "dreyes@fbi.example",
+        },
         "received": {
             "via": "written",
             "date": (start - timedelta(days=3)).isoformat(),

@@ -72,21 +72,37 @@ class World:
 
     def review(self, public_id: str, who: str = "reviewer") -> None:
         with self.tx() as s:
-            requests.review(session=s, ctx=self.ctx, actor=self.user(s, who),
-                            request=self.request(s, public_id), note="Checked against policy.")
+            requests.review(
+                session=s,
+                ctx=self.ctx,
+                actor=self.user(s, who),
+                request=self.request(s, public_id),
+                note="Checked against policy.",
+            )
 
     def justifications(self, public_id: str) -> dict[str, str]:
         with self.tx() as s:
             ev = requests.stored_evaluation(self.request(s, public_id))
-        return {f.rule: "Looked at the record; it holds up."
-                for f in ev.findings if f.outcome.value == "review"}
+        return {
+            f.rule: "Looked at the record; it holds up."
+            for f in ev.findings
+            if f.outcome.value == "review"
+        }
 
     def approve(self, public_id: str, who: str = "osg", **kw: Any) -> None:
-        decision = DecisionInput(outcome=kw.pop("outcome", DecisionOutcome.APPROVE),
-                                 justifications=self.justifications(public_id), **kw)
+        decision = DecisionInput(
+            outcome=kw.pop("outcome", DecisionOutcome.APPROVE),
+            justifications=self.justifications(public_id),
+            **kw,
+        )
         with self.tx() as s:
-            requests.decide(session=s, ctx=self.ctx, actor=self.user(s, who),
-                            request=self.request(s, public_id), decision=decision)
+            requests.decide(
+                session=s,
+                ctx=self.ctx,
+                actor=self.user(s, who),
+                request=self.request(s, public_id),
+                decision=decision,
+            )
 
     def active_cover(self, data: dict[str, Any] | None = None) -> str:
         rid = self.submit(data)
@@ -98,17 +114,28 @@ class World:
 def build_world(sessions: Any, start: date = date(2026, 1, 2)) -> World:
     clock = FixedClock()
     clock.set_date(start)
-    ctx = ServiceContext(clock=clock, cipher=FieldCipher(os.urandom(32)),
-                         policy=load_policy("safeguards-2026"), via=Via.API)
+    ctx = ServiceContext(
+        clock=clock,
+        cipher=FieldCipher(os.urandom(32)),
+        policy=load_policy("safeguards-2026"),
+        via=Via.API,
+    )
     world = World(sessions, clock, ctx)
     with world.tx() as s:
-        fbi = agencies.register(session=s, clock=clock, name=FBI,
-                                jurisdiction=Jurisdiction.FEDERAL,
-                                functions=[AgencyFunction.CRIMINAL_INVESTIGATION,
-                                           AgencyFunction.NATIONAL_SECURITY])
-        dea = agencies.register(session=s, clock=clock, name=DEA,
-                                jurisdiction=Jurisdiction.FEDERAL,
-                                functions=[AgencyFunction.CRIMINAL_INVESTIGATION])
+        fbi = agencies.register(
+            session=s,
+            clock=clock,
+            name=FBI,
+            jurisdiction=Jurisdiction.FEDERAL,
+            functions=[AgencyFunction.CRIMINAL_INVESTIGATION, AgencyFunction.NATIONAL_SECURITY],
+        )
+        dea = agencies.register(
+            session=s,
+            clock=clock,
+            name=DEA,
+            jurisdiction=Jurisdiction.FEDERAL,
+            functions=[AgencyFunction.CRIMINAL_INVESTIGATION],
+        )
         specs: list[tuple[str, Role, Any, Delegation | None]] = [
             ("fbi", Role.REQUESTER, fbi, None),
             ("fbi2", Role.REQUESTER, fbi, None),
@@ -123,9 +150,15 @@ def build_world(sessions: Any, start: date = date(2026, 1, 2)) -> World:
             ("admin", Role.ADMIN, None, None),
         ]
         for key, role, agency, delegation in specs:
-            user = users.add_user(session=s, clock=clock, email=f"{key}@test.example",
-                                  name=key.title(), role=role, agency=agency,
-                                  delegation=delegation)
+            user = users.add_user(
+                session=s,
+                clock=clock,
+                email=f"{key}@test.example",
+                name=key.title(),
+                role=role,
+                agency=agency,
+                delegation=delegation,
+            )
             world.people[key] = user
             world.tokens[key] = users.create_token(session=s, clock=clock, user=user)
     return world

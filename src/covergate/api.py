@@ -105,13 +105,14 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         if loc and isinstance(loc[0], str) and loc[0] in {"MailObservation", "RecordsItem"}:
             loc = loc[1:]
         path = field_path(tuple(loc)) if loc else where
-        kind = first.get("type", "")
+        kind = str(first.get("type", ""))
         msg = {"extra_forbidden": "unknown field", "missing": "required field is missing"}.get(
             kind, str(first.get("msg", "invalid"))
         ).removeprefix("Value error, ")
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return problem(422, "invalid-input", "Invalid input", f"{where}: {path}: {msg}{more}",
-                       field=path)
+        return problem(
+            422, "invalid-input", "Invalid input", f"{where}: {path}: {msg}{more}", field=path
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

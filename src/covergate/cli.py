@@ -33,7 +33,9 @@ def _root(
     ctx: typer.Context,
     data: Annotated[
         Path | None,
-        typer.Option("--data", help="Data directory (default $COVERGATE_DATA or ./covergate-data)."),
+        typer.Option(
+            "--data", help="Data directory (default $COVERGATE_DATA or ./covergate-data)."
+        ),
     ] = None,
 ) -> None:
     ctx.obj = Settings.load(data)

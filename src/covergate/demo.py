@@ -78,20 +78,70 @@ AGENCIES: list[tuple[str, Jurisdiction, list[AgencyFunction], int]] = [
 ]
 
 STATUTES = [
-    ("18 U.S.C. 1341", 240), ("18 U.S.C. 1708", 60), ("26 U.S.C. 7201", 60),
-    ("21 U.S.C. 841(b)(1)(C)", 240), ("18 U.S.C. 1956", 240), ("8 U.S.C. 1324(a)", 60),
+    ("18 U.S.C. 1341", 240),
+    ("18 U.S.C. 1708", 60),
+    ("26 U.S.C. 7201", 60),
+    ("21 U.S.C. 841(b)(1)(C)", 240),
+    ("18 U.S.C. 1956", 240),
+    ("8 U.S.C. 1324(a)", 60),
     ("8 U.S.C. 1326(a)", 24),
 ]
 POSTAL_STATUTES = [("18 U.S.C. 1708", 60), ("18 U.S.C. 1341", 240)]
-FIRST = ["Alex", "Sam", "Jordan", "Taylor", "Morgan", "Casey", "Riley", "Jamie", "Avery", "Quinn",
-         "Drew", "Rowan", "Emerson", "Harper", "Kai", "Logan", "Parker", "Reese", "Sage", "Tatum"]
-LAST = ["Adler", "Brooks", "Castillo", "Dunn", "Ellis", "Fischer", "Garza", "Hale", "Ito",
-        "Jensen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Pratt", "Quist",
-        "Rasmussen", "Silva", "Thorne"]
+FIRST = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Riley",
+    "Jamie",
+    "Avery",
+    "Quinn",
+    "Drew",
+    "Rowan",
+    "Emerson",
+    "Harper",
+    "Kai",
+    "Logan",
+    "Parker",
+    "Reese",
+    "Sage",
+    "Tatum",
+]
+LAST = [
+    "Adler",
+    "Brooks",
+    "Castillo",
+    "Dunn",
+    "Ellis",
+    "Fischer",
+    "Garza",
+    "Hale",
+    "Ito",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Pratt",
+    "Quist",
+    "Rasmussen",
+    "Silva",
+    "Thorne",
+]
 STREETS = ["Elm", "Oak", "Maple", "Cedar", "Pine", "Birch", "Walnut", "Lake", "Hill", "Park"]
-CITIES = [("Springfield", "IL", "627"), ("Austin", "TX", "787"), ("Albany", "NY", "122"),
-          ("Fresno", "CA", "937"), ("Tampa", "FL", "336"), ("Dayton", "OH", "454"),
-          ("Tacoma", "WA", "984"), ("Mesa", "AZ", "852")]
+CITIES = [
+    ("Springfield", "IL", "627"),
+    ("Austin", "TX", "787"),
+    ("Albany", "NY", "122"),
+    ("Fresno", "CA", "937"),
+    ("Tampa", "FL", "336"),
+    ("Dayton", "OH", "454"),
+    ("Tacoma", "WA", "984"),
+    ("Mesa", "AZ", "852"),
+]
 
 
 class Step(StrEnum):
@@ -133,12 +183,21 @@ class DemoWorld:
 
     def address(self) -> dict[str, Any]:
         city, state, zip3 = self.rng.choice(CITIES)
-        return {"line1": f"{self.rng.randint(1, 9999)} {self.rng.choice(STREETS)} Street",
-                "line2": None, "city": city, "state": state,
-                "zip": f"{zip3}{self.rng.randint(0, 99):02d}"}
+        return {
+            "line1": f"{self.rng.randint(1, 9999)} {self.rng.choice(STREETS)} Street",
+            "line2": None,
+            "city": city,
+            "state": state,
+            "zip": f"{zip3}{self.rng.randint(0, 99):02d}",
+        }
 
-    def document(self, agency: str, jurisdiction: Jurisdiction,
-                 functions: list[AgencyFunction], received: date) -> dict[str, Any]:
+    def document(
+        self,
+        agency: str,
+        jurisdiction: Jurisdiction,
+        functions: list[AgencyFunction],
+        received: date,
+    ) -> dict[str, Any]:
         rng = self.rng
         inspector = agency == USPIS
         kind = "records" if rng.random() < 0.22 else "mail_cover"
@@ -165,71 +224,133 @@ class DemoWorld:
         start = received + timedelta(days=rng.randint(3, 12))
         days = 30 if rng.random() < 0.85 else rng.choice([60, 90])
         if kind == "records":
-            categories = rng.sample(["subscriber", "session_ip", "payment", "tracking",
-                                     "change_of_address", "box_application"], rng.randint(1, 2))
+            categories = rng.sample(
+                [
+                    "subscriber",
+                    "session_ip",
+                    "payment",
+                    "tracking",
+                    "change_of_address",
+                    "box_application",
+                ],
+                rng.randint(1, 2),
+            )
         else:
             categories = ["mail_exterior"]
         # Most agencies now come with a court order; some do not (and are refused
         # under safeguards-2026), as happens in the first year of a reform.
         process_roll = rng.random()
         if process_roll < 0.78:
-            process = {"type": "court_order", "standard": "specific_and_articulable_facts",
-                       "court": "U.S. District Court", "docket": f"{received.year % 100}-mj-"
-                       f"{rng.randint(1, 9999):04d}", "judge": f"Hon. {self.person()}",
-                       "issued": (start - timedelta(days=2)).isoformat(), "expires": None}
+            process = {
+                "type": "court_order",
+                "standard": "specific_and_articulable_facts",
+                "court": "U.S. District Court",
+                "docket": f"{received.year % 100}-mj-{rng.randint(1, 9999):04d}",
+                "judge": f"Hon. {self.person()}",
+                "issued": (start - timedelta(days=2)).isoformat(),
+                "expires": None,
+            }
         elif process_roll < 0.88:
-            process = {"type": "subpoena", "standard": "relevance", "court": None,
-                       "docket": f"GJ-{rng.randint(100, 999)}", "judge": None,
-                       "issued": (start - timedelta(days=2)).isoformat(), "expires": None}
+            process = {
+                "type": "subpoena",
+                "standard": "relevance",
+                "court": None,
+                "docket": f"GJ-{rng.randint(100, 999)}",
+                "judge": None,
+                "issued": (start - timedelta(days=2)).isoformat(),
+                "expires": None,
+            }
         elif process_roll < 0.94:
-            process = {"type": "head_of_agency_request", "standard": "none", "court": None,
-                       "docket": None, "judge": None,
-                       "issued": (start - timedelta(days=2)).isoformat(), "expires": None}
+            process = {
+                "type": "head_of_agency_request",
+                "standard": "none",
+                "court": None,
+                "docket": None,
+                "judge": None,
+                "issued": (start - timedelta(days=2)).isoformat(),
+                "expires": None,
+            }
         else:
             process = None
-        attorneys = [{"name": self.person(), "address": self.address()}
-                     for _ in range(rng.choice([0, 0, 1, 1, 2]))]
+        attorneys = [
+            {"name": self.person(), "address": self.address()}
+            for _ in range(rng.choice([0, 0, 1, 1, 2]))
+        ]
         data: dict[str, Any] = {
             "kind": kind,
-            "agency": {"name": agency, "jurisdiction": jurisdiction.value,
-                       "functions": [f.value for f in functions]},
-            "requester": {"name": self.person(), "title": "Special Agent",
-                          "email": f"agent{rng.randint(100, 999)}@agency.example"},
-            "received": {"via": "oral" if oral else "written", "date": received.isoformat(),
-                         "written_confirmation_date": (received + timedelta(days=2)).isoformat()
-                         if oral else None},
+            "agency": {
+                "name": agency,
+                "jurisdiction": jurisdiction.value,
+                "functions": [f.value for f in functions],
+            },
+            "requester": {
+                "name": self.person(),
+                "title": "Special Agent",
+                "email": f"agent{rng.randint(100, 999)}@agency.example",
+            },
+            "received": {
+                "via": "oral" if oral else "written",
+                "date": received.isoformat(),
+                "written_confirmation_date": (received + timedelta(days=2)).isoformat()
+                if oral
+                else None,
+            },
             "purpose": {
                 "ground": ground,
                 "statute": statute if ground in {"crime", "postal_statute", "forfeiture"} else None,
-                "max_imprisonment_months": months if ground in {"crime", "postal_statute",
-                                                                "forfeiture"} else None,
+                "max_imprisonment_months": months
+                if ground in {"crime", "postal_statute", "forfeiture"}
+                else None,
                 "case_number": f"{rng.randint(2024, 2026)}-{rng.randint(10000, 99999)}",
                 "reasonable_grounds": "Synthetic demo facts: informant reports and financial "
-                                      "records tie the address to the offence.",
-                "fugitive_warrant": {"type": rng.choice(["criminal_arrest", "criminal_arrest",
-                                                         "bench", "administrative_immigration"]),
-                                     "issued_by": "Superior Court",
-                                     "date": (received - timedelta(days=40)).isoformat()}
-                if ground == "fugitive" else None,
-                "national_security": {"threat": rng.choice(["international_terrorism",
-                                                            "clandestine_intelligence"]),
-                                      "foreign_power": "Foreign Power A",
-                                      "approved_by_agency_head": True}
-                if ground == "national_security" else None,
+                "records tie the address to the offence.",
+                "fugitive_warrant": {
+                    "type": rng.choice(
+                        [
+                            "criminal_arrest",
+                            "criminal_arrest",
+                            "bench",
+                            "administrative_immigration",
+                        ]
+                    ),
+                    "issued_by": "Superior Court",
+                    "date": (received - timedelta(days=40)).isoformat(),
+                }
+                if ground == "fugitive"
+                else None,
+                "national_security": {
+                    "threat": rng.choice(["international_terrorism", "clandestine_intelligence"]),
+                    "foreign_power": "Foreign Power A",
+                    "approved_by_agency_head": True,
+                }
+                if ground == "national_security"
+                else None,
                 "indictment_or_information_filed": rng.random() < 0.02,
             },
-            "subject": {"name": self.person(), "address": self.address(),
-                        "known_attorneys": attorneys},
-            "scope": {"data_categories": categories, "include_attorney_mail": False,
-                      "start": start.isoformat(), "days": days,
-                      "longer_period_justification": "Demo: the scheme runs in 60-day cycles."
-                      if days > 30 else None,
-                      "prior_days": 0, "extension_benefit": None,
-                      "chief_inspector_personal_approval": False},
+            "subject": {
+                "name": self.person(),
+                "address": self.address(),
+                "known_attorneys": attorneys,
+            },
+            "scope": {
+                "data_categories": categories,
+                "include_attorney_mail": False,
+                "start": start.isoformat(),
+                "days": days,
+                "longer_period_justification": "Demo: the scheme runs in 60-day cycles."
+                if days > 30
+                else None,
+                "prior_days": 0,
+                "extension_benefit": None,
+                "chief_inspector_personal_approval": False,
+            },
             "legal_process": process,
-            "emergency": {"kind": "loss_of_evidence",
-                          "description": "Demo: parcels are about to be moved."}
-            if emergency else None,
+            "emergency": {
+                "kind": "loss_of_evidence",
+                "description": "Demo: parcels are about to be moved.",
+            }
+            if emergency
+            else None,
         }
         return data
 
@@ -241,11 +362,16 @@ def _seeded_ids(rng: random.Random) -> Callable[[], str]:
 def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoResult:
     """Seed the database of ``rt`` with a synthetic year. Refuses a non-empty database."""
     started = time.perf_counter()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (synthetic data, reproducible by design)
     clock = FixedClock()
     clock.set_date(DEMO_START)
-    ctx = ServiceContext(clock=clock, cipher=rt.cipher, policy=rt.policy, via=Via.CLI,
-                         new_public_id=_seeded_ids(random.Random(seed + 1)))
+    ctx = ServiceContext(
+        clock=clock,
+        cipher=rt.cipher,
+        policy=rt.policy,
+        via=Via.CLI,
+        new_public_id=_seeded_ids(random.Random(seed + 1)),  # noqa: S311
+    )
     world = DemoWorld(rng)
     with rt.sessions() as session, session.begin():
         if session.query(Request.id).limit(1).first() is not None:
@@ -269,8 +395,13 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
 
     total_steps = len(cases)
     done = 0
-    with Progress(TextColumn("seeding a year of requests"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), transient=False) as progress:
+    with Progress(
+        TextColumn("seeding a year of requests"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as progress:
         task = progress.add_task("demo", total=total_steps)
         batch_day: date | None = None
         session = rt.sessions()
@@ -301,9 +432,13 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
     checkpoint = rt.integrate_log()
     with rt.sessions() as session:
         size = tlog.status(session=session).size if checkpoint is None else checkpoint.size
-    return DemoResult(requests=len(picks), log_size=size,
-                      seconds=time.perf_counter() - started,
-                      verifier_key=rt.log_signer.verifier_key(), tokens=tokens)
+    return DemoResult(
+        requests=len(picks),
+        log_size=size,
+        seconds=time.perf_counter() - started,
+        verifier_key=rt.log_signer.verifier_key(),
+        tokens=tokens,
+    )
 
 
 def _seed_people(
@@ -313,19 +448,38 @@ def _seed_people(
     tokens: list[tuple[str, str, str]] = []
     registered: dict[str, Agency] = {}
     for name, jurisdiction, functions, _ in AGENCIES:
-        registered[name] = agencies.register(session=session, clock=ctx.clock, name=name,
-                                             jurisdiction=jurisdiction, functions=functions)
+        registered[name] = agencies.register(
+            session=session,
+            clock=ctx.clock,
+            name=name,
+            jurisdiction=jurisdiction,
+            functions=functions,
+        )
     registered[USPIS] = agencies.register(
-        session=session, clock=ctx.clock, name=USPIS, jurisdiction=Jurisdiction.FEDERAL,
-        functions=[AgencyFunction.POSTAL_INSPECTION, CI])
+        session=session,
+        clock=ctx.clock,
+        name=USPIS,
+        jurisdiction=Jurisdiction.FEDERAL,
+        functions=[AgencyFunction.POSTAL_INSPECTION, CI],
+    )
     for i, name in enumerate(registered):
-        user = users.add_user(session=session, clock=ctx.clock, email=f"requester{i}@demo.example",
-                              name=f"Requester of {name}", role=Role.REQUESTER,
-                              agency=registered[name])
+        user = users.add_user(
+            session=session,
+            clock=ctx.clock,
+            email=f"requester{i}@demo.example",
+            name=f"Requester of {name}",
+            role=Role.REQUESTER,
+            agency=registered[name],
+        )
         staff[f"requester:{name}"] = user
         if name == "Federal Bureau of Investigation":
-            tokens.append(("requester (FBI)", user.email,
-                           users.create_token(session=session, clock=ctx.clock, user=user)))
+            tokens.append(
+                (
+                    "requester (FBI)",
+                    user.email,
+                    users.create_token(session=session, clock=ctx.clock, user=user),
+                )
+            )
     people: list[tuple[str, Role, Delegation | None]] = [
         ("reviewer", Role.REVIEWER, None),
         ("reviewer2", Role.REVIEWER, None),
@@ -338,13 +492,20 @@ def _seed_people(
         ("admin", Role.ADMIN, None),
     ]
     for key, role, delegation in people:
-        user = users.add_user(session=session, clock=ctx.clock, email=f"{key}@demo.example",
-                              name=f"Demo {key}", role=role, delegation=delegation)
+        user = users.add_user(
+            session=session,
+            clock=ctx.clock,
+            email=f"{key}@demo.example",
+            name=f"Demo {key}",
+            role=role,
+            delegation=delegation,
+        )
         staff[key] = user
         if key not in {"reviewer2", "hq", "iic"}:
             label = f"{role.value} ({delegation.value})" if delegation else role.value
-            tokens.append((label, user.email,
-                           users.create_token(session=session, clock=ctx.clock, user=user)))
+            tokens.append(
+                (label, user.email, users.create_token(session=session, clock=ctx.clock, user=user))
+            )
     return staff, tokens
 
 
@@ -367,8 +528,13 @@ def _run_step(
     """Do one step of one case; return the next step and its delay in days."""
     if step is Step.SUBMIT:
         requester = staff[f"requester:{case.agency}"]
-        result = requests.submit(session=session, ctx=ctx, actor=requester,
-                                 document=case.document, idempotency_key=f"demo-{case.number}")
+        result = requests.submit(
+            session=session,
+            ctx=ctx,
+            actor=requester,
+            document=case.document,
+            idempotency_key=f"demo-{case.number}",
+        )
         case.public_id = result.request.public_id
         case.request = result.request
         return Step.REVIEW, rng.randint(0, 3)
@@ -380,8 +546,13 @@ def _run_step(
     requests.refresh_state(session=session, ctx=ctx, request=request)
     if step is Step.REVIEW:
         reviewer = staff["reviewer"] if case.number % 2 else staff["reviewer2"]
-        requests.review(session=session, ctx=ctx, actor=reviewer, request=request,
-                        note="Checked grounds, process and dates against the policy findings.")
+        requests.review(
+            session=session,
+            ctx=ctx,
+            actor=reviewer,
+            request=request,
+            note="Checked grounds, process and dates against the policy findings.",
+        )
         return Step.DECIDE, rng.randint(0, 4)
     if step is Step.DECIDE:
         return _decide(session, ctx, staff, rng, request, case)
@@ -392,10 +563,14 @@ def _run_step(
         return Step.CLOSE, max(0, (until - ctx.clock.today()).days + rng.randint(1, 4))
     if step is Step.CLOSE:
         if request.state in {RequestState.ACTIVE, RequestState.EXPIRED, RequestState.APPROVED}:
-            reason = (CloseReason.EXPIRED if request.state is RequestState.EXPIRED
-                      else CloseReason.REQUESTED)
-            requests.close(session=session, ctx=ctx, actor=staff["reviewer"], request=request,
-                           reason=reason)
+            reason = (
+                CloseReason.EXPIRED
+                if request.state is RequestState.EXPIRED
+                else CloseReason.REQUESTED
+            )
+            requests.close(
+                session=session, ctx=ctx, actor=staff["reviewer"], request=request, reason=reason
+            )
             return Step.PRODUCE, rng.randint(1, 6)
         return None
     if step is Step.PRODUCE:
@@ -403,9 +578,13 @@ def _run_step(
         return Step.ACKNOWLEDGE, rng.randint(1, 5)
     if step is Step.ACKNOWLEDGE:
         package = productions.get_production(session=session, request=request)
-        productions.acknowledge(session=session, ctx=ctx,
-                                actor=staff[f"requester:{case.agency}"], request=request,
-                                manifest_sha256=package.manifest_sha256)
+        productions.acknowledge(
+            session=session,
+            ctx=ctx,
+            actor=staff[f"requester:{case.agency}"],
+            request=request,
+            manifest_sha256=package.manifest_sha256,
+        )
     return None
 
 
@@ -421,21 +600,28 @@ def _decide(
     approver = _approver(staff, request, case.document)
     failing = [f for f in evaluation.findings if f.outcome is Outcome.FAIL]
     if failing or rng.random() < 0.04:
-        reasons = ("; ".join(f"{f.rule}: {f.message}" for f in failing)
-                   or "Reasonable grounds not shown on the facts stated.")
+        reasons = (
+            "; ".join(f"{f.rule}: {f.message}" for f in failing)
+            or "Reasonable grounds not shown on the facts stated."
+        )
         decision = DecisionInput(outcome=DecisionOutcome.DENY, reasons=reasons)
-        requests.decide(session=session, ctx=ctx, actor=approver, request=request,
-                        decision=decision)
+        requests.decide(
+            session=session, ctx=ctx, actor=approver, request=request, decision=decision
+        )
         return None
-    justifications = {f.rule: "Reviewed the record; the stated facts support it."
-                      for f in evaluation.findings if f.outcome is Outcome.REVIEW}
+    justifications = {
+        f.rule: "Reviewed the record; the stated facts support it."
+        for f in evaluation.findings
+        if f.outcome is Outcome.REVIEW
+    }
     days = request.days_requested
     if evaluation.max_days is not None and days > evaluation.max_days:
         days = evaluation.max_days
     if days < request.days_requested or rng.random() < 0.05:
         days = min(days, max(1, request.days_requested - 10))
-        decision = DecisionInput(outcome=DecisionOutcome.MODIFY, days=days,
-                                 justifications=justifications)
+        decision = DecisionInput(
+            outcome=DecisionOutcome.MODIFY, days=days, justifications=justifications
+        )
     else:
         decision = DecisionInput(outcome=DecisionOutcome.APPROVE, justifications=justifications)
     requests.decide(session=session, ctx=ctx, actor=approver, request=request, decision=decision)
@@ -462,15 +648,21 @@ def _observe(
             # Attorney mail turns up; the software refuses to record it.
             sender_name = subject.known_attorneys[0].name
             sender_address = subject.known_attorneys[0].address.model_dump(mode="json")
-        item = MailObservation.model_validate({
-            "mail_date": mail_date.isoformat(),
-            "mail_class": rng.choice(["first_class", "first_class", "priority", "marketing",
-                                      "package_services"]),
-            "sender": {"name": sender_name, "address": sender_address},
-            "addressee": {"name": subject.name,
-                          "address": subject.address.model_dump(mode="json")},
-            "postmark": f"{sender_address['city']} {sender_address['state']} "
-                        f"{mail_date.isoformat()}",
-        })
-        covers.observe(session=session, ctx=ctx, actor=staff["observer"], request=request,
-                       item=item)
+        item = MailObservation.model_validate(
+            {
+                "mail_date": mail_date.isoformat(),
+                "mail_class": rng.choice(
+                    ["first_class", "first_class", "priority", "marketing", "package_services"]
+                ),
+                "sender": {"name": sender_name, "address": sender_address},
+                "addressee": {
+                    "name": subject.name,
+                    "address": subject.address.model_dump(mode="json"),
+                },
+                "postmark": f"{sender_address['city']} {sender_address['state']} "
+                f"{mail_date.isoformat()}",
+            }
+        )
+        covers.observe(
+            session=session, ctx=ctx, actor=staff["observer"], request=request, item=item
+        )

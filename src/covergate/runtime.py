@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.clock import Clock, SystemClock
 from covergate.config import Settings
-from covergate.crypto import FieldCipher, create_key_file, load_key
 from covergate.context import ServiceContext, Via, random_public_id
+from covergate.crypto import FieldCipher, create_key_file, load_key
 from covergate.db import make_engine, make_sessionmaker, migrate
 from covergate.policy import Policy, load_policy
 from covergate.tlog.checkpoint import Checkpoint
@@ -73,7 +73,9 @@ class Runtime:
             sessions=self.sessions, signer=self.log_signer, origin=self.settings.log_origin
         )
 
-    def context(self, via: Via, *, new_public_id: Callable[[], str] | None = None) -> ServiceContext:
+    def context(
+        self, via: Via, *, new_public_id: Callable[[], str] | None = None
+    ) -> ServiceContext:
         """The collaborators lifecycle services need, for one interface."""
         return ServiceContext(
             clock=self.clock,

@@ -63,8 +63,11 @@ def world(database: Database) -> World:
 
 def snapshot(world: World) -> tuple[Any, ...]:
     with world.tx() as s:
-        rows = s.execute(select(Request.public_id, Request.state, Request.version,
-                                Request.refused_observations).order_by(Request.id)).all()
+        rows = s.execute(
+            select(
+                Request.public_id, Request.state, Request.version, Request.refused_observations
+            ).order_by(Request.id)
+        ).all()
         counts = tuple(
             s.scalar(select(func.count()).select_from(model))
             for model in (LogEntry, RequestEvent, AccessRecord, Observation, RefusedObservation)
@@ -85,16 +88,27 @@ def unchanged(
 
 def decide(world: World, rid: str, who: str, **kw: Any) -> None:
     with world.tx() as s:
-        service.decide(session=s, ctx=world.ctx, actor=world.user(s, who),
-                       request=world.request(s, rid), decision=DecisionInput(**kw))
+        service.decide(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, who),
+            request=world.request(s, rid),
+            decision=DecisionInput(**kw),
+        )
 
 
-def observe(world: World, rid: str, item: dict[str, Any], who: str = "observer"
-            ) -> covers.ObservationResult:
+def observe(
+    world: World, rid: str, item: dict[str, Any], who: str = "observer"
+) -> covers.ObservationResult:
     model = RecordsItem if "category" in item else MailObservation
     with world.tx() as s:
-        return covers.observe(session=s, ctx=world.ctx, actor=world.user(s, who),
-                              request=world.request(s, rid), item=model.model_validate(item))
+        return covers.observe(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, who),
+            request=world.request(s, rid),
+            item=model.model_validate(item),
+        )
 
 
 def mail(day: date, **changes: Any) -> dict[str, Any]:
@@ -102,8 +116,10 @@ def mail(day: date, **changes: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
         "mail_date": day.isoformat(),
         "mail_class": "first_class",
-        "sender": {"name": "Pat Sender", "address": {"line1": "9 Far Road", "city": "Peoria",
-                                                      "state": "IL", "zip": "61602"}},
+        "sender": {
+            "name": "Pat Sender",
+            "address": {"line1": "9 Far Road", "city": "Peoria", "state": "IL", "zip": "61602"},
+        },
         "addressee": {"name": subject["name"], "address": subject["address"]},
         "postmark": "Peoria IL",
     }
@@ -136,25 +152,47 @@ def test_whole_flow_from_submission_to_acknowledgement(world: World) -> None:
     world.clock.set_date(START + timedelta(days=30))  # the day after the 30th day
     assert state_of(world, rid) is RequestState.EXPIRED
     with world.tx() as s:
-        service.close(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                      request=world.request(s, rid), reason=CloseReason.EXPIRED)
-        package = productions.produce(session=s, ctx=world.ctx,
-                                      actor=world.user(s, "reviewer"),
-                                      request=world.request(s, rid))
+        service.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason=CloseReason.EXPIRED,
+        )
+        package = productions.produce(
+            session=s, ctx=world.ctx, actor=world.user(s, "reviewer"), request=world.request(s, rid)
+        )
     assert package.manifest["items"] == 2
     with world.tx() as s:
-        got = productions.read_package(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                                       request=world.request(s, rid), reason="case file intake")
-        productions.acknowledge(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                                request=world.request(s, rid),
-                                manifest_sha256=got.manifest_sha256)
+        got = productions.read_package(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason="case file intake",
+        )
+        productions.acknowledge(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            manifest_sha256=got.manifest_sha256,
+        )
     assert state_of(world, rid) is RequestState.ACKNOWLEDGED
 
     with world.tx() as s:
         events = [e.event for e in service.history(session=s, request=world.request(s, rid))]
         log_size = s.scalar(select(func.count()).select_from(LogEntry))
-    assert events == ["submitted", "reviewed", "decided", "started", "expired", "closed",
-                      "produced", "acknowledged"]
+    assert events == [
+        "submitted",
+        "reviewed",
+        "decided",
+        "started",
+        "expired",
+        "closed",
+        "produced",
+        "acknowledged",
+    ]
     assert log_size == len(events)  # one log entry per state change, nothing else
 
 
@@ -166,10 +204,16 @@ def test_package_manifest_lists_sha256_of_each_file(world: World) -> None:
     rid = world.active_cover()
     assert observe(world, rid, mail(START)).accepted
     with world.tx() as s:
-        service.close(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                      request=world.request(s, rid), reason=CloseReason.INDICTMENT)
-        package = productions.produce(session=s, ctx=world.ctx, actor=world.user(s, "reviewer"),
-                                      request=world.request(s, rid))
+        service.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason=CloseReason.INDICTMENT,
+        )
+        package = productions.produce(
+            session=s, ctx=world.ctx, actor=world.user(s, "reviewer"), request=world.request(s, rid)
+        )
     assert set(package.files) == {"observations.json", "observations.csv", "manifest.json"}
     manifest = json.loads(package.files["manifest.json"])
     for entry in manifest["files"]:
@@ -177,8 +221,13 @@ def test_package_manifest_lists_sha256_of_each_file(world: World) -> None:
     assert hashlib.sha256(package.files["manifest.json"]).hexdigest() == package.manifest_sha256
     assert b"Pat Sender" in package.files["observations.csv"]
     with unchanged(world, InvalidInput, "manifest_sha256 does not match"), world.tx() as s:
-        productions.acknowledge(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                                request=world.request(s, rid), manifest_sha256="0" * 64)
+        productions.acknowledge(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            manifest_sha256="0" * 64,
+        )
 
 
 def test_records_request_flow(world: World) -> None:
@@ -187,11 +236,21 @@ def test_records_request_flow(world: World) -> None:
     world.review(rid)
     world.approve(rid)
     assert state_of(world, rid) is RequestState.ACTIVE
-    ok = observe(world, rid, {"category": "subscriber", "record_date": START.isoformat(),
-                              "fields": {"account": "opened 2024-03-01"}})
+    ok = observe(
+        world,
+        rid,
+        {
+            "category": "subscriber",
+            "record_date": START.isoformat(),
+            "fields": {"account": "opened 2024-03-01"},
+        },
+    )
     assert ok.accepted
-    refused = observe(world, rid, {"category": "payment", "record_date": START.isoformat(),
-                                   "fields": {"card": "visa"}})
+    refused = observe(
+        world,
+        rid,
+        {"category": "payment", "record_date": START.isoformat(), "fields": {"card": "visa"}},
+    )
     assert refused.reason is RefusalReason.CATEGORY_NOT_AUTHORISED
 
 
@@ -219,8 +278,9 @@ def test_agency_sees_only_its_own_requests(world: World) -> None:
     with world.tx() as s:
         dea = world.user(s, "dea")
         assert service.list_visible(session=s, actor=dea) == []
-        assert [r.public_id for r in service.list_visible(
-            session=s, actor=world.user(s, "fbi2"))] == [rid]
+        assert [
+            r.public_id for r in service.list_visible(session=s, actor=world.user(s, "fbi2"))
+        ] == [rid]
         assert service.list_visible(session=s, actor=world.user(s, "admin")) == []
     with unchanged(world, NotFound, f"no request {rid}"), world.tx() as s:
         service.get_visible(session=s, ctx=world.ctx, actor=world.user(s, "dea"), public_id=rid)
@@ -257,17 +317,23 @@ def test_inspector_in_charge_only_in_emergencies(world: World) -> None:
     world.review(rid)
     with unchanged(world, Forbidden, "only in an emergency"):
         decide(world, rid, "iic", outcome=DecisionOutcome.APPROVE)
-    emergency = world.submit(mail_cover_data(
-        emergency={"kind": "physical_harm", "description": "Threat letters name a date."}))
+    emergency = world.submit(
+        mail_cover_data(
+            emergency={"kind": "physical_harm", "description": "Threat letters name a date."}
+        )
+    )
     world.review(emergency)
     world.approve(emergency, who="iic")
     assert state_of(world, emergency) is RequestState.APPROVED
 
 
 def test_more_than_120_days_needs_chief_or_headquarters(world: World) -> None:
-    data = mail_cover_data(**NS, scope__days=150,
-                           scope__longer_period_justification="Long-running network.",
-                           scope__chief_inspector_personal_approval=True)
+    data = mail_cover_data(
+        **NS,
+        scope__days=150,
+        scope__longer_period_justification="Long-running network.",
+        scope__chief_inspector_personal_approval=True,
+    )
     rid = world.submit(data)
     world.review(rid)
     with world.tx() as s:
@@ -282,10 +348,18 @@ def test_delegation_check_for_long_covers_directly() -> None:
     from covergate.users.schemas import Delegation, Role
 
     doc = request_document_from_data(mail_cover_data())
-    osg = User(email="o@x.example", name="O", role=Role.APPROVER,
-               delegation=Delegation.OPERATIONS_SUPPORT_GROUP_MANAGER)
-    chief = User(email="c@x.example", name="C", role=Role.APPROVER,
-                 delegation=Delegation.CHIEF_POSTAL_INSPECTOR)
+    osg = User(
+        email="o@x.example",
+        name="O",
+        role=Role.APPROVER,
+        delegation=Delegation.OPERATIONS_SUPPORT_GROUP_MANAGER,
+    )
+    chief = User(
+        email="c@x.example",
+        name="C",
+        role=Role.APPROVER,
+        delegation=Delegation.CHIEF_POSTAL_INSPECTOR,
+    )
     with pytest.raises(Forbidden, match=r"233.3\(g\)\(6\)"):
         service.check_delegation(osg, doc, total_days=121)
     service.check_delegation(osg, doc, total_days=120)
@@ -314,18 +388,29 @@ def test_each_review_finding_needs_a_written_justification(world: World) -> None
     with unchanged(world, RuleViolation, "justifications.records-"):
         decide(world, rid, "osg", outcome=DecisionOutcome.APPROVE)
     with unchanged(world, RuleViolation, "at least 10 characters"):
-        decide(world, rid, "osg", outcome=DecisionOutcome.APPROVE,
-               justifications={k: "ok" for k in world.justifications(rid)})
+        decide(
+            world,
+            rid,
+            "osg",
+            outcome=DecisionOutcome.APPROVE,
+            justifications={k: "ok" for k in world.justifications(rid)},
+        )
     with unchanged(world, InvalidInput, "no review finding has that rule id"):
-        decide(world, rid, "osg", outcome=DecisionOutcome.APPROVE,
-               justifications={**world.justifications(rid), "made-up": "A justification."})
+        decide(
+            world,
+            rid,
+            "osg",
+            outcome=DecisionOutcome.APPROVE,
+            justifications={**world.justifications(rid), "made-up": "A justification."},
+        )
     world.approve(rid)
     assert state_of(world, rid) is RequestState.APPROVED
 
 
 def test_a_justified_longer_period_still_needs_its_review_justified(world: World) -> None:
-    rid = world.submit(mail_cover_data(scope__days=60,
-                                       scope__longer_period_justification="Monthly cycle."))
+    rid = world.submit(
+        mail_cover_data(scope__days=60, scope__longer_period_justification="Monthly cycle.")
+    )
     world.review(rid)
     with unchanged(world, RuleViolation, "justifications.thirty-day-limit"):
         decide(world, rid, "osg", outcome=DecisionOutcome.APPROVE)
@@ -338,14 +423,22 @@ def test_no_more_days_than_the_policy_allows() -> None:
     from covergate.policy import Evaluation
 
     doc = request_document_from_data(mail_cover_data(scope__days=60))
-    evaluation = Evaluation(policy="test", policy_version="sha256:00", admissible=True,
-                            findings=(), obligations=(), max_days=30)
+    evaluation = Evaluation(
+        policy="test",
+        policy_version="sha256:00",
+        admissible=True,
+        findings=(),
+        obligations=(),
+        max_days=30,
+    )
     request = Request(days_requested=60)
     with pytest.raises(RuleViolation, match="allows at most 30 days for this request, not 60"):
-        service._authorised_scope(request, doc, evaluation,
-                                  DecisionInput(outcome=DecisionOutcome.APPROVE))
+        service._authorised_scope(
+            request, doc, evaluation, DecisionInput(outcome=DecisionOutcome.APPROVE)
+        )
     days, _ = service._authorised_scope(
-        request, doc, evaluation, DecisionInput(outcome=DecisionOutcome.MODIFY, days=30))
+        request, doc, evaluation, DecisionInput(outcome=DecisionOutcome.MODIFY, days=30)
+    )
     assert days == 30
 
 
@@ -356,14 +449,27 @@ def test_an_approval_narrows_but_never_widens(world: World) -> None:
     with unchanged(world, RuleViolation, "never widen: 31 > the 30 days"):
         decide(world, rid, "osg", outcome=DecisionOutcome.MODIFY, days=31, justifications=just)
     with unchanged(world, RuleViolation, "payment was not asked for"):
-        decide(world, rid, "osg", outcome=DecisionOutcome.MODIFY,
-               categories=["subscriber", "payment"], justifications=just)
+        decide(
+            world,
+            rid,
+            "osg",
+            outcome=DecisionOutcome.MODIFY,
+            categories=["subscriber", "payment"],
+            justifications=just,
+        )
     with unchanged(world, InvalidInput, "modify must narrow"):
         decide(world, rid, "osg", outcome=DecisionOutcome.MODIFY, justifications=just)
     with unchanged(world, InvalidInput, "use modify"):
         decide(world, rid, "osg", outcome=DecisionOutcome.APPROVE, days=10, justifications=just)
-    decide(world, rid, "osg", outcome=DecisionOutcome.MODIFY, days=10,
-           categories=["subscriber"], justifications=just)
+    decide(
+        world,
+        rid,
+        "osg",
+        outcome=DecisionOutcome.MODIFY,
+        days=10,
+        categories=["subscriber"],
+        justifications=just,
+    )
     with world.tx() as s:
         request = world.request(s, rid)
         assert request.authorised_categories == ["subscriber"]
@@ -394,8 +500,9 @@ def test_window_is_computed_and_the_cover_expires_by_itself(world: World) -> Non
     world.clock.set_date(START + timedelta(days=30))
     with world.tx() as s:  # nobody reads it: the sweep alone expires it
         assert service.sweep(session=s, ctx=world.ctx) == 1
-        assert s.scalar(select(Request.state).where(Request.public_id == rid)) \
-            is RequestState.EXPIRED
+        assert (
+            s.scalar(select(Request.state).where(Request.public_id == rid)) is RequestState.EXPIRED
+        )
 
 
 def test_closing_early_shortens_the_window(world: World) -> None:
@@ -403,8 +510,13 @@ def test_closing_early_shortens_the_window(world: World) -> None:
     rid = world.active_cover()
     world.clock.set_date(START + timedelta(days=3))
     with world.tx() as s:
-        service.close(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                      request=world.request(s, rid), reason=CloseReason.REQUESTED)
+        service.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason=CloseReason.REQUESTED,
+        )
         assert world.request(s, rid).active_until == START + timedelta(days=3)
     result = observe(world, rid, mail(START + timedelta(days=2)))
     assert result.reason is RefusalReason.NOT_ACTIVE
@@ -413,34 +525,56 @@ def test_closing_early_shortens_the_window(world: World) -> None:
 def test_close_needs_a_closable_state_and_an_honest_reason(world: World) -> None:
     rid = world.submit()
     with unchanged(world, InvalidTransition, "submitted cannot be closed"), world.tx() as s:
-        service.close(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                      request=world.request(s, rid), reason=CloseReason.REQUESTED)
+        service.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason=CloseReason.REQUESTED,
+        )
     world.review(rid)
     world.approve(rid)
     with unchanged(world, InvalidInput, "not expired"), world.tx() as s:
-        service.close(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                      request=world.request(s, rid), reason=CloseReason.EXPIRED)
+        service.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason=CloseReason.EXPIRED,
+        )
     with unchanged(world, Forbidden, "may close"), world.tx() as s:
-        service.close(session=s, ctx=world.ctx, actor=world.user(s, "observer"),
-                      request=world.request(s, rid), reason=CloseReason.REQUESTED)
+        service.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "observer"),
+            request=world.request(s, rid),
+            reason=CloseReason.REQUESTED,
+        )
 
 
 # --- extensions ---
 
 
 def extension_data(**changes: Any) -> dict[str, Any]:
-    base = {"scope__start": (START + timedelta(days=30)).isoformat(), "scope__days": 30,
-            "scope__prior_days": 30,
-            "scope__extension_benefit": "Identified two co-conspirators; expect the supplier."}
+    base = {
+        "scope__start": (START + timedelta(days=30)).isoformat(),
+        "scope__days": 30,
+        "scope__prior_days": 30,
+        "scope__extension_benefit": "Identified two co-conspirators; expect the supplier.",
+    }
     base.update(changes)
     return mail_cover_data(**base)
 
 
 def extend(world: World, rid: str, data: dict[str, Any]) -> str:
     with world.tx() as s:
-        return service.extend(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                              parent=world.request(s, rid),
-                              document=request_document_from_data(data)).request.public_id
+        return service.extend(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            parent=world.request(s, rid),
+            document=request_document_from_data(data),
+        ).request.public_id
 
 
 def test_extension_is_a_new_request_continuous_with_the_cover(world: World) -> None:
@@ -450,7 +584,8 @@ def test_extension_is_a_new_request_continuous_with_the_cover(world: World) -> N
     assert ext != rid
     with world.tx() as s:
         child = world.request(s, ext)
-        assert child.parent is not None and child.parent.public_id == rid
+        assert child.parent is not None
+        assert child.parent.public_id == rid
         assert child.state is RequestState.SUBMITTED
         events = [e.event for e in service.history(session=s, request=child)]
     assert events == ["extended"]
@@ -466,16 +601,30 @@ def test_extension_is_a_new_request_continuous_with_the_cover(world: World) -> N
     ("changes", "error", "match"),
     [
         ({"scope__days": 31}, RuleViolation, r"at most 30 days, 39 CFR 233.3\(g\)\(5\)"),
-        ({"scope__start": (START + timedelta(days=40)).isoformat()}, InvalidInput,
-         "starts the day after the cover ends, 2026-02-04"),
+        (
+            {"scope__start": (START + timedelta(days=40)).isoformat()},
+            InvalidInput,
+            "starts the day after the cover ends, 2026-02-04",
+        ),
         ({"scope__prior_days": 0}, InvalidInput, "has run 30 days so far"),
-        ({"subject__address": {"line1": "1 Other St", "city": "Peoria", "state": "IL",
-                               "zip": "61602"}}, InvalidInput, "same address"),
+        (
+            {
+                "subject__address": {
+                    "line1": "1 Other St",
+                    "city": "Peoria",
+                    "state": "IL",
+                    "zip": "61602",
+                }
+            },
+            InvalidInput,
+            "same address",
+        ),
         ({"purpose__ground": "fugitive"}, InvalidInput, "keeps the cover's ground"),
     ],
 )
-def test_extension_rules(world: World, changes: dict[str, Any], error: type[CovergateError],
-                         match: str) -> None:
+def test_extension_rules(
+    world: World, changes: dict[str, Any], error: type[CovergateError], match: str
+) -> None:
     world.clock.set_date(START)
     rid = world.active_cover()
     with unchanged(world, error, match):
@@ -501,20 +650,34 @@ def test_observations_are_accepted_only_while_active_and_refusals_are_counted(
     world.clock.set_date(START + timedelta(days=5))
     refusals.append(observe(world, rid, mail(START - timedelta(days=1))).reason)  # before window
     refusals.append(observe(world, rid, mail(START + timedelta(days=6))).reason)  # in the future
-    other = {"name": "Someone", "address": {"line1": "1 Other St", "city": "Peoria",
-                                            "state": "IL", "zip": "61602"}}
+    other = {
+        "name": "Someone",
+        "address": {"line1": "1 Other St", "city": "Peoria", "state": "IL", "zip": "61602"},
+    }
     refusals.append(observe(world, rid, mail(START, addressee=other)).reason)
     attorney = mail_cover_data()["subject"]["known_attorneys"][0]
     refusals.append(observe(world, rid, mail(START, sender=attorney)).reason)
     by_name = {"name": "CASEY  COUNSEL", "address": other["address"]}
     refusals.append(observe(world, rid, mail(START, sender=by_name)).reason)
-    assert refusals == [RefusalReason.NOT_ACTIVE, RefusalReason.OUTSIDE_WINDOW,
-                        RefusalReason.OUTSIDE_WINDOW, RefusalReason.WRONG_ADDRESS,
-                        RefusalReason.ATTORNEY_MAIL, RefusalReason.ATTORNEY_MAIL]
+    assert refusals == [
+        RefusalReason.NOT_ACTIVE,
+        RefusalReason.OUTSIDE_WINDOW,
+        RefusalReason.OUTSIDE_WINDOW,
+        RefusalReason.WRONG_ADDRESS,
+        RefusalReason.ATTORNEY_MAIL,
+        RefusalReason.ATTORNEY_MAIL,
+    ]
     # Same address written differently is still the covered address.
     subject = mail_cover_data()["subject"]
-    loose = {"name": subject["name"], "address": {"line1": "12 ELM STREET", "city": "springfield",
-                                                  "state": "il", "zip": "62701-1234"}}
+    loose = {
+        "name": subject["name"],
+        "address": {
+            "line1": "12 ELM STREET",
+            "city": "springfield",
+            "state": "il",
+            "zip": "62701-1234",
+        },
+    }
     assert observe(world, rid, mail(START, addressee=loose)).accepted
     world.clock.set_date(START + timedelta(days=30))
     assert observe(world, rid, mail(START + timedelta(days=29))).reason is RefusalReason.NOT_ACTIVE
@@ -522,8 +685,12 @@ def test_observations_are_accepted_only_while_active_and_refusals_are_counted(
         request = world.request(s, rid)
         assert request.refused_observations == 7
         counts = covers.refusal_counts(session=s, request=request)
-        assert counts == {"not_active": 2, "outside_window": 2, "wrong_address": 1,
-                          "attorney_mail": 2}
+        assert counts == {
+            "not_active": 2,
+            "outside_window": 2,
+            "wrong_address": 1,
+            "attorney_mail": 2,
+        }
         assert covers.observation_count(session=s, request=request) == 1
 
 
@@ -551,30 +718,61 @@ def test_subject_data_is_encrypted_and_reads_are_logged(world: World) -> None:
         assert "Jordan Example" not in str(request.public_document)
         assert "Victims report" not in str(request.public_document)
     with unchanged(world, InvalidInput, "needs a reason"), world.tx() as s:
-        service.full_document(session=s, ctx=world.ctx, actor=world.user(s, "reviewer"),
-                              request=world.request(s, rid), reason="")
+        service.full_document(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "reviewer"),
+            request=world.request(s, rid),
+            reason="",
+        )
     with world.tx() as s:
-        doc = service.full_document(session=s, ctx=world.ctx, actor=world.user(s, "reviewer"),
-                                    request=world.request(s, rid), reason="legal review of grounds")
+        doc = service.full_document(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "reviewer"),
+            request=world.request(s, rid),
+            reason="legal review of grounds",
+        )
         assert doc.subject.name == "Jordan Example"
     with world.tx() as s:
         rows = list_access(session=s)
         assert [(r.user_id, r.reason, r.what.value) for r in rows] == [
-            (world.people["reviewer"].id, "legal review of grounds", "subject")]
+            (world.people["reviewer"].id, "legal review of grounds", "subject")
+        ]
     with unchanged(world, NotFound), world.tx() as s:
-        service.full_document(session=s, ctx=world.ctx, actor=world.user(s, "dea"),
-                              request=world.request(s, rid), reason="curious about it")
+        service.full_document(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "dea"),
+            request=world.request(s, rid),
+            reason="curious about it",
+        )
     with unchanged(world, NotFound), world.tx() as s:  # admins manage users, see no requests
-        service.full_document(session=s, ctx=world.ctx, actor=world.user(s, "admin"),
-                              request=world.request(s, rid), reason="curious about it")
+        service.full_document(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "admin"),
+            request=world.request(s, rid),
+            reason="curious about it",
+        )
 
 
 def test_no_subject_data_reaches_the_log(world: World) -> None:
     world.clock.set_date(START)
     rid = world.active_cover()
     assert observe(world, rid, mail(START)).accepted
-    secrets = [b"Jordan", b"Elm Street", b"Casey", b"Counsel", b"62701", b"Victims",
-               b"1341", b"FBI-2026-0042", b"Pat Sender", b"dreyes"]
+    secrets = [
+        b"Jordan",
+        b"Elm Street",
+        b"Casey",
+        b"Counsel",
+        b"62701",
+        b"Victims",
+        b"1341",
+        b"FBI-2026-0042",
+        b"Pat Sender",
+        b"dreyes",
+    ]
     with world.tx() as s:
         entries = list(s.scalars(select(LogEntry.data)))
     assert entries
@@ -589,25 +787,47 @@ def test_no_subject_data_reaches_the_log(world: World) -> None:
 def test_idempotency_key_replays_and_conflicts(world: World) -> None:
     doc = request_document_from_data(mail_cover_data())
     with world.tx() as s:
-        first = service.submit(session=s, ctx=world.ctx, actor=world.user(s, "fbi"),
-                               document=doc, idempotency_key="k-1")
+        first = service.submit(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            document=doc,
+            idempotency_key="k-1",
+        )
     with world.tx() as s:
-        again = service.submit(session=s, ctx=world.ctx, actor=world.user(s, "fbi2"),
-                               document=doc, idempotency_key="k-1")
-    assert first.created and not again.created
+        again = service.submit(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi2"),
+            document=doc,
+            idempotency_key="k-1",
+        )
+    assert first.created
+    assert not again.created
     assert again.request.public_id == first.request.public_id
     other = request_document_from_data(mail_cover_data(scope__days=20))
     with unchanged(world, IdempotencyConflict, "different request"), world.tx() as s:
-        service.submit(session=s, ctx=world.ctx, actor=world.user(s, "fbi"), document=other,
-                       idempotency_key="k-1")
+        service.submit(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            document=other,
+            idempotency_key="k-1",
+        )
     with unchanged(world, InvalidInput, "Idempotency-Key must be"), world.tx() as s:
-        service.submit(session=s, ctx=world.ctx, actor=world.user(s, "fbi"), document=other,
-                       idempotency_key="  ")
+        service.submit(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            document=other,
+            idempotency_key="  ",
+        )
 
 
 def test_split_and_merge_round_trip() -> None:
-    doc = request_document_from_data(mail_cover_data(
-        emergency={"kind": "physical_harm", "description": "Threat letters."}))
+    doc = request_document_from_data(
+        mail_cover_data(emergency={"kind": "physical_harm", "description": "Threat letters."})
+    )
     public, private = service.split_private(doc)
     assert set(private) == {"subject", "purpose.reasonable_grounds", "emergency.description"}
     assert service.merge_private(public, private) == doc
@@ -623,9 +843,9 @@ def test_simulation_rows_read_only_redacted_documents(world: World) -> None:
     with world.tx() as s:
         rows = {r.public_id: r for r in service.simulation_rows(session=s)}
         assert list_access(session=s) == []
-    assert rows[rid].outcome is not None and rows[rid].outcome.value == "approved"
-    assert rows[denied].outcome is not None and rows[denied].outcome.value == "denied"
+    assert rows[rid].outcome is not None
+    assert rows[rid].outcome.value == "approved"
+    assert rows[denied].outcome is not None
+    assert rows[denied].outcome.value == "denied"
     assert rows[rid].agency == FBI
     assert "Jordan" not in rows[rid].document.model_dump_json()
-
-

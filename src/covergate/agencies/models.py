@@ -16,9 +16,7 @@ class Agency(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(300), unique=True)
-    jurisdiction: Mapped[Jurisdiction] = mapped_column(
-        value_enum(Jurisdiction, 20)
-    )
+    jurisdiction: Mapped[Jurisdiction] = mapped_column(value_enum(Jurisdiction, 20))
     # AgencyFunction values; the functions the agency is registered to perform.
     functions: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

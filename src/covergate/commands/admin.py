@@ -37,9 +37,12 @@ def init(ctx: typer.Context, as_json: JsonOption = False) -> None:
     with runtime(ctx, create=True) as rt:
         vkey = rt.log_signer.verifier_key()
         rt.integrate_log()
-        out = {"data_dir": str(rt.settings.data_dir.resolve()),
-               "database": rt.engine.url.render_as_string(hide_password=True),
-               "log_origin": rt.settings.log_origin, "log_verifier_key": vkey}
+        out = {
+            "data_dir": str(rt.settings.data_dir.resolve()),
+            "database": rt.engine.url.render_as_string(hide_password=True),
+            "log_origin": rt.settings.log_origin,
+            "log_verifier_key": vkey,
+        }
     if as_json:
         print_json(out)
     else:
@@ -81,8 +84,10 @@ def demo(
     with runtime(ctx, create=True) as rt:
         result = seed_demo(rt, seed=seed, outside=outside, inspectors=inspectors)
     base = f"http://{host}:{port}"
-    console.print(f"\n[bold]covergate demo[/] seeded {result.requests} requests, "
-                  f"{result.log_size} log entries in {result.seconds:.1f} s")
+    console.print(
+        f"\n[bold]covergate demo[/] seeded {result.requests} requests, "
+        f"{result.log_size} log entries in {result.seconds:.1f} s"
+    )
     console.print(f"  API docs     {base}/docs")
     console.print(f"  public report {base}/")
     console.print(f"  log          {base}/log/checkpoint")
@@ -104,10 +109,17 @@ def agency_add(
 ) -> None:
     """Register an agency with its jurisdiction and functions."""
     with runtime(ctx) as rt, rt.sessions() as session, session.begin():
-        agency = agencies.register(session=session, clock=rt.clock, name=name,
-                                   jurisdiction=jurisdiction, functions=function)
-        console.print(f"agency {agency.name} ({agency.jurisdiction.value}: "
-                      f"{', '.join(agency.functions)})", markup=False)
+        agency = agencies.register(
+            session=session,
+            clock=rt.clock,
+            name=name,
+            jurisdiction=jurisdiction,
+            functions=function,
+        )
+        console.print(
+            f"agency {agency.name} ({agency.jurisdiction.value}: {', '.join(agency.functions)})",
+            markup=False,
+        )
 
 
 @user_app.command("add")
@@ -125,8 +137,15 @@ def user_add(
     """Add a user and print a new API token (shown once, stored hashed)."""
     with runtime(ctx) as rt, rt.sessions() as session, session.begin():
         agency_row = agencies.get_by_name(session=session, name=agency) if agency else None
-        user = users.add_user(session=session, clock=rt.clock, email=email, name=name, role=role,
-                              agency=agency_row, delegation=delegation)
+        user = users.add_user(
+            session=session,
+            clock=rt.clock,
+            email=email,
+            name=name,
+            role=role,
+            agency=agency_row,
+            delegation=delegation,
+        )
         token = users.create_token(session=session, clock=rt.clock, user=user)
     if as_json:
         print_json({"email": email, "role": role.value, "token": token})
@@ -168,14 +187,18 @@ def audit_command(
     """The access log (auditors): who read subject data, when, which request, why."""
     with acting(ctx, token) as a:
         if a.user.role is not Role.AUDITOR:
-            raise Forbidden(f"only an auditor may read the access log; you are a "
-                            f"{a.user.role.value}")
+            raise Forbidden(
+                f"only an auditor may read the access log; you are a {a.user.role.value}"
+            )
         request_id = None
         if request is not None:
-            request_id = requests.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                              public_id=request, refresh=False).id
-        rows = [audit.as_dict(r) for r in audit.list_access(session=a.session,
-                                                            request_id=request_id, limit=limit)]
+            request_id = requests.get_visible(
+                session=a.session, ctx=a.ctx, actor=a.user, public_id=request, refresh=False
+            ).id
+        rows = [
+            audit.as_dict(r)
+            for r in audit.list_access(session=a.session, request_id=request_id, limit=limit)
+        ]
     if as_json:
         print_json({"access": rows})
         return
@@ -183,8 +206,9 @@ def audit_command(
     for col in ("at", "user", "role", "request", "what", "via", "reason"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(str(r[c]) for c in ("at", "user", "role", "request", "what", "via",
-                                            "reason")))
+        table.add_row(
+            *(str(r[c]) for c in ("at", "user", "role", "request", "what", "via", "reason"))
+        )
     console.print(table)
 
 
@@ -206,8 +230,9 @@ def report_command(
         for col in ("requests", "approved", "denied", "pending"):
             table.add_column(col, justify="right")
         for key, row in stats[dimension].items():
-            table.add_row(key, *(str(row[c]) for c in ("requests", "approved", "denied",
-                                                       "pending")))
+            table.add_row(
+                key, *(str(row[c]) for c in ("requests", "approved", "denied", "pending"))
+            )
         console.print(table)
 
 

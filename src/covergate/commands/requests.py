@@ -45,16 +45,33 @@ def _show(detail: dict[str, Any], as_json: bool) -> None:
         print_json(detail)
         return
     table = Table(show_header=False, box=None)
-    for key in ("id", "kind", "state", "agency", "ground", "legal_process", "received", "start",
-                "days_requested", "admissible", "extends"):
+    for key in (
+        "id",
+        "kind",
+        "state",
+        "agency",
+        "ground",
+        "legal_process",
+        "received",
+        "start",
+        "days_requested",
+        "admissible",
+        "extends",
+    ):
         table.add_row(f"[bold]{key}[/]", str(detail.get(key)))
     if "authorised" in detail:
         auth = detail["authorised"]
-        table.add_row("[bold]authorised[/]",
-                      f"{auth['days']} days {auth['active_from']} to {auth['active_until']} "
-                      f"{auth['categories']}" if auth["days"] else "-")
-        table.add_row("[bold]observations[/]",
-                      f"{detail['observations']} recorded, refused: {detail['refused_observations']}")
+        table.add_row(
+            "[bold]authorised[/]",
+            f"{auth['days']} days {auth['active_from']} to {auth['active_until']} "
+            f"{auth['categories']}"
+            if auth["days"]
+            else "-",
+        )
+        table.add_row(
+            "[bold]observations[/]",
+            f"{detail['observations']} recorded, refused: {detail['refused_observations']}",
+        )
     console.print(table)
     policy = detail.get("policy")
     if isinstance(policy, dict):
@@ -85,8 +102,13 @@ def submit(
     """Submit a request document; prints its id and the policy's findings."""
     document = parse_request_document(read_json_file(file))
     with acting(ctx, token) as a:
-        result = service.submit(session=a.session, ctx=a.ctx, actor=a.user, document=document,
-                                idempotency_key=idempotency_key)
+        result = service.submit(
+            session=a.session,
+            ctx=a.ctx,
+            actor=a.user,
+            document=document,
+            idempotency_key=idempotency_key,
+        )
         detail = views.detail(session=a.session, request=result.request)
     _show(detail, as_json)
 
@@ -102,8 +124,12 @@ def list_(
 ) -> None:
     """List the requests you may see, newest first."""
     with acting(ctx, token) as a:
-        rows = [views.summary(r) for r in service.list_visible(
-            session=a.session, actor=a.user, state=state, limit=limit, offset=offset)]
+        rows = [
+            views.summary(r)
+            for r in service.list_visible(
+                session=a.session, actor=a.user, state=state, limit=limit, offset=offset
+            )
+        ]
     if as_json:
         print_json({"requests": rows})
         return
@@ -111,8 +137,12 @@ def list_(
     for col in ("id", "kind", "state", "agency", "ground", "received", "days_requested"):
         table.add_column(col)
     for r in rows:
-        table.add_row(*(str(r[c]) for c in ("id", "kind", "state", "agency", "ground", "received",
-                                            "days_requested")))
+        table.add_row(
+            *(
+                str(r[c])
+                for c in ("id", "kind", "state", "agency", "ground", "received", "days_requested")
+            )
+        )
     console.print(table)
 
 
@@ -129,12 +159,14 @@ def show(
 ) -> None:
     """Show one request; with --document also the subject data (access-logged)."""
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
         detail = views.detail(session=a.session, request=request)
         if document:
-            full = service.full_document(session=a.session, ctx=a.ctx, actor=a.user,
-                                         request=request, reason=reason or "")
+            full = service.full_document(
+                session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason or ""
+            )
             detail["document"] = full.model_dump(mode="json")
     _show(detail, as_json)
     if document and not as_json:
@@ -152,8 +184,9 @@ def review(
     if not note.strip():
         raise InvalidInput("--note must not be empty", field="note")
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
         service.review(session=a.session, ctx=a.ctx, actor=a.user, request=request, note=note)
         detail = views.detail(session=a.session, request=request)
     _show(detail, as_json)
@@ -173,7 +206,9 @@ def decide(
     ctx: typer.Context,
     request_id: IdArg,
     approve: Annotated[bool, typer.Option("--approve", help="Grant what was asked.")] = False,
-    modify: Annotated[bool, typer.Option("--modify", help="Grant less (days, categories).")] = False,
+    modify: Annotated[
+        bool, typer.Option("--modify", help="Grant less (days, categories).")
+    ] = False,
     deny: Annotated[bool, typer.Option("--deny", help="Refuse, with --reasons.")] = False,
     days: Annotated[int | None, typer.Option(min=1, help="Days, with --modify.")] = None,
     category: Annotated[
@@ -187,23 +222,35 @@ def decide(
     as_json: JsonOption = False,
 ) -> None:
     """Decide as approver: --approve, --modify (narrow) or --deny."""
-    chosen = [o for o, flag in ((DecisionOutcome.APPROVE, approve),
-                                (DecisionOutcome.MODIFY, modify),
-                                (DecisionOutcome.DENY, deny)) if flag]
+    chosen = [
+        o
+        for o, flag in (
+            (DecisionOutcome.APPROVE, approve),
+            (DecisionOutcome.MODIFY, modify),
+            (DecisionOutcome.DENY, deny),
+        )
+        if flag
+    ]
     if len(chosen) != 1:
         raise InvalidInput("give exactly one of --approve, --modify, --deny", field="outcome")
     decision = parse_model(
         DecisionInput,
-        {"outcome": chosen[0].value, "days": days,
-         "categories": [c.value for c in category] if category else None,
-         "reasons": reasons, "justifications": _justifications(justify or [])},
+        {
+            "outcome": chosen[0].value,
+            "days": days,
+            "categories": [c.value for c in category] if category else None,
+            "reasons": reasons,
+            "justifications": _justifications(justify or []),
+        },
         what="decision",
     )
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
-        service.decide(session=a.session, ctx=a.ctx, actor=a.user, request=request,
-                       decision=decision)
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
+        service.decide(
+            session=a.session, ctx=a.ctx, actor=a.user, request=request, decision=decision
+        )
         detail = views.detail(session=a.session, request=request)
     _show(detail, as_json)
 
@@ -219,10 +266,17 @@ def extend(
     """Ask for an extension: a new request for at most 30 more days."""
     document = parse_request_document(read_json_file(file))
     with acting(ctx, token) as a:
-        parent = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                     public_id=request_id)
-        result = service.extend(session=a.session, ctx=a.ctx, actor=a.user, parent=parent,
-                                document=document, idempotency_key=idempotency_key)
+        parent = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
+        result = service.extend(
+            session=a.session,
+            ctx=a.ctx,
+            actor=a.user,
+            parent=parent,
+            document=document,
+            idempotency_key=idempotency_key,
+        )
         detail = views.detail(session=a.session, request=result.request)
     _show(detail, as_json)
 
@@ -255,13 +309,22 @@ def observe(
     """Record mail exteriors (or records items). Refusals are counted and reported."""
     items = _parse_items(read_json_file(file))  # all validated before anything is written
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
-        results = [covers.observe(session=a.session, ctx=a.ctx, actor=a.user, request=request,
-                                  item=item) for item in items]
-    rows = [{"accepted": r.accepted, "id": r.observation_id,
-             "reason": r.reason.value if r.reason else None, "message": r.message}
-            for r in results]
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
+        results = [
+            covers.observe(session=a.session, ctx=a.ctx, actor=a.user, request=request, item=item)
+            for item in items
+        ]
+    rows = [
+        {
+            "accepted": r.accepted,
+            "id": r.observation_id,
+            "reason": r.reason.value if r.reason else None,
+            "message": r.message,
+        }
+        for r in results
+    ]
     if as_json:
         print_json({"request": request_id, "results": rows})
     else:
@@ -286,8 +349,9 @@ def close(
 ) -> None:
     """Close a request: on request, on indictment, or after expiry."""
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
         service.close(session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason)
         detail = views.detail(session=a.session, request=request)
     _show(detail, as_json)
@@ -312,12 +376,17 @@ def produce(
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise InvalidInput(f"{outdir}: must be a new or empty directory")
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
         package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
     _write_package(outdir, package.files)
-    out = {"request": request_id, "outdir": str(outdir), "manifest_sha256": package.manifest_sha256,
-           "files": package.manifest["files"]}
+    out = {
+        "request": request_id,
+        "outdir": str(outdir),
+        "manifest_sha256": package.manifest_sha256,
+        "files": package.manifest["files"],
+    }
     if as_json:
         print_json(out)
     else:
@@ -337,14 +406,17 @@ def package(
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise InvalidInput(f"{outdir}: must be a new or empty directory")
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
-        pkg = productions.read_package(session=a.session, ctx=a.ctx, actor=a.user,
-                                       request=request, reason=reason)
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
+        pkg = productions.read_package(
+            session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason
+        )
     _write_package(outdir, pkg.files)
     if as_json:
-        print_json({"request": request_id, "outdir": str(outdir),
-                    "manifest_sha256": pkg.manifest_sha256})
+        print_json(
+            {"request": request_id, "outdir": str(outdir), "manifest_sha256": pkg.manifest_sha256}
+        )
     else:
         console.print(f"package written to {outdir}; manifest sha256 {pkg.manifest_sha256}")
 
@@ -358,10 +430,16 @@ def acknowledge(
 ) -> None:
     """Acknowledge receipt of the package (the agency)."""
     with acting(ctx, token) as a:
-        request = service.get_visible(session=a.session, ctx=a.ctx, actor=a.user,
-                                      public_id=request_id)
-        productions.acknowledge(session=a.session, ctx=a.ctx, actor=a.user, request=request,
-                                manifest_sha256=manifest_sha256.strip().lower())
+        request = service.get_visible(
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+        )
+        productions.acknowledge(
+            session=a.session,
+            ctx=a.ctx,
+            actor=a.user,
+            request=request,
+            manifest_sha256=manifest_sha256.strip().lower(),
+        )
         detail = views.detail(session=a.session, request=request)
     _show(detail, as_json)
 

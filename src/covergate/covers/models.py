@@ -30,7 +30,5 @@ class RefusedObservation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
-    reason: Mapped[RefusalReason] = mapped_column(
-        value_enum(RefusalReason, 40)
-    )
+    reason: Mapped[RefusalReason] = mapped_column(value_enum(RefusalReason, 40))
     refused_on: Mapped[date] = mapped_column(Date)

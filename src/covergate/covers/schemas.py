@@ -55,6 +55,8 @@ class RecordsItem(_Strict):
     category: DataCategory
     record_date: IsoDate
     fields: Annotated[
-        dict[Annotated[StrictStr, Field(max_length=60)], Annotated[StrictStr, Field(max_length=500)]],
+        dict[
+            Annotated[StrictStr, Field(max_length=60)], Annotated[StrictStr, Field(max_length=500)]
+        ],
         Field(min_length=1, max_length=40),
     ]

@@ -157,23 +157,41 @@ def refusal_counts(*, session: Session, request: Request) -> dict[str, int]:
 
 
 def observation_count(*, session: Session, request: Request) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Observation).where(Observation.request_id == request.id)
-    ) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Observation)
+            .where(Observation.request_id == request.id)
+        )
+        or 0
+    )
 
 
 def read_observations(
     *, session: Session, ctx: ServiceContext, actor: User, request: Request, reason: str
 ) -> list[dict[str, object]]:
     """Decrypted observations, for the production package; the read is access-logged."""
-    record_access(session=session, clock=ctx.clock, user_id=actor.id, request_id=request.id,
-                  what=AccessKind.OBSERVATIONS, reason=reason, via=ctx.via.value)
+    record_access(
+        session=session,
+        clock=ctx.clock,
+        user_id=actor.id,
+        request_id=request.id,
+        what=AccessKind.OBSERVATIONS,
+        reason=reason,
+        via=ctx.via.value,
+    )
     rows = session.scalars(
         select(Observation).where(Observation.request_id == request.id).order_by(Observation.id)
     )
     out: list[dict[str, object]] = []
     for row in rows:
         data = json.loads(ctx.cipher.decrypt(row.data_ct, label=DATA_LABEL))
-        out.append({"id": row.id, "category": row.category, "date": row.item_date.isoformat(),
-                    "data": data})
+        out.append(
+            {
+                "id": row.id,
+                "category": row.category,
+                "date": row.item_date.isoformat(),
+                "data": data,
+            }
+        )
     return out

@@ -48,7 +48,9 @@ def download(
         return {
             "manifest": package.manifest,
             "manifest_sha256": package.manifest_sha256,
-            "files": {name: base64.b64encode(data).decode() for name, data in package.files.items()},
+            "files": {
+                name: base64.b64encode(data).decode() for name, data in package.files.items()
+            },
         }
 
 
@@ -58,7 +60,15 @@ def acknowledge(
 ) -> dict[str, Any]:
     with unit_of_work(runtime, token) as (session, user):
         request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
-        row = service.acknowledge(session=session, ctx=ctx, actor=user, request=request,
-                                  manifest_sha256=body.manifest_sha256)
-        return {"request": request_id, "state": request.state.value,
-                "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None}
+        row = service.acknowledge(
+            session=session,
+            ctx=ctx,
+            actor=user,
+            request=request,
+            manifest_sha256=body.manifest_sha256,
+        )
+        return {
+            "request": request_id,
+            "state": request.state.value,
+            "acknowledged_at": row.acknowledged_at.isoformat() if row.acknowledged_at else None,
+        }

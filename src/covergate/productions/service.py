@@ -45,8 +45,11 @@ class Package:
 def _csv(rows: list[dict[str, Any]]) -> bytes:
     flat: list[dict[str, str]] = []
     for row in rows:
-        item: dict[str, str] = {"id": str(row["id"]), "category": str(row["category"]),
-                                "date": str(row["date"])}
+        item: dict[str, str] = {
+            "id": str(row["id"]),
+            "category": str(row["category"]),
+            "date": str(row["date"]),
+        }
         _flatten("", row["data"], item)
         flat.append(item)
     columns: list[str] = []
@@ -102,7 +105,10 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
         raise Forbidden(f"only a reviewer may produce a package; you are a {actor.role.value}")
     next_state(request.state, Action.PRODUCE)
     items = covers.read_observations(
-        session=session, ctx=ctx, actor=actor, request=request,
+        session=session,
+        ctx=ctx,
+        actor=actor,
+        request=request,
         reason="producing the package for the requesting agency",
     )
     package = build_package(request, items, ctx.clock.now().isoformat(timespec="seconds"))
@@ -119,11 +125,20 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
     )
     request.state = next_state(request.state, Action.PRODUCE)
     request.updated_at = ctx.clock.now()
-    event = EventType.PRODUCED if request.kind is RequestKind.MAIL_COVER else (
-        EventType.RECORDS_DISCLOSED
+    event = (
+        EventType.PRODUCED
+        if request.kind is RequestKind.MAIL_COVER
+        else (EventType.RECORDS_DISCLOSED)
     )
-    requests.log_event(session=session, ctx=ctx, request=request, event=event, actor=actor,
-                       day=ctx.clock.today(), detail={"manifest_sha256": package.manifest_sha256})
+    requests.log_event(
+        session=session,
+        ctx=ctx,
+        request=request,
+        event=event,
+        actor=actor,
+        day=ctx.clock.today(),
+        detail={"manifest_sha256": package.manifest_sha256},
+    )
     session.flush()
     return package
 
@@ -142,8 +157,15 @@ def read_package(
     if actor.role not in {Role.REQUESTER, Role.REVIEWER, Role.AUDITOR}:
         raise Forbidden(f"a {actor.role.value} may not read production packages")
     row = get_production(session=session, request=request)
-    record_access(session=session, clock=ctx.clock, user_id=actor.id, request_id=request.id,
-                  what=AccessKind.PRODUCTION, reason=reason, via=ctx.via.value)
+    record_access(
+        session=session,
+        clock=ctx.clock,
+        user_id=actor.id,
+        request_id=request.id,
+        what=AccessKind.PRODUCTION,
+        reason=reason,
+        via=ctx.via.value,
+    )
     encoded = ctx.cipher.decrypt_json(row.files_ct, label=FILES_LABEL)
     if not isinstance(encoded, dict):
         raise InvalidInput(f"stored package of {request.public_id} is malformed")
@@ -165,13 +187,20 @@ def acknowledge(
     row = get_production(session=session, request=request)
     if manifest_sha256 != row.manifest_sha256:
         raise InvalidInput(
-            "manifest_sha256 does not match the produced package's manifest", field="manifest_sha256"
+            "manifest_sha256 does not match the produced package's manifest",
+            field="manifest_sha256",
         )
     row.acknowledged_by = actor.id
     row.acknowledged_at = ctx.clock.now()
     request.state = next_state(request.state, Action.ACKNOWLEDGE)
     request.updated_at = ctx.clock.now()
-    requests.log_event(session=session, ctx=ctx, request=request, event=EventType.ACKNOWLEDGED,
-                       actor=actor, day=ctx.clock.today())
+    requests.log_event(
+        session=session,
+        ctx=ctx,
+        request=request,
+        event=EventType.ACKNOWLEDGED,
+        actor=actor,
+        day=ctx.clock.today(),
+    )
     session.flush()
     return row

@@ -32,15 +32,29 @@ def _outcome(state: RequestState) -> str:
 
 def statistics(*, session: Session, year: int | None = None) -> dict[str, Any]:
     query = (
-        select(Agency.name, Request.ground, Request.legal_process, Request.kind, Request.state,
-               Request.parent_id.is_not(None), func.count())
+        select(
+            Agency.name,
+            Request.ground,
+            Request.legal_process,
+            Request.kind,
+            Request.state,
+            Request.parent_id.is_not(None),
+            func.count(),
+        )
         .join(Agency, Agency.id == Request.agency_id)
-        .group_by(Agency.name, Request.ground, Request.legal_process, Request.kind,
-                  Request.state, Request.parent_id.is_not(None))
+        .group_by(
+            Agency.name,
+            Request.ground,
+            Request.legal_process,
+            Request.kind,
+            Request.state,
+            Request.parent_id.is_not(None),
+        )
     )
     if year is not None:
-        query = query.where(Request.received_on >= date(year, 1, 1),
-                            Request.received_on <= date(year, 12, 31))
+        query = query.where(
+            Request.received_on >= date(year, 1, 1), Request.received_on <= date(year, 12, 31)
+        )
     blank = {"requests": 0, "approved": 0, "denied": 0, "pending": 0}
     dims: dict[str, dict[str, dict[str, int]]] = {
         "by_agency": defaultdict(lambda: dict(blank)),
@@ -58,8 +72,12 @@ def statistics(*, session: Session, year: int | None = None) -> dict[str, Any]:
         outcomes[outcome] += count
         if is_extension:
             extensions += count
-        keys = {"by_agency": agency, "by_ground": ground.value,
-                "by_process": process.value if process else "none", "by_kind": kind.value}
+        keys = {
+            "by_agency": agency,
+            "by_ground": ground.value,
+            "by_process": process.value if process else "none",
+            "by_kind": kind.value,
+        }
         for dim, key in keys.items():
             dims[dim][key]["requests"] += count
             dims[dim][key][outcome] += count
@@ -76,8 +94,10 @@ def statistics(*, session: Session, year: int | None = None) -> dict[str, Any]:
         "extensions": extensions,
         "outcomes": outcomes,
         "approval_rate": round(outcomes["approved"] / decided, 4) if decided else None,
-        **{dim: dict(sorted(rows.items(), key=lambda kv: -kv[1]["requests"]))
-           for dim, rows in dims.items()},
+        **{
+            dim: dict(sorted(rows.items(), key=lambda kv: -kv[1]["requests"]))
+            for dim, rows in dims.items()
+        },
         "observations_recorded": observations,
         "observations_refused": {reason.value: n for reason, n in refused.items()},
     }

@@ -32,7 +32,6 @@ from covergate.requests.states import RequestState
 from covergate.users.models import User
 
 
-
 class Request(Base):
     __tablename__ = "requests"
     __table_args__ = (UniqueConstraint("agency_id", "idempotency_key"),)

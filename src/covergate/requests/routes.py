@@ -41,7 +41,10 @@ def submit_request(
 ) -> dict[str, Any]:
     with unit_of_work(runtime, token) as (session, user):
         result = service.submit(
-            session=session, ctx=ctx, actor=user, document=document,
+            session=session,
+            ctx=ctx,
+            actor=user,
+            document=document,
             idempotency_key=idempotency_key,
         )
         body = views.detail(session=session, request=result.request)
@@ -60,8 +63,9 @@ def list_requests(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     with unit_of_work(runtime, token) as (session, user):
-        rows = service.list_visible(session=session, actor=user, state=state, limit=limit,
-                                    offset=offset)
+        rows = service.list_visible(
+            session=session, actor=user, state=state, limit=limit, offset=offset
+        )
         return {"requests": [views.summary(r) for r in rows], "limit": limit, "offset": offset}
 
 
@@ -129,8 +133,14 @@ def extend_request(
 ) -> dict[str, Any]:
     with unit_of_work(runtime, token) as (session, user):
         parent = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
-        result = service.extend(session=session, ctx=ctx, actor=user, parent=parent,
-                                document=document, idempotency_key=idempotency_key)
+        result = service.extend(
+            session=session,
+            ctx=ctx,
+            actor=user,
+            parent=parent,
+            document=document,
+            idempotency_key=idempotency_key,
+        )
         body = views.detail(session=session, request=result.request)
     if not result.created:
         response.status_code = status.HTTP_200_OK

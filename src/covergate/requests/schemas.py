@@ -248,7 +248,9 @@ class RequestDocument(_Strict):
 
     @model_validator(mode="after")
     def _categories_match_kind(self) -> RequestDocument:
-        allowed = MAIL_COVER_CATEGORIES if self.kind is RequestKind.MAIL_COVER else RECORDS_CATEGORIES
+        allowed = (
+            MAIL_COVER_CATEGORIES if self.kind is RequestKind.MAIL_COVER else RECORDS_CATEGORIES
+        )
         for i, cat in enumerate(self.scope.data_categories):
             if cat not in allowed:
                 raise ValueError(

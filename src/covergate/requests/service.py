@@ -25,9 +25,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -172,7 +172,13 @@ def _require_role(actor: User, *roles: Role, doing: str) -> None:
 def _require_can_read_subject(actor: User, request: Request) -> None:
     if not can_see(actor, request):
         raise NotFound(f"no request {request.public_id}")
-    if actor.role not in {Role.REQUESTER, Role.REVIEWER, Role.APPROVER, Role.OBSERVER, Role.AUDITOR}:
+    if actor.role not in {
+        Role.REQUESTER,
+        Role.REVIEWER,
+        Role.APPROVER,
+        Role.OBSERVER,
+        Role.AUDITOR,
+    }:
         raise Forbidden(f"a {actor.role.value} may not read subject data")
 
 
@@ -253,8 +259,9 @@ def log_event(
         private_record=private_record,
         cipher=ctx.cipher,
     )
-    session.add(
-        RequestEvent(
+    # A Core insert on the same connection: same transaction, no unit-of-work pass.
+    session.connection().execute(
+        insert(cast(Table, RequestEvent.__table__)).values(
             request_id=request.id,
             event=event.value,
             state=request.state,
@@ -350,7 +357,10 @@ def submit(
         event=EventType.EXTENDED if parent else EventType.SUBMITTED,
         actor=actor,
         day=ctx.clock.today(),
-        detail={"parent": parent.public_id if parent else None, "admissible": evaluation.admissible},
+        detail={
+            "parent": parent.public_id if parent else None,
+            "admissible": evaluation.admissible,
+        },
     )
     session.flush()
     return Submission(request, created=True)
@@ -402,8 +412,14 @@ def review(
     _transition(request, Action.REVIEW, ctx)
     request.reviewer_id = actor.id
     request.review_note = note.strip()
-    log_event(session=session, ctx=ctx, request=request, event=EventType.REVIEWED, actor=actor,
-         day=ctx.clock.today())
+    log_event(
+        session=session,
+        ctx=ctx,
+        request=request,
+        event=EventType.REVIEWED,
+        actor=actor,
+        day=ctx.clock.today(),
+    )
     session.flush()
     return request
 
@@ -486,12 +502,26 @@ def decide(
         request.authorised_categories = [c.value for c in categories]
         request.active_from = request.start
         request.active_until = request.start + timedelta(days=days - 1)
-    outcome = {DecisionOutcome.APPROVE: "approved", DecisionOutcome.MODIFY: "modified",
-               DecisionOutcome.DENY: "denied"}[decision.outcome]
-    log_event(session=session, ctx=ctx, request=request, event=EventType.DECIDED, actor=actor,
-         day=ctx.clock.today(), outcome=outcome,
-         detail={"days": days, "categories": row.categories, "reasons": row.reasons,
-                 "justifications": row.justifications})
+    outcome = {
+        DecisionOutcome.APPROVE: "approved",
+        DecisionOutcome.MODIFY: "modified",
+        DecisionOutcome.DENY: "denied",
+    }[decision.outcome]
+    log_event(
+        session=session,
+        ctx=ctx,
+        request=request,
+        event=EventType.DECIDED,
+        actor=actor,
+        day=ctx.clock.today(),
+        outcome=outcome,
+        detail={
+            "days": days,
+            "categories": row.categories,
+            "reasons": row.reasons,
+            "justifications": row.justifications,
+        },
+    )
     session.flush()
     refresh_state(session=session, ctx=ctx, request=request)
     return row
@@ -573,24 +603,40 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
     its end whether or not anyone remembers it.
     """
     today = ctx.clock.today()
+    changed = False
     if (
         request.state is RequestState.APPROVED
         and request.active_from is not None
         and request.active_until is not None
         and today >= request.active_from
     ):
+        changed = True
         _transition(request, Action.START, ctx)
-        log_event(session=session, ctx=ctx, request=request, event=EventType.STARTED, actor=None,
-             day=request.active_from)
+        log_event(
+            session=session,
+            ctx=ctx,
+            request=request,
+            event=EventType.STARTED,
+            actor=None,
+            day=request.active_from,
+        )
     if (
         request.state is RequestState.ACTIVE
         and request.active_until is not None
         and today > request.active_until
     ):
+        changed = True
         _transition(request, Action.EXPIRE, ctx)
-        log_event(session=session, ctx=ctx, request=request, event=EventType.EXPIRED, actor=None,
-             day=request.active_until + timedelta(days=1))
-    session.flush()
+        log_event(
+            session=session,
+            ctx=ctx,
+            request=request,
+            event=EventType.EXPIRED,
+            actor=None,
+            day=request.active_until + timedelta(days=1),
+        )
+    if changed:
+        session.flush()
     return request
 
 
@@ -656,14 +702,22 @@ def extend(
             field="scope.prior_days",
         )
     if document.purpose.ground is not parent.ground:
-        raise InvalidInput("purpose.ground: an extension keeps the cover's ground",
-                           field="purpose.ground")
+        raise InvalidInput(
+            "purpose.ground: an extension keeps the cover's ground", field="purpose.ground"
+        )
     parent_full = decrypt_document(ctx, parent)
     if document.subject.address != parent_full.subject.address:
-        raise InvalidInput("subject.address: an extension covers the same address",
-                           field="subject.address")
-    return submit(session=session, ctx=ctx, actor=actor, document=document,
-                  idempotency_key=idempotency_key, parent=parent)
+        raise InvalidInput(
+            "subject.address: an extension covers the same address", field="subject.address"
+        )
+    return submit(
+        session=session,
+        ctx=ctx,
+        actor=actor,
+        document=document,
+        idempotency_key=idempotency_key,
+        parent=parent,
+    )
 
 
 # --- close ---
@@ -691,8 +745,15 @@ def close(
     if request.active_until is not None and today <= request.active_until:
         # Closing early shortens the window: nothing may be recorded after today.
         request.active_until = max(today, request.active_from or today)
-    log_event(session=session, ctx=ctx, request=request, event=EventType.CLOSED, actor=actor, day=today,
-         outcome=reason.value)
+    log_event(
+        session=session,
+        ctx=ctx,
+        request=request,
+        event=EventType.CLOSED,
+        actor=actor,
+        day=today,
+        outcome=reason.value,
+    )
     session.flush()
     return request
 
@@ -703,9 +764,9 @@ def close(
 def history(*, session: Session, request: Request) -> list[RequestEvent]:
     return list(
         session.scalars(
-            select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(
-                RequestEvent.id
-            )
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request.id)
+            .order_by(RequestEvent.id)
         )
     )
 
@@ -724,10 +785,18 @@ def simulation_rows(*, session: Session, since: date | None = None) -> Iterator[
     Reads only the public (redacted) document: simulating a reform reads no subject
     data, so it needs no access-log entries.
     """
-    query = select(
-        Request.public_id, Agency.name, Request.kind, Request.ground, Request.state,
-        Request.public_document,
-    ).join(Agency, Agency.id == Request.agency_id).order_by(Request.id)
+    query = (
+        select(
+            Request.public_id,
+            Agency.name,
+            Request.kind,
+            Request.ground,
+            Request.state,
+            Request.public_document,
+        )
+        .join(Agency, Agency.id == Request.agency_id)
+        .order_by(Request.id)
+    )
     if since is not None:
         query = query.where(Request.received_on >= since)
     for public_id, agency, kind, ground, state, public in session.execute(

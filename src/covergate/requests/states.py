@@ -72,8 +72,10 @@ def next_state(current: RequestState, action: Action) -> RequestState:
         return TRANSITIONS[(current, action)]
     except KeyError:
         allowed = sorted(a.value for (s, a) in TRANSITIONS if s is current)
-        hint = f"; from {current.value} it can be: {', '.join(allowed)}" if allowed else (
-            f"; {current.value} is final"
+        hint = (
+            f"; from {current.value} it can be: {', '.join(allowed)}"
+            if allowed
+            else (f"; {current.value} is final")
         )
         raise InvalidTransition(
             f"a request that is {current.value} cannot be {_VERB[action]}{hint}"

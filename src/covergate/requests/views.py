@@ -65,8 +65,12 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
                 for d in service.decisions(session=session, request=request)
             ],
             "history": [
-                {"event": e.event, "state": e.state.value, "day": e.day.isoformat(),
-                 "log_index": e.entry_index}
+                {
+                    "event": e.event,
+                    "state": e.state.value,
+                    "day": e.day.isoformat(),
+                    "log_index": e.entry_index,
+                }
                 for e in service.history(session=session, request=request)
             ],
             "document": request.public_document,

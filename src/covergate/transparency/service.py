@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.crypto import FieldCipher
@@ -90,6 +91,7 @@ LOCK_KEY = 0x636F_7667_6C6F_6701
 """PostgreSQL advisory lock key of the log writer ("covglog" + 1)."""
 
 _READ_CHUNK = 4096
+_NEXT_INDEX = "covergate.tlog.next_index"
 
 
 # --- sequencing --------------------------------------------------------------
@@ -137,13 +139,20 @@ def append_events(
     first = _next_index(session)
     faults.reached(Step.SEQUENCE_INDEXED)
     indexes = list(range(first, first + len(entries)))
-    session.execute(
-        insert(LogEntry), [{"idx": i, "data": e} for i, e in zip(indexes, entries, strict=True)]
+    # Core statements on the session's connection: same transaction, no ORM
+    # autoflush, so sequencing costs two INSERTs and no unit-of-work pass.
+    conn = session.connection()
+    conn.execute(
+        insert(cast(Table, LogEntry.__table__)),
+        [{"idx": i, "data": e} for i, e in zip(indexes, entries, strict=True)],
     )
+    if session.get_nested_transaction() is None:
+        # Never remembered inside a savepoint, whose rollback would undo these rows.
+        session.info[_NEXT_INDEX] = (session.get_transaction(), first + len(entries))
     faults.reached(Step.SEQUENCE_ENTRY)
     # A crash here (before commit) loses the entries with the caller's change.
-    session.execute(
-        insert(LogCommitment),
+    conn.execute(
+        insert(cast(Table, LogCommitment.__table__)),
         [{"idx": i, "sealed": s} for i, s in zip(indexes, sealed, strict=True)],
     )
     faults.reached(Step.SEQUENCE_COMMITMENT)
@@ -152,17 +161,38 @@ def append_events(
 
 def _lock(session: Session) -> None:
     # One log writer at a time, until the end of the transaction.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
-    else:
-        # SQLite: the transaction began with BEGIN IMMEDIATE (covergate.db), which
-        # holds the writer lock; touching the database makes sure it has begun.
-        session.execute(select(1))
+    conn = session.connection()  # begins the transaction if it has not begun
+    if _cached_next(session) is not None:
+        return  # this transaction already holds the lock
+    if conn.dialect.name == "postgresql":
+        # Re-entrant within a transaction: taking it again is a no-op.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    # SQLite: the transaction began with BEGIN IMMEDIATE (covergate.db), which
+    # holds the writer lock.
 
 
 def _next_index(session: Session) -> int:
-    last = session.execute(select(func.max(LogEntry.idx))).scalar_one_or_none()
+    # Within one transaction that holds the writer lock, no one else can append,
+    # so the next index is remembered instead of asked for again.
+    cached = _cached_next(session)
+    if cached is not None:
+        return cached
+    last = session.connection().execute(select(func.max(LogEntry.idx))).scalar_one_or_none()
     return 0 if last is None else int(last) + 1
+
+
+def _cached_next(session: Session) -> int | None:
+    """The next index remembered by this transaction, if it is still the same one.
+
+    Not used inside a savepoint, whose rollback could undo remembered appends.
+    """
+    cached = session.info.get(_NEXT_INDEX)
+    if cached is None or session.get_nested_transaction() is not None:
+        return None
+    transaction, next_index = cached
+    if transaction is not session.get_transaction():
+        return None
+    return int(next_index)
 
 
 # --- integration -------------------------------------------------------------

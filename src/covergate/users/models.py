@@ -19,9 +19,7 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(300), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     role: Mapped[Role] = mapped_column(value_enum(Role, 20))
-    delegation: Mapped[Delegation | None] = mapped_column(
-        value_enum(Delegation, 40)
-    )
+    delegation: Mapped[Delegation | None] = mapped_column(value_enum(Delegation, 40))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

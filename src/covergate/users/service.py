@@ -15,7 +15,7 @@ from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFo
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import Delegation, Role
 
-TOKEN_PREFIX = "cg_"
+TOKEN_PREFIX = "cg_"  # noqa: S105 (a prefix, not a secret)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
