@@ -45,7 +45,6 @@ def record_access(
         at=clock.now(),
     )
     session.add(record)
-    session.flush()
     return record
 
 

@@ -74,7 +74,7 @@ def demo(
     ] = 6000,
     inspectors: Annotated[
         int, typer.Option(min=0, max=100_000, help="Postal inspectors' own requests.")
-    ] = 3000,
+    ] = 1500,
     host: Annotated[str, typer.Option(help="Host for the printed URLs.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for the printed URLs.")] = 8000,
 ) -> None:

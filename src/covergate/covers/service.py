@@ -93,7 +93,6 @@ def observe(
             RefusedObservation(request_id=request.id, reason=reason, refused_on=ctx.clock.today())
         )
         request.refused_observations = (request.refused_observations or 0) + 1
-        session.flush()
         return ObservationResult(False, None, reason, message)
 
     if isinstance(item, MailObservation):

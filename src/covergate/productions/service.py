@@ -139,7 +139,6 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
         day=ctx.clock.today(),
         detail={"manifest_sha256": package.manifest_sha256},
     )
-    session.flush()
     return package
 
 
@@ -202,5 +201,4 @@ def acknowledge(
         actor=actor,
         day=ctx.clock.today(),
     )
-    session.flush()
     return row

@@ -261,15 +261,16 @@ def log_event(
     )
     # A Core insert on the same connection: same transaction, no unit-of-work pass.
     session.connection().execute(
-        insert(cast(Table, RequestEvent.__table__)).values(
-            request_id=request.id,
-            event=event.value,
-            state=request.state,
-            day=day,
-            actor_id=actor.id if actor else None,
-            entry_index=index,
-            at=ctx.clock.now(),
-        )
+        insert(cast(Table, RequestEvent.__table__)),
+        {
+            "request_id": request.id,
+            "event": event.value,
+            "state": request.state,
+            "day": day,
+            "actor_id": actor.id if actor else None,
+            "entry_index": index,
+            "at": ctx.clock.now(),
+        },
     )
     return index
 
@@ -362,7 +363,6 @@ def submit(
             "admissible": evaluation.admissible,
         },
     )
-    session.flush()
     return Submission(request, created=True)
 
 
@@ -420,7 +420,6 @@ def review(
         actor=actor,
         day=ctx.clock.today(),
     )
-    session.flush()
     return request
 
 
@@ -522,7 +521,6 @@ def decide(
             "justifications": row.justifications,
         },
     )
-    session.flush()
     refresh_state(session=session, ctx=ctx, request=request)
     return row
 
@@ -603,14 +601,12 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
     its end whether or not anyone remembers it.
     """
     today = ctx.clock.today()
-    changed = False
     if (
         request.state is RequestState.APPROVED
         and request.active_from is not None
         and request.active_until is not None
         and today >= request.active_from
     ):
-        changed = True
         _transition(request, Action.START, ctx)
         log_event(
             session=session,
@@ -625,7 +621,6 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
         and request.active_until is not None
         and today > request.active_until
     ):
-        changed = True
         _transition(request, Action.EXPIRE, ctx)
         log_event(
             session=session,
@@ -635,8 +630,6 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
             actor=None,
             day=request.active_until + timedelta(days=1),
         )
-    if changed:
-        session.flush()
     return request
 
 
@@ -754,7 +747,6 @@ def close(
         day=today,
         outcome=reason.value,
     )
-    session.flush()
     return request
 
 
