@@ -15,6 +15,7 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext, Via
+from covergate.db import transaction
 from covergate.runtime import Runtime
 from covergate.users.models import User
 from covergate.users.service import authenticate
@@ -54,7 +55,7 @@ def unit_of_work(runtime: Runtime, token: str | None) -> Iterator[tuple[Session,
     A crash between the commit and the integration loses nothing: the entries are
     sequenced in the committed transaction and the next integration picks them up.
     """
-    with runtime.sessions() as session, session.begin():
+    with transaction(runtime.sessions) as session:
         user = authenticate(session=session, token=token)
         yield session, user
     runtime.integrate_log()

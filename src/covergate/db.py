@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine, create_engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from covergate.errors import Conflict
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -74,9 +77,17 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+    """One unit of work: commit on success, roll back on any error.
+
+    A concurrent change to the same row (optimistic version check) becomes a
+    :class:`covergate.errors.Conflict`, so the client is told to retry.
+    """
+    with factory() as session:
+        try:
+            with session.begin():
+                yield session
+        except StaleDataError as exc:
+            raise Conflict("the request was changed by someone else meanwhile; retry") from exc
 
 
 def alembic_config(engine: Engine) -> Any:

@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.agencies import service as agencies
@@ -172,6 +173,7 @@ class DemoResult:
     seconds: float
     verifier_key: str
     tokens: list[tuple[str, str, str]] = field(default_factory=list)
+    reused: bool = False  # True when the data was there already and nothing was seeded
 
 
 class DemoWorld:
@@ -374,11 +376,8 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
     )
     world = DemoWorld(rng)
     with rt.sessions() as session, session.begin():
-        if session.query(Request.id).limit(1).first() is not None:
-            raise CovergateError(
-                f"the database at {rt.settings.database_url} already holds requests; "
-                "run the demo on a new --data directory"
-            )
+        if session.scalar(select(Request.id).limit(1)) is not None:
+            return _existing_demo(session, rt, started)
         staff, tokens = _seed_people(session, ctx)
 
     cases: list[tuple[date, int, Step, Case]] = []
@@ -411,11 +410,15 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
                 day, number, step, case = heapq.heappop(cases)
                 if day > DEMO_END:
                     continue
-                if batch_day is not None and day != batch_day:
-                    session.commit()
-                    session.begin()
-                batch_day = day
-                clock.set_date(day)
+                if day != batch_day:
+                    if batch_day is not None:
+                        session.commit()
+                        session.begin()
+                    batch_day = day
+                    clock.set_date(day)
+                    # What the server's maintenance loop does: covers start and
+                    # expire on their dates whether or not anyone looks at them.
+                    requests.sweep(session=session, ctx=ctx, limit=1_000_000)
                 follow = _run_step(session, ctx, staff, rng, step, case)
                 if follow is not None:
                     next_step, delay = follow
@@ -439,6 +442,59 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
         verifier_key=rt.log_signer.verifier_key(),
         tokens=tokens,
     )
+
+
+def _existing_demo(session: Session, rt: Runtime, started: float) -> DemoResult:
+    """The database holds data already: seed nothing, hand out fresh demo tokens.
+
+    Only demo users (``@demo.example``) get tokens; a database without them is
+    not a demo database, and the command says so instead of touching it.
+    """
+    demo_users = list(
+        session.scalars(select(User).where(User.email.like("%@demo.example")).order_by(User.id))
+    )
+    if not demo_users:
+        raise CovergateError(
+            f"the database at {rt.settings.database_url} already holds requests that are not "
+            "demo data; run the demo on a new --data directory"
+        )
+    wanted = {
+        "requester1@demo.example",
+        "reviewer@demo.example",
+        "chief@demo.example",
+        "osg@demo.example",
+        "observer@demo.example",
+        "auditor@demo.example",
+        "admin@demo.example",
+    }
+    clock = rt.clock
+    tokens = [
+        (
+            _role_label(user),
+            user.email,
+            users.create_token(session=session, clock=clock, user=user, label="demo"),
+        )
+        for user in demo_users
+        if user.email in wanted
+    ]
+    size = tlog.status(session=session).size
+    count = session.scalar(select(func.count()).select_from(Request)) or 0
+    return DemoResult(
+        requests=count,
+        log_size=size,
+        seconds=time.perf_counter() - started,
+        verifier_key=rt.log_signer.verifier_key(),
+        tokens=tokens,
+        reused=True,
+    )
+
+
+def _role_label(user: User) -> str:
+    if user.delegation is not None:
+        return f"{user.role.value} ({user.delegation.value})"
+    if user.agency is not None:
+        return f"{user.role.value} ({user.agency.name})"
+    return user.role.value
 
 
 def _seed_people(

@@ -84,20 +84,24 @@ def demo(
     with runtime(ctx, create=True) as rt:
         result = seed_demo(rt, seed=seed, outside=outside, inspectors=inspectors)
     base = f"http://{host}:{port}"
-    console.print(
-        f"\n[bold]covergate demo[/] seeded {result.requests} requests, "
-        f"{result.log_size} log entries in {result.seconds:.1f} s"
-    )
-    console.print(f"  API docs     {base}/docs")
-    console.print(f"  public report {base}/")
-    console.print(f"  log          {base}/log/checkpoint")
-    console.print(f"  log key      {result.verifier_key}", markup=False)
-    table = Table(title="demo tokens (use as: Authorization: Bearer TOKEN, or --token)")
-    for col in ("role", "user", "token"):
-        table.add_column(col)
+    if result.reused:
+        console.print(
+            f"\n[bold]covergate demo[/]: the data directory already holds the demo "
+            f"({result.requests} requests, {result.log_size} log entries); "
+            "nothing seeded, fresh tokens issued"
+        )
+    else:
+        console.print(
+            f"\n[bold]covergate demo[/] seeded {result.requests} requests and "
+            f"{result.log_size} log entries in {result.seconds:.1f} s (seed {seed})"
+        )
+    console.print(f"  public report  {base}/")
+    console.print(f"  API docs       {base}/docs")
+    console.print(f"  log checkpoint {base}/log/checkpoint")
+    console.print(f"  log key        {result.verifier_key}", markup=False, soft_wrap=True)
+    console.print("\n[bold]demo tokens[/] (Authorization: Bearer TOKEN, or --token TOKEN):")
     for role, email, token in result.tokens:
-        table.add_row(role, email, token)
-    console.print(table)
+        console.print(f"  {role:<45} {email:<26} {token}", markup=False, soft_wrap=True)
 
 
 @agency_app.command("add")

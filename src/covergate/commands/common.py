@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from covergate.config import Settings
 from covergate.context import ServiceContext, Via
+from covergate.db import transaction
 from covergate.errors import InvalidInput
 from covergate.runtime import Runtime
 from covergate.users.models import User
@@ -60,7 +61,7 @@ def acting(ctx: typer.Context, token: str | None) -> Iterator[Acting]:
     """Authenticate with a token and run one transaction; integrate the log after it."""
     token = token or os.environ.get("COVERGATE_TOKEN")
     with runtime(ctx) as rt:
-        with rt.sessions() as session, session.begin():
+        with transaction(rt.sessions) as session:
             user = authenticate(session=session, token=token)
             yield Acting(rt, session, user, rt.context(Via.CLI))
         rt.integrate_log()

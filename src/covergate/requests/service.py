@@ -614,7 +614,8 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
             request=request,
             event=EventType.STARTED,
             actor=None,
-            day=request.active_from,
+            day=today,  # the log records when it happened; the window is in the record
+            detail={"active_from": request.active_from.isoformat()},
         )
     if (
         request.state is RequestState.ACTIVE
@@ -628,7 +629,8 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
             request=request,
             event=EventType.EXPIRED,
             actor=None,
-            day=request.active_until + timedelta(days=1),
+            day=today,
+            detail={"active_until": request.active_until.isoformat()},
         )
     return request
 
