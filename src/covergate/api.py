@@ -29,6 +29,7 @@ from covergate.runtime import Runtime
 from covergate.transparency.routes import router as log_router
 from covergate.users.routes import router as users_router
 from covergate.validation import field_path
+from covergate.web.routes import router as web_router
 
 PROBLEM = "application/problem+json"
 PROBLEM_BASE = "https://covergate.example/problems/"
@@ -126,4 +127,5 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
     for router in (users_router, requests_router, covers_router, productions_router, audit_router):
         app.include_router(router)
     app.include_router(log_router)
+    app.include_router(web_router)
     return app

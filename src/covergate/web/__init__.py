@@ -1,0 +1,1 @@
+"""Server-rendered public web pages: the public report and how to verify it."""
