@@ -153,3 +153,39 @@ def test_private_record_must_be_json() -> None:
         canonical_record({"x": object()})
     with pytest.raises(InvalidInput):
         canonical_record({"x": 2**60})
+
+
+_json_leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+_json_values = st.recursive(
+    _json_leaves,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=5))
+def test_canonical_record_is_exactly_rfc8785(record: dict[str, object]) -> None:
+    """The fast path must give the reference's bytes, or the reference's refusal."""
+    try:
+        expected: bytes | None = bytes(rfc8785.dumps(record))
+    except rfc8785.CanonicalizationError:
+        expected = None
+    if expected is None:
+        with pytest.raises(InvalidInput):
+            canonical_record(record)
+    else:
+        assert canonical_record(record) == expected
+
+
+def test_canonical_record_orders_keys_by_utf16_like_rfc8785() -> None:
+    record = {"\U0001f600": 1, "\uffff": 2, "a": 3, "\u00e9": 4}  # non-BMP key: reference path
+    assert canonical_record(record) == bytes(rfc8785.dumps(record))

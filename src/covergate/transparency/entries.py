@@ -64,8 +64,20 @@ def canonical_record(record: Mapping[str, object]) -> bytes:
     Dates become ``YYYY-MM-DD``, datetimes ISO 8601, enums their value, bytes
     base64; anything else that JSON cannot hold raises InvalidInput.
     """
+    value = _jsonable(record, "private_record")
+    if _plain(value):
+        # No floats, integers within IEEE-754's exact range, keys without characters
+        # outside the BMP: here Python's sorted compact JSON (ensure_ascii=False)
+        # is byte for byte RFC 8785, at a fraction of the cost (the tests compare
+        # the two on random records). Anything else takes the reference path.
+        try:
+            return json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode("utf-8")
+        except UnicodeEncodeError:
+            pass  # a lone surrogate: let rfc8785 reject it with its own message
     try:
-        return bytes(rfc8785.dumps(cast(Any, _jsonable(record, "private_record"))))
+        return bytes(rfc8785.dumps(cast(Any, value)))
     except rfc8785.CanonicalizationError as exc:
         raise InvalidInput(f"private record cannot be canonicalised: {exc}") from exc
 
@@ -110,6 +122,24 @@ def entry_commitment(entry: bytes) -> Commitment:
 def check_commitment(entry: bytes, salt: bytes, canonical: bytes) -> bool:
     """Whether ``entry`` commits to this salt and canonical private record."""
     return hmac.compare_digest(entry_commitment(entry), commitment(salt, canonical))
+
+
+_MAX_EXACT_INT = 2**53 - 1
+
+
+def _plain(value: object) -> bool:
+    """True when sorted compact ``json.dumps`` of ``value`` equals its RFC 8785 form."""
+    if value is None or isinstance(value, bool | str):
+        return True
+    if isinstance(value, int):
+        return -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT
+    if isinstance(value, dict):
+        return all(
+            max(map(ord, key), default=0) <= 0xFFFF and _plain(item) for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    return False  # floats: JCS number formatting differs from Python's repr
 
 
 def _jsonable(value: object, where: str) -> object:

@@ -30,9 +30,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import cast
 
-from sqlalchemy import Table, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.crypto import FieldCipher
@@ -124,39 +123,80 @@ def append_events(
     faults: Faults = NO_FAULTS,
 ) -> list[int]:
     """Sequence several entries, in order, in the caller's transaction."""
-    if not events:
-        return []
-    # Build everything that can fail on bad input before taking the lock.
-    entries: list[bytes] = []
-    sealed: list[bytes] = []
+    return sequence(session=session, prepared=prepare(events, cipher), faults=faults)
+
+
+@dataclass(frozen=True)
+class PreparedEntry:
+    """An entry ready to sequence: its bytes and the sealed opening of its commitment."""
+
+    entry: bytes
+    sealed: bytes
+
+
+def prepare(
+    events: Sequence[tuple[PublicEvent, Mapping[str, object]]], cipher: FieldCipher
+) -> list[PreparedEntry]:
+    """Build entries and commitments: everything that can fail on bad input.
+
+    Runs before the writer lock is taken (and needs no database), so that the
+    serialised part of an append is only :func:`sequence`.
+    """
+    out: list[PreparedEntry] = []
     for event, record in events:
         canonical = canonical_record(record)
         salt = new_salt()
-        entries.append(encode_entry(event, commitment(salt, canonical)))
-        sealed.append(cipher.encrypt(salt + canonical, label=COMMITMENT_LABEL))
+        out.append(
+            PreparedEntry(
+                entry=encode_entry(event, commitment(salt, canonical)),
+                sealed=cipher.encrypt(salt + canonical, label=COMMITMENT_LABEL),
+            )
+        )
+    return out
+
+
+def sequence(
+    *, session: Session, prepared: Sequence[PreparedEntry], faults: Faults = NO_FAULTS
+) -> list[int]:
+    """Give prepared entries the next indexes, in the caller's transaction."""
+    if not prepared:
+        return []
     _lock(session)
     faults.reached(Step.SEQUENCE_LOCKED)
     first = _next_index(session)
     faults.reached(Step.SEQUENCE_INDEXED)
-    indexes = list(range(first, first + len(entries)))
-    # Core statements on the session's connection: same transaction, no ORM
-    # autoflush, so sequencing costs two INSERTs and no unit-of-work pass.
+    indexes = list(range(first, first + len(prepared)))
+    # Two executemany INSERTs straight to the driver on the session's connection:
+    # same transaction, no ORM autoflush, no per-row parameter processing.
     conn = session.connection()
-    conn.execute(
-        insert(cast(Table, LogEntry.__table__)),
-        [{"idx": i, "data": e} for i, e in zip(indexes, entries, strict=True)],
+    conn.exec_driver_sql(
+        _insert_sql(conn.dialect.paramstyle, "log_entries"),
+        [(i, p.entry) for i, p in zip(indexes, prepared, strict=True)],
     )
     if session.get_nested_transaction() is None:
         # Never remembered inside a savepoint, whose rollback would undo these rows.
-        session.info[_NEXT_INDEX] = (session.get_transaction(), first + len(entries))
+        session.info[_NEXT_INDEX] = (session.get_transaction(), first + len(prepared))
     faults.reached(Step.SEQUENCE_ENTRY)
     # A crash here (before commit) loses the entries with the caller's change.
-    conn.execute(
-        insert(cast(Table, LogCommitment.__table__)),
-        [{"idx": i, "sealed": s} for i, s in zip(indexes, sealed, strict=True)],
+    conn.exec_driver_sql(
+        _insert_sql(conn.dialect.paramstyle, "log_commitments"),
+        [(i, p.sealed) for i, p in zip(indexes, prepared, strict=True)],
     )
     faults.reached(Step.SEQUENCE_COMMITMENT)
     return indexes
+
+
+# Fixed statements in the driver's own positional style: "?" (sqlite3), "%s" (psycopg).
+_INSERTS = {
+    ("log_entries", True): "INSERT INTO log_entries (idx, data) VALUES (?, ?)",
+    ("log_entries", False): "INSERT INTO log_entries (idx, data) VALUES (%s, %s)",
+    ("log_commitments", True): "INSERT INTO log_commitments (idx, sealed) VALUES (?, ?)",
+    ("log_commitments", False): "INSERT INTO log_commitments (idx, sealed) VALUES (%s, %s)",
+}
+
+
+def _insert_sql(paramstyle: str, table: str) -> str:
+    return _INSERTS[(table, paramstyle == "qmark")]
 
 
 def _lock(session: Session) -> None:
