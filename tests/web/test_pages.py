@@ -179,9 +179,7 @@ def test_verify_page(site: Site, seeded: Seeded) -> None:
     assert page.text("cmd-verify") == f"covergate verify --key '{key}' entry.bin proof.txt"
     assert page.text("cmd-log-verify") == f"covergate log verify --from {base}/log --key '{key}'"
     assert page.text("cmd-log-monitor") == f"covergate log monitor {base}/log --key '{key}'"
-    assert page.text("checkpoint-note") == " ".join(
-        site.client.get("/log/checkpoint").text.split()
-    )
+    assert page.text("checkpoint-note") == " ".join(site.client.get("/log/checkpoint").text.split())
     assert key.startswith(origin + "+")
 
 
@@ -220,6 +218,14 @@ def test_stylesheet(site: Site) -> None:
     assert response.headers["content-type"] == "text/css; charset=utf-8"
     assert "font-family" in response.text
     assert "url(" not in response.text  # no external (or any) assets
+    for path in ("/static/favicon.svg", "/favicon.ico"):
+        icon = site.client.get(path)
+        assert icon.status_code == 200
+        assert icon.headers["content-type"] == "image/svg+xml"
+    for name in ("other.css", "..%2Froutes.py", "%2E%2E%2F__init__.py"):
+        missing = site.client.get(f"/static/{name}")
+        assert missing.status_code == 404, name
+        assert missing.headers["content-type"].startswith(PROBLEM)
     missing = site.client.get("/static/other.css")
     assert missing.status_code == 404
     assert missing.headers["content-type"].startswith(PROBLEM)

@@ -4,7 +4,8 @@
   outcomes; refused observations) with an optional ``?year=YYYY`` filter, and the
   log's origin, verifier key and current checkpoint so anyone can check the figures.
 - ``GET /verify``: how subjects and the press verify one entry or the whole log.
-- ``GET /static/style.css``: the one stylesheet.
+- ``GET /static/style.css``, ``GET /static/favicon.svg`` (also at ``/favicon.ico``):
+  the only assets.
 
 Pages read public columns only (``covergate.report.service``) and the log's signed
 state (``covergate.transparency.service``); they never touch subject data. A bad
@@ -26,7 +27,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from covergate import __version__
-from covergate.errors import InvalidInput
+from covergate.errors import InvalidInput, NotFound
 from covergate.report import service as report
 from covergate.runtime import Runtime
 from covergate.transparency import service as transparency
@@ -90,9 +91,13 @@ def _templates() -> jinja2.Environment:
     return env
 
 
+# The only static files, and their types; anything else under /static is a 404.
+STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+
+
 @cache
-def _stylesheet() -> bytes:
-    return resources.files("covergate.web").joinpath("static", "style.css").read_bytes()
+def _static(name: str) -> bytes:
+    return resources.files("covergate.web").joinpath("static", name).read_bytes()
 
 
 def _percent(rate: float | None) -> str:
@@ -206,10 +211,19 @@ def verify_page(request: Request, page: Page) -> HTMLResponse:
     return _render("verify.html", log=_log_facts(page, request))
 
 
-@router.get("/static/style.css")
-def stylesheet() -> Response:
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages without an icon link (/log/checkpoint)."""
+    return static_file("favicon.svg")
+
+
+@router.get("/static/{name}")
+def static_file(name: str) -> Response:
+    media_type = STATIC_FILES.get(name)
+    if media_type is None:
+        raise NotFound(f"no static file {name[:100]!r}")
     return Response(
-        _stylesheet(),
-        media_type="text/css; charset=utf-8",
+        _static(name),
+        media_type=media_type,
         headers={"Cache-Control": STATIC_CACHE, "X-Content-Type-Options": "nosniff"},
     )
