@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install test lint typecheck bench clean
+.PHONY: run install test lint typecheck bench clean check-chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,17 @@ run: install
 	$(BIN)/covergate demo
 	$(BIN)/covergate serve --host $(HOST) --port $(PORT)
 
+# The browser tests drive Debian's Chromium (never a downloaded browser); without it
+# they are skipped, or fail when CI=true. `.ci/run` installs it itself.
+check-chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "hint: /usr/bin/chromium is missing, so the browser tests (tests/web) will be skipped" >&2; \
+	  echo "hint: (or fail when CI=true). Install it, as root:" >&2; \
+	  echo "hint:   apt-get update && apt-get install -y chromium chromium-driver" >&2; \
+	  echo "hint: (do not run 'playwright install'; the tests use /usr/bin/chromium)" >&2; }
+
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: install
+test: install check-chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
