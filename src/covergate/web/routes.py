@@ -176,7 +176,7 @@ def _rows(table: dict[str, dict[str, int]], labels: dict[str, str] | None) -> li
 def public_report(
     request: Request,
     page: Page,
-    year: Annotated[str | None, Query(max_length=40)] = None,
+    year: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     chosen = parse_year(year)
     stats = report.statistics(session=page.session, year=chosen)
