@@ -42,6 +42,41 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+_LOCATIONS = {"body": "request body", "query": "query", "path": "path", "header": "header"}
+# Tags of the observation union (covers.schemas.ObservationInput) are not fields.
+_UNION_TAGS = {"mail", "records"}
+
+
+def describe_validation(errors: list[Any]) -> tuple[str, str | None, str, int]:
+    """(where, field path or None, message, error count) for the first error."""
+    if not errors:
+        return "request", None, "invalid request", 0
+    first = errors[0]
+    loc = tuple(first.get("loc", ()))
+    where = "request"
+    if loc and loc[0] in _LOCATIONS:
+        where, loc = _LOCATIONS[str(loc[0])], loc[1:]
+    kind = str(first.get("type", ""))
+    if kind == "json_invalid":
+        # The location is a character offset in the text, not a field.
+        reason = first.get("ctx", {}).get("error", "")
+        return where, None, f"not valid JSON ({reason})" if reason else "not valid JSON", 1
+    if loc and loc[0] in _UNION_TAGS:
+        loc = loc[1:]
+    msg = {"extra_forbidden": "unknown field", "missing": "required field is missing"}.get(
+        kind, str(first.get("msg", "invalid"))
+    )
+    path: str | None = field_path(tuple(loc)) if loc else None
+    if kind == "value_error":
+        msg = msg.removeprefix("Value error, ")
+        if path is None:
+            # A model-level check names the field in its own message.
+            named, sep, rest = msg.partition(": ")
+            if sep:
+                path, msg = named, rest
+    return where, path, msg, len(errors)
+
+
 def maintain(runtime: Runtime) -> None:
     """Start and expire covers whose date has come, then integrate the log."""
     ctx = runtime.context(Via.API)
@@ -95,25 +130,10 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = list(exc.errors())
-        first = errors[0] if errors else {"loc": (), "msg": "invalid request", "type": ""}
-        loc = tuple(first.get("loc", ()))
-        if loc and loc[0] in {"body", "query", "path", "header"}:
-            where, loc = str(loc[0]), loc[1:]
-        else:
-            where = "request"
-        # A union body (observations) names the union member first; drop it.
-        if loc and isinstance(loc[0], str) and loc[0] in {"MailObservation", "RecordsItem"}:
-            loc = loc[1:]
-        path = field_path(tuple(loc)) if loc else where
-        kind = str(first.get("type", ""))
-        msg = {"extra_forbidden": "unknown field", "missing": "required field is missing"}.get(
-            kind, str(first.get("msg", "invalid"))
-        ).removeprefix("Value error, ")
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        return problem(
-            422, "invalid-input", "Invalid input", f"{where}: {path}: {msg}{more}", field=path
-        )
+        where, path, msg, count = describe_validation(list(exc.errors()))
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        detail = f"{where}: {path}: {msg}{more}" if path else f"{where}: {msg}{more}"
+        return problem(422, "invalid-input", "Invalid input", detail, field=path)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

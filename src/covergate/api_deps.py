@@ -45,11 +45,25 @@ def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str |
     return token.strip()
 
 
-TokenDep = Annotated[str | None, Depends(bearer_token)]
+def authenticated_token(
+    runtime: RuntimeDep, token: Annotated[str | None, Depends(bearer_token)]
+) -> str:
+    """Check the bearer token before anything else about the request.
+
+    FastAPI solves dependencies before it validates the body, so a caller
+    without a valid token gets 401, never a description of the request schema.
+    The handler's unit of work authenticates again inside its transaction.
+    """
+    with runtime.sessions() as session:
+        authenticate(session=session, token=token)
+    return token or ""
+
+
+TokenDep = Annotated[str, Depends(authenticated_token)]
 
 
 @contextmanager
-def unit_of_work(runtime: Runtime, token: str | None) -> Iterator[tuple[Session, User]]:
+def unit_of_work(runtime: Runtime, token: str) -> Iterator[tuple[Session, User]]:
     """Authenticate and run the handler's work in one transaction, then integrate the log.
 
     A crash between the commit and the integration loses nothing: the entries are

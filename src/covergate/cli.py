@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,6 +17,17 @@ from rich.console import Console
 from covergate.commands import admin, log, policy, requests
 from covergate.config import Settings
 from covergate.errors import CovergateError
+
+from typer import Abort
+
+try:  # Typer 0.29+ vendors Click; older Typer uses the click package.
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - depends on the installed Typer
+    from click.exceptions import (  # type: ignore[assignment]
+        ClickException,
+        NoArgsIsHelpError,
+        UsageError,
+    )
 
 app = typer.Typer(
     name="covergate",
@@ -46,9 +57,31 @@ for _group in (admin, requests, policy, log):
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console entry point: run the app, turning CovergateError into exit status 2."""
+    """Console entry point.
+
+    Errors a user can cause end the process with one line, ``error: ...``, on
+    standard error and exit status 2: covergate's own errors and Click's usage
+    errors (unknown option, bad option value, missing argument) alike.
+    """
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, standalone_mode=False)
     except CovergateError as exc:
-        err_console.print(f"error: {exc.message}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
+        _fail(exc.message)
+    except NoArgsIsHelpError as exc:
+        sys.stdout.write(exc.format_message() + "\n")  # a group run bare: its help
+        sys.exit(0)
+    except UsageError as exc:
+        where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+        _fail(where + exc.format_message())
+    except ClickException as exc:
+        _fail(exc.format_message())
+    except Abort:
+        err_console.print("aborted", markup=False, highlight=False)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str) -> NoReturn:
+    one_line = " ".join(message.split())
+    err_console.print(f"error: {one_line}", markup=False, highlight=False, soft_wrap=True)
+    sys.exit(2)

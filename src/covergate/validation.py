@@ -11,6 +11,10 @@ from covergate.errors import InvalidInput
 M = TypeVar("M", bound=BaseModel)
 
 
+# Tags of discriminated unions (covers.schemas.ObservationInput): not fields.
+_UNION_TAGS = {"mail", "records"}
+
+
 def field_path(loc: tuple[int | str, ...]) -> str:
     """``("purpose", "fugitive_warrant", "type")`` -> ``purpose.fugitive_warrant.type``."""
     out = ""
@@ -26,7 +30,10 @@ def describe(exc: ValidationError, what: str) -> InvalidInput:
     """The first error, and how many more, as one line."""
     errors = exc.errors(include_url=False)
     first = errors[0]
-    path = field_path(tuple(first["loc"]))
+    loc = tuple(first["loc"])
+    if loc and loc[0] in _UNION_TAGS:
+        loc = loc[1:]
+    path = field_path(loc)
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown field"

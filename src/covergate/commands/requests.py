@@ -21,7 +21,7 @@ from covergate.commands.common import (
     read_json_file,
 )
 from covergate.covers import service as covers
-from covergate.covers.schemas import MailObservation, RecordsItem
+from covergate.covers.schemas import MailObservation, ObservationInput, RecordsItem
 from covergate.errors import InvalidInput, RuleViolation
 from covergate.productions import service as productions
 from covergate.requests import service, views
@@ -281,7 +281,7 @@ def extend(
     _show(detail, as_json)
 
 
-_ITEMS: TypeAdapter[MailObservation | RecordsItem] = TypeAdapter(MailObservation | RecordsItem)
+_ITEM: TypeAdapter[MailObservation | RecordsItem] = TypeAdapter(ObservationInput)
 
 
 def _parse_items(raw: bytes) -> list[MailObservation | RecordsItem]:
@@ -291,9 +291,8 @@ def _parse_items(raw: bytes) -> list[MailObservation | RecordsItem]:
         raise InvalidInput("observations: the file holds an empty list")
     out: list[MailObservation | RecordsItem] = []
     for i, item in enumerate(items):
-        model = RecordsItem if isinstance(item, dict) and "category" in item else MailObservation
         try:
-            out.append(model.model_validate(item))
+            out.append(_ITEM.validate_python(item))
         except ValidationError as exc:
             raise describe(exc, f"observation [{i}]") from exc
     return out

@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 
 from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
 from covergate.covers import service
-from covergate.covers.schemas import MailObservation, RecordsItem
+from covergate.covers.schemas import ObservationInput
 from covergate.errors import RuleViolation
 from covergate.requests import service as requests
 
@@ -27,7 +27,7 @@ def refusal_error(result: service.ObservationResult) -> RuleViolation:
 )
 def observe(
     request_id: str,
-    item: MailObservation | RecordsItem,
+    item: ObservationInput,
     runtime: RuntimeDep,
     ctx: ContextDep,
     token: TokenDep,

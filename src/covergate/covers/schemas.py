@@ -4,9 +4,9 @@ and for one item of postal customer records."""
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictStr, Tag
 
 from covergate.requests.schemas import Address, DataCategory, IsoDate, ShortText
 
@@ -60,3 +60,18 @@ class RecordsItem(_Strict):
         ],
         Field(min_length=1, max_length=40),
     ]
+
+
+def _observation_kind(value: Any) -> str:
+    """Records items carry a ``category``; mail observations never do."""
+    if isinstance(value, dict):
+        return "records" if "category" in value else "mail"
+    return "records" if isinstance(value, RecordsItem) else "mail"
+
+
+#: One observation as clients send it: a mail exterior or a records item, told apart
+#: by the ``category`` key, so that errors name the field of the right model.
+ObservationInput = Annotated[
+    Annotated[MailObservation, Tag("mail")] | Annotated[RecordsItem, Tag("records")],
+    Discriminator(_observation_kind),
+]
