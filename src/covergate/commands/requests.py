@@ -12,6 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from covergate.commands.common import (
+    Acting,
     JsonOption,
     TokenOption,
     acting,
@@ -25,6 +26,7 @@ from covergate.covers.schemas import MailObservation, ObservationInput, RecordsI
 from covergate.errors import InvalidInput, RuleViolation
 from covergate.productions import service as productions
 from covergate.requests import service, views
+from covergate.requests.models import Request
 from covergate.requests.schemas import (
     CloseReason,
     DataCategory,
@@ -34,6 +36,12 @@ from covergate.requests.schemas import (
 )
 from covergate.requests.states import RequestState
 from covergate.validation import describe, parse_model
+
+
+def _visible(a: Acting, request_id: str) -> Request:
+    """The request, if the acting user may see it (else NotFound)."""
+    return service.get_visible(session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id)
+
 
 request_app = typer.Typer(help="Submit, list and show requests.", no_args_is_help=True)
 
@@ -159,9 +167,7 @@ def show(
 ) -> None:
     """Show one request; with --document also the subject data (access-logged)."""
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         detail = views.detail(session=a.session, request=request)
         if document:
             full = service.full_document(
@@ -184,9 +190,7 @@ def review(
     if not note.strip():
         raise InvalidInput("--note must not be empty", field="note")
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         service.review(session=a.session, ctx=a.ctx, actor=a.user, request=request, note=note)
         detail = views.detail(session=a.session, request=request)
     _show(detail, as_json)
@@ -245,9 +249,7 @@ def decide(
         what="decision",
     )
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         service.decide(
             session=a.session, ctx=a.ctx, actor=a.user, request=request, decision=decision
         )
@@ -266,9 +268,7 @@ def extend(
     """Ask for an extension: a new request for at most 30 more days."""
     document = parse_request_document(read_json_file(file))
     with acting(ctx, token) as a:
-        parent = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        parent = _visible(a, request_id)
         result = service.extend(
             session=a.session,
             ctx=a.ctx,
@@ -308,9 +308,7 @@ def observe(
     """Record mail exteriors (or records items). Refusals are counted and reported."""
     items = _parse_items(read_json_file(file))  # all validated before anything is written
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         results = [
             covers.observe(session=a.session, ctx=a.ctx, actor=a.user, request=request, item=item)
             for item in items
@@ -348,9 +346,7 @@ def close(
 ) -> None:
     """Close a request: on request, on indictment, or after expiry."""
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         service.close(session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason)
         detail = views.detail(session=a.session, request=request)
     _show(detail, as_json)
@@ -375,9 +371,7 @@ def produce(
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise InvalidInput(f"{outdir}: must be a new or empty directory")
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
     _write_package(outdir, package.files)
     out = {
@@ -405,9 +399,7 @@ def package(
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise InvalidInput(f"{outdir}: must be a new or empty directory")
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         pkg = productions.read_package(
             session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason
         )
@@ -429,9 +421,7 @@ def acknowledge(
 ) -> None:
     """Acknowledge receipt of the package (the agency)."""
     with acting(ctx, token) as a:
-        request = service.get_visible(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
-        )
+        request = _visible(a, request_id)
         productions.acknowledge(
             session=a.session,
             ctx=a.ctx,

@@ -25,6 +25,16 @@ ReasonHeader = Annotated[
 ]
 
 
+def _created(
+    response: Response, result: service.Submission, body: dict[str, Any]
+) -> dict[str, Any]:
+    """201 with Location for a new request; 200 for an Idempotency-Key replay."""
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/api/v1/requests/{body['id']}"
+    return body
+
+
 @router.get("/schema/request", summary="JSON Schema of the request document")
 def request_schema() -> dict[str, Any]:
     return request_json_schema()
@@ -48,10 +58,7 @@ def submit_request(
             idempotency_key=idempotency_key,
         )
         body = views.detail(session=session, request=result.request)
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/requests/{body['id']}"
-    return body
+    return _created(response, result, body)
 
 
 @router.get("/requests", summary="List the requests you may see (no search by subject)")
@@ -142,10 +149,7 @@ def extend_request(
             idempotency_key=idempotency_key,
         )
         body = views.detail(session=session, request=result.request)
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    response.headers["Location"] = f"/api/v1/requests/{body['id']}"
-    return body
+    return _created(response, result, body)
 
 
 @router.post("/requests/{request_id}/close", summary="Close a cover or records request")
