@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.crypto import FieldCipher
@@ -91,6 +91,39 @@ LOCK_KEY = 0x636F_7667_6C6F_6701
 
 _READ_CHUNK = 4096
 _NEXT_INDEX = "covergate.tlog.next_index"
+
+# Statements built once: building a SQL expression costs more than running it.
+_MAX_INDEX = select(func.max(LogEntry.idx))
+_SELECT_STATE = select(LogState.size, LogState.root, LogState.note).where(LogState.id == 1)
+_SWAP_STATE = (
+    update(LogState)
+    .where(
+        LogState.id == 1,
+        LogState.size == bindparam("old_size"),
+        LogState.root == bindparam("old_root"),
+    )
+    .values(size=bindparam("size"), root=bindparam("root"), note=bindparam("note"))
+)
+_SELECT_TILE = select(LogTile.data).where(
+    LogTile.level == bindparam("level"), LogTile.idx == bindparam("idx")
+)
+_SELECT_TILE_RANGE = select(LogTile.idx, LogTile.data).where(
+    LogTile.level == bindparam("level"),
+    LogTile.idx >= bindparam("lo"),
+    LogTile.idx <= bindparam("hi"),
+)
+_INSERT_TILE = insert(LogTile)
+_UPDATE_TILE = (
+    update(LogTile)
+    .where(LogTile.level == bindparam("t_level"), LogTile.idx == bindparam("t_idx"))
+    .values(data=bindparam("data"))
+)
+_SELECT_ENTRIES = (
+    select(LogEntry.idx, LogEntry.data)
+    .where(LogEntry.idx >= bindparam("start"))
+    .order_by(LogEntry.idx)
+    .limit(bindparam("limit"))
+)
 
 
 # --- sequencing --------------------------------------------------------------
@@ -217,7 +250,7 @@ def _next_index(session: Session) -> int:
     cached = _cached_next(session)
     if cached is not None:
         return cached
-    last = session.connection().execute(select(func.max(LogEntry.idx))).scalar_one_or_none()
+    last = session.connection().execute(_MAX_INDEX).scalar_one_or_none()
     return 0 if last is None else int(last) + 1
 
 
@@ -258,7 +291,7 @@ def integrate(
     _lock(session)
     faults.reached(Step.INTEGRATE_LOCKED)
     state = _load_state(session)
-    old_size, old_root = state.size, Hash(bytes(state.root))
+    old_size, old_root = state.size, state.root
     # 1. The right edge of the committed tree must hash to its root: the new tree
     #    is built on it, so it is consistent with every checkpoint signed before.
     edge = _read_edge(session, old_size)
@@ -282,15 +315,18 @@ def integrate(
     _record_checkpoint(session, checkpoint, note)
     faults.reached(Step.INTEGRATE_RECORDED)
     # 6. Commit point: compare-and-swap the log state.
-    result = session.execute(
-        update(LogState)
-        .where(LogState.id == 1, LogState.size == old_size, LogState.root == old_root)
-        .values(size=growth.size, root=growth.root, note=note)
-        .execution_options(synchronize_session=False)
+    result = session.connection().execute(
+        _SWAP_STATE,
+        {
+            "old_size": old_size,
+            "old_root": old_root,
+            "size": growth.size,
+            "root": growth.root,
+            "note": note,
+        },
     )
     if getattr(result, "rowcount", 0) != 1:
         raise LogIntegrityError("the log state changed during integration")
-    session.expire(state)
     faults.reached(Step.INTEGRATE_COMMITTED)
     return checkpoint
 
@@ -311,13 +347,31 @@ def integrate_pending(
         return integrate(session=session, signer=signer, origin=origin, faults=faults)
 
 
-def _load_state(session: Session) -> LogState:
-    state = session.get(LogState, 1)
+@dataclass(frozen=True)
+class _State:
+    size: int
+    root: Hash
+    note: bytes | None
+
+
+def _state_row(session: Session) -> _State | None:
+    # Core, not the ORM: integration moves this row with a Core compare-and-swap,
+    # and an identity-map copy could be stale.
+    row = session.connection().execute(_SELECT_STATE).first()
+    if row is None:
+        return None
+    size, root, note = row
+    return _State(int(size), Hash(bytes(root)), None if note is None else bytes(note))
+
+
+def _load_state(session: Session) -> _State:
+    state = _state_row(session)
     if state is None:
         # First integration on this database (under the writer lock).
-        state = LogState(id=1, size=0, root=EMPTY_ROOT, note=None)
-        session.add(state)
-        session.flush()
+        session.connection().execute(
+            insert(LogState).values(id=1, size=0, root=EMPTY_ROOT, note=None)
+        )
+        state = _State(0, EMPTY_ROOT, None)
     return state
 
 
@@ -330,9 +384,11 @@ def _read_edge(session: Session, size: int) -> dict[int, bytes]:
         width = partial_width(level, size)
         if width:
             index = size >> (TILE_HEIGHT * (level + 1))
-            data = session.execute(
-                select(LogTile.data).where(LogTile.level == level, LogTile.idx == index)
-            ).scalar_one_or_none()
+            data = (
+                session.connection()
+                .execute(_SELECT_TILE, {"level": level, "idx": index})
+                .scalar_one_or_none()
+            )
             if data is None or len(data) < width * HASH_SIZE:
                 raise LogIntegrityError(f"tile {level}/{index} of tree size {size} is missing")
             edge[level] = bytes(data[: width * HASH_SIZE])
@@ -344,12 +400,11 @@ def _entries_from(session: Session, start: int) -> Iterator[bytes]:
     # Every entry from index ``start`` on, checking that indexes are dense.
     expected = start
     while True:
-        rows = session.execute(
-            select(LogEntry.idx, LogEntry.data)
-            .where(LogEntry.idx >= expected)
-            .order_by(LogEntry.idx)
-            .limit(_READ_CHUNK)
-        ).all()
+        rows = (
+            session.connection()
+            .execute(_SELECT_ENTRIES, {"start": expected, "limit": _READ_CHUNK})
+            .all()
+        )
         for idx, data in rows:
             if idx != expected:
                 raise LogIntegrityError(f"log entry {expected} is missing")
@@ -367,12 +422,8 @@ def _write_tiles(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> No
     for level, indexes in by_level.items():
         existing = {
             int(idx): bytes(data)
-            for idx, data in session.execute(
-                select(LogTile.idx, LogTile.data).where(
-                    LogTile.level == level,
-                    LogTile.idx >= min(indexes),
-                    LogTile.idx <= max(indexes),
-                )
+            for idx, data in session.connection().execute(
+                _SELECT_TILE_RANGE, {"level": level, "lo": min(indexes), "hi": max(indexes)}
             )
         }
         for index in indexes:
@@ -386,25 +437,28 @@ def _write_tiles(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> No
             if not longer.startswith(shorter):
                 raise LogIntegrityError(f"stored tile {level}/{index} disagrees with the entries")
             if len(data) > len(old):
-                session.execute(
-                    update(LogTile)
-                    .where(LogTile.level == level, LogTile.idx == index)
-                    .values(data=data)
-                    .execution_options(synchronize_session=False)
+                session.connection().execute(
+                    _UPDATE_TILE, {"t_level": level, "t_idx": index, "data": data}
                 )
     if inserts:
-        session.execute(insert(LogTile), inserts)
+        session.connection().execute(_INSERT_TILE, inserts)
 
 
 def _record_checkpoint(session: Session, checkpoint: Checkpoint, note: bytes) -> None:
-    old = session.get(LogCheckpoint, checkpoint.size)
+    conn = session.connection()
+    old = conn.execute(
+        select(LogCheckpoint.root).where(LogCheckpoint.size == checkpoint.size)
+    ).scalar_one_or_none()
     if old is None:
-        session.add(LogCheckpoint(size=checkpoint.size, root=checkpoint.root, note=note))
-    elif bytes(old.root) != checkpoint.root:
+        conn.execute(
+            insert(LogCheckpoint).values(size=checkpoint.size, root=checkpoint.root, note=note)
+        )
+    elif bytes(old) != checkpoint.root:
         raise LogIntegrityError(f"two different roots for tree size {checkpoint.size}")
     else:
-        old.note = note
-    session.flush()
+        conn.execute(
+            update(LogCheckpoint).where(LogCheckpoint.size == checkpoint.size).values(note=note)
+        )
 
 
 # --- reading -----------------------------------------------------------------
@@ -426,12 +480,11 @@ class LogStatus:
 
 def status(*, session: Session) -> LogStatus:
     """The signed tree size and root, and how many entries are sequenced."""
-    state = session.get(LogState, 1)
+    state = _state_row(session)
     sequenced = _next_index(session)
     if state is None:
         return LogStatus(0, EMPTY_ROOT, None, sequenced)
-    note = None if state.note is None else bytes(state.note)
-    return LogStatus(int(state.size), Hash(bytes(state.root)), note, sequenced)
+    return LogStatus(state.size, state.root, state.note, sequenced)
 
 
 def latest_checkpoint(*, session: Session) -> bytes | None:
@@ -446,8 +499,8 @@ def checkpoint_history(*, session: Session) -> list[tuple[int, bytes]]:
 
 
 def _signed_size(session: Session) -> int:
-    state = session.get(LogState, 1)
-    return 0 if state is None or state.note is None else int(state.size)
+    state = _state_row(session)
+    return 0 if state is None or state.note is None else state.size
 
 
 def read_tile(*, session: Session, tile: Tile) -> bytes:
@@ -493,11 +546,11 @@ def read_entry_bundle(*, session: Session, index: int, width: int) -> bytes:
 
 def proof_text(*, session: Session, index: int) -> bytes:
     """C2SP tlog-proof of entry ``index`` against the latest checkpoint."""
-    state = session.get(LogState, 1)
+    state = _state_row(session)
     if state is None or state.note is None or not 0 <= index < state.size:
         raise NotFound(f"log entry {index} is not in a signed checkpoint yet")
-    proof = inclusion_proof(index, int(state.size), DatabaseHashReader(session))
-    return TlogProof(index=index, proof=proof, checkpoint_note=bytes(state.note)).format()
+    proof = inclusion_proof(index, state.size, DatabaseHashReader(session))
+    return TlogProof(index=index, proof=proof, checkpoint_note=state.note).format()
 
 
 def read_commitment(*, session: Session, index: int, cipher: FieldCipher) -> tuple[bytes, bytes]:
