@@ -41,7 +41,7 @@ class Zygote:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._process = subprocess.Popen(  # noqa: S603 (our own helper script)
+        self._process = subprocess.Popen(
             [sys.executable, str(ZYGOTE_SCRIPT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
         )
@@ -112,7 +112,7 @@ class Cli:
             argv += ["--token", self.tokens.get(token, token)]
         if self.zygote is not None and not real:
             return self.zygote.run(argv, self.env(), stdin)
-        return subprocess.run(  # noqa: S603 (our own entry point, fixed arguments)
+        return subprocess.run(
             [str(COVERGATE), *argv], env=self.env(), capture_output=True, text=True,
             timeout=120, input=stdin, check=False,
         )

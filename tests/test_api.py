@@ -913,9 +913,6 @@ def test_records_item_with_unknown_field_names_it(api: LiveServer) -> None:
     assert body["field"] == "contents"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: requests/service.py _require_role writes "
-                   "'only a approver may decide requests; you are a requester' (and 'a "
-                   "observer', 'a auditor', 'a admin' elsewhere): the article is not chosen")
 def test_role_messages_read_correctly(api: LiveServer) -> None:
     rid = submit(api)
     review(api, rid)

@@ -363,10 +363,6 @@ def test_bad_arguments_exit_2_with_one_line_and_change_nothing(
     assert not (tmp_path / "fresh-out").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: commands/requests.py produce() commits the "
-                   "production (state produced, log entry) before _write_package() creates "
-                   "OUTDIR; an OUTDIR that cannot be created raises an uncaught OSError: "
-                   "traceback, exit 1, and the database has changed")
 def test_produce_into_an_uncreatable_directory_changes_nothing(cli: Cli, tmp_path: Path) -> None:
     document = write_json(tmp_path / "request.json", mail_cover_data(start=today()))
     rid = cli.json("request", "submit", document, token="fbi")["id"]

@@ -86,3 +86,44 @@ def test_different_seeds_give_different_histories(tmp_path: Path, seed: int) -> 
     other, states_other, _ = _run(tmp_path / "o", f"sqlite:///{tmp_path / 'o.db'}", seed=seed + 10)
     other.close()
     assert states != states_other
+
+
+def test_policy_simulate_over_stored_requests(tmp_path: Path) -> None:
+    """End to end: a demo under the reform, then `policy simulate` of the old rules."""
+    import subprocess
+    import sys
+
+    rt = Runtime.open(
+        Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path}/c.db"), create=True
+    )
+    seed_demo(rt, seed=3, outside=80, inspectors=20)
+    with rt.sessions() as s:
+        stats = statistics(session=s)
+    rt.close()
+    covergate = Path(sys.executable).with_name("covergate")
+    env = {"COVERGATE_DATABASE_URL": f"sqlite:///{tmp_path}/c.db", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(
+        [
+            str(covergate),
+            "--data",
+            str(tmp_path),
+            "policy",
+            "simulate",
+            "--policy",
+            "usps-2017",
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        env=env,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    report = json.loads(done.stdout)
+    assert report["total"] == 100
+    assert report["approved"] == stats["outcomes"]["approved"]
+    assert report["denied"] == stats["outcomes"]["denied"]
+    # Judge-first refused requests without a court order that the 2017 rules admit.
+    assert report["denied_would_admit"] > 0
+    assert report["approved_would_refuse"] == 0

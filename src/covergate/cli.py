@@ -13,12 +13,11 @@ from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from typer import Abort
 
 from covergate.commands import admin, log, policy, requests
 from covergate.config import Settings
 from covergate.errors import CovergateError
-
-from typer import Abort
 
 try:  # Typer 0.29+ vendors Click; older Typer uses the click package.
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError

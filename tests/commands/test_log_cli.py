@@ -61,7 +61,7 @@ def seeded(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 
 
 def _covergate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-c", "from covergate.cli import main; main()", *args],
         capture_output=True,
         text=True,

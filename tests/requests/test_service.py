@@ -849,3 +849,13 @@ def test_simulation_rows_read_only_redacted_documents(world: World) -> None:
     assert rows[denied].outcome.value == "denied"
     assert rows[rid].agency == FBI
     assert "Jordan" not in rows[rid].document.model_dump_json()
+
+
+def test_observers_read_the_covered_address_but_not_the_facts(world: World) -> None:
+    rid = world.submit()
+    with world.tx() as s:
+        doc = service.full_document(session=s, ctx=world.ctx, actor=world.user(s, "observer"),
+                                    request=world.request(s, rid), reason="setting up the cover")
+    assert doc.subject.address.line1 == "12 Elm Street"
+    assert doc.subject.known_attorneys[0].name == "Casey Counsel"
+    assert "Victims" not in doc.purpose.reasonable_grounds

@@ -219,7 +219,7 @@ def test_verify_page(page: Page, server: LiveServer, seeded: Seeded, tmp_path: P
         argv = shlex.split(page.locator(command).inner_text())
         if argv[:3] == ["covergate", "log", "monitor"]:
             argv += ["--once", "--state", str(tmp_path / "monitor.checkpoint")]
-        done = subprocess.run(  # noqa: S603 (the page's own command, split like a shell)
+        done = subprocess.run(
             [str(Path(sys.executable).with_name("covergate")), *argv[1:]],
             capture_output=True,
             text=True,

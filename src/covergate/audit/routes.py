@@ -10,7 +10,7 @@ from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
 from covergate.audit import service
 from covergate.errors import Forbidden
 from covergate.requests import service as requests
-from covergate.users.schemas import Role
+from covergate.users.schemas import Role, with_article
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -25,7 +25,9 @@ def access_log(
 ) -> dict[str, Any]:
     with unit_of_work(runtime, token) as (session, user):
         if user.role is not Role.AUDITOR:
-            raise Forbidden(f"only an auditor may read the access log; you are a {user.role.value}")
+            raise Forbidden(
+                f"only an auditor may read the access log; you are {with_article(user.role)}"
+            )
         request_id = None
         if request is not None:
             request_id = requests.get_visible(

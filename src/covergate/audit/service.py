@@ -8,9 +8,20 @@ from sqlalchemy.orm import Session
 from covergate.audit.models import AccessRecord
 from covergate.audit.schemas import AccessKind
 from covergate.clock import Clock
-from covergate.errors import InvalidInput
+from covergate.errors import Forbidden, InvalidInput
+from covergate.requests.models import Request
+from covergate.users.models import User
+from covergate.users.schemas import Role, with_article
 
 MIN_REASON = 5
+
+
+def require_auditor(user: User) -> None:
+    """The access log is for auditors (Inspector General, Congress) only."""
+    if user.role is not Role.AUDITOR:
+        raise Forbidden(
+            f"only an auditor may read the access log; you are {with_article(user.role)}"
+        )
 
 
 def check_reason(reason: str | None) -> str:
@@ -58,9 +69,6 @@ def list_access(
 
 
 def as_dict(record: AccessRecord) -> dict[str, object]:
-    from covergate.requests.models import Request
-    from covergate.users.models import User
-
     session = Session.object_session(record)
     user = session.get(User, record.user_id) if session else None
     request = session.get(Request, record.request_id) if session else None

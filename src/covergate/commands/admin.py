@@ -19,7 +19,6 @@ from covergate.commands.common import (
     print_json,
     runtime,
 )
-from covergate.errors import Forbidden
 from covergate.report import service as report
 from covergate.requests import service as requests
 from covergate.requests.schemas import AgencyFunction, Jurisdiction, request_json_schema
@@ -190,10 +189,7 @@ def audit_command(
 ) -> None:
     """The access log (auditors): who read subject data, when, which request, why."""
     with acting(ctx, token) as a:
-        if a.user.role is not Role.AUDITOR:
-            raise Forbidden(
-                f"only an auditor may read the access log; you are a {a.user.role.value}"
-            )
+        audit.require_auditor(a.user)
         request_id = None
         if request is not None:
             request_id = requests.get_visible(

@@ -4,6 +4,7 @@ close, produce, package, acknowledge. Each acts as the user whose token is given
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -352,12 +353,35 @@ def close(
     _show(detail, as_json)
 
 
+def _prepare_outdir(outdir: Path) -> None:
+    """Check, before anything is committed, that OUTDIR can take the package.
+
+    Nothing is created here: a refused command leaves no trace on disk either.
+    """
+    if outdir.exists():
+        if not outdir.is_dir() or any(outdir.iterdir()):
+            raise InvalidInput(f"{outdir}: must be a new or empty directory")
+        if not os.access(outdir, os.W_OK | os.X_OK):
+            raise InvalidInput(f"{outdir}: cannot write there (permission denied)")
+        return
+    ancestor = outdir.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise InvalidInput(f"{outdir}: cannot create it, {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise InvalidInput(f"{outdir}: cannot create it in {ancestor} (permission denied)")
+
+
 def _write_package(outdir: Path, files: dict[str, bytes]) -> None:
-    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
-        raise InvalidInput(f"{outdir}: must be a new or empty directory")
-    outdir.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (outdir / name).write_bytes(data)
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (outdir / name).write_bytes(data)
+    except OSError as exc:
+        raise InvalidInput(
+            f"{outdir}: writing the package failed ({exc.strerror or exc})"
+        ) from None
 
 
 def produce(
@@ -368,8 +392,7 @@ def produce(
     as_json: JsonOption = False,
 ) -> None:
     """Produce a closed request's package (reviewer) and write it to OUTDIR."""
-    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
-        raise InvalidInput(f"{outdir}: must be a new or empty directory")
+    _prepare_outdir(outdir)
     with acting(ctx, token) as a:
         request = _visible(a, request_id)
         package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
@@ -396,8 +419,7 @@ def package(
     as_json: JsonOption = False,
 ) -> None:
     """Download a produced package (the agency); the read is access-logged."""
-    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
-        raise InvalidInput(f"{outdir}: must be a new or empty directory")
+    _prepare_outdir(outdir)
     with acting(ctx, token) as a:
         request = _visible(a, request_id)
         pkg = productions.read_package(

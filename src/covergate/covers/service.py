@@ -26,7 +26,7 @@ from covergate.requests.models import Request
 from covergate.requests.schemas import Address, DataCategory, RequestKind
 from covergate.requests.states import RequestState
 from covergate.users.models import User
-from covergate.users.schemas import Role
+from covergate.users.schemas import Role, with_article
 
 DATA_LABEL = b"observation.data"
 
@@ -78,7 +78,9 @@ def observe(
     a refusal to the client as an error.
     """
     if actor.role is not Role.OBSERVER:
-        raise Forbidden(f"only an observer may record observations; you are a {actor.role.value}")
+        raise Forbidden(
+            f"only an observer may record observations; you are {with_article(actor.role)}"
+        )
     if not requests.can_see(actor, request):
         raise NotFound(f"no request {request.public_id}")
     if isinstance(item, MailObservation) and request.kind is not RequestKind.MAIL_COVER:

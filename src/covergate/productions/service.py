@@ -30,7 +30,7 @@ from covergate.requests.schemas import RequestKind
 from covergate.requests.states import Action, RequestState, next_state
 from covergate.transparency.schemas import EventType
 from covergate.users.models import User
-from covergate.users.schemas import Role
+from covergate.users.schemas import Role, with_article
 
 FILES_LABEL = b"production.files"
 
@@ -102,7 +102,9 @@ def build_package(request: Request, items: list[dict[str, Any]], produced_at: st
 def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Request) -> Package:
     """Package a closed request's records for the agency and log the production."""
     if actor.role is not Role.REVIEWER:
-        raise Forbidden(f"only a reviewer may produce a package; you are a {actor.role.value}")
+        raise Forbidden(
+            f"only a reviewer may produce a package; you are {with_article(actor.role)}"
+        )
     next_state(request.state, Action.PRODUCE)
     items = covers.read_observations(
         session=session,
@@ -154,7 +156,7 @@ def read_package(
 ) -> Package:
     """The package's files, for the agency (or the IG); the read is access-logged."""
     if actor.role not in {Role.REQUESTER, Role.REVIEWER, Role.AUDITOR}:
-        raise Forbidden(f"a {actor.role.value} may not read production packages")
+        raise Forbidden(f"{with_article(actor.role)} may not read production packages")
     row = get_production(session=session, request=request)
     record_access(
         session=session,
@@ -178,7 +180,7 @@ def acknowledge(
     """The agency confirms it received exactly the package whose manifest digest it quotes."""
     if actor.role is not Role.REQUESTER:
         raise Forbidden(
-            f"only the requesting agency acknowledges a package; you are a {actor.role.value}"
+            f"only the requesting agency acknowledges a package; you are {with_article(actor.role)}"
         )
     if request.state is RequestState.ACKNOWLEDGED:
         raise Conflict(f"request {request.public_id} is already acknowledged")

@@ -61,7 +61,7 @@ from covergate.requests.states import Action, RequestState, next_state
 from covergate.transparency.schemas import EventType, PublicEvent
 from covergate.transparency.service import append_event
 from covergate.users.models import User
-from covergate.users.schemas import STAFF_ROLES, Delegation, Role
+from covergate.users.schemas import STAFF_ROLES, Delegation, Role, with_article
 
 PRIVATE_LABEL = b"request.private"
 EXTENSION_MAX_DAYS = 30  # 39 CFR 233.3(g)(5)
@@ -143,7 +143,14 @@ def full_document(
         reason=reason,
         via=ctx.via.value,
     )
-    return decrypt_document(ctx, request)
+    document = decrypt_document(ctx, request)
+    if actor.role is Role.OBSERVER:
+        # Least privilege: an observer needs the covered address and the attorneys
+        # to leave out, not the facts of the investigation.
+        return merge_private(
+            request.public_document, {"subject": document.subject.model_dump(mode="json")}
+        )
+    return document
 
 
 def decrypt_document(ctx: ServiceContext, request: Request) -> RequestDocument:
@@ -165,8 +172,8 @@ def can_see(actor: User, request: Request) -> bool:
 
 def _require_role(actor: User, *roles: Role, doing: str) -> None:
     if actor.role not in roles:
-        names = " or ".join(r.value for r in roles)
-        raise Forbidden(f"only a {names} may {doing}; you are a {actor.role.value}")
+        names = " or ".join(with_article(r) for r in roles)
+        raise Forbidden(f"only {names} may {doing}; you are {with_article(actor.role)}")
 
 
 def _require_can_read_subject(actor: User, request: Request) -> None:
@@ -179,7 +186,7 @@ def _require_can_read_subject(actor: User, request: Request) -> None:
         Role.OBSERVER,
         Role.AUDITOR,
     }:
-        raise Forbidden(f"a {actor.role.value} may not read subject data")
+        raise Forbidden(f"{with_article(actor.role)} may not read subject data")
 
 
 def get_visible(

@@ -27,3 +27,9 @@ class Delegation(StrEnum):
 
 #: Roles whose users see every agency's requests.
 STAFF_ROLES = frozenset({Role.REVIEWER, Role.APPROVER, Role.OBSERVER, Role.AUDITOR})
+
+
+def with_article(role: Role) -> str:
+    """``an auditor``, ``a reviewer``: for messages that name a role."""
+    article = "an" if role.value[0] in "aeiou" else "a"
+    return f"{article} {role.value}"
