@@ -298,7 +298,7 @@ def test_only_reviewers_review(world: World, who: str) -> None:
 def test_only_approvers_decide(world: World, who: str) -> None:
     rid = world.submit()
     world.review(rid)
-    with unchanged(world, Forbidden, "only a approver may decide"):
+    with unchanged(world, Forbidden, "only an approver may decide"):
         decide(world, rid, who, outcome=DecisionOutcome.APPROVE)
 
 
