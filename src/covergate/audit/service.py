@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from covergate.audit.models import AccessRecord
 from covergate.audit.schemas import AccessKind
-from covergate.clock import Clock
+from covergate.context import ServiceContext
 from covergate.errors import Forbidden, InvalidInput
 from covergate.requests.models import Request
 from covergate.users.models import User
@@ -40,20 +40,20 @@ def check_reason(reason: str | None) -> str:
 def record_access(
     *,
     session: Session,
-    clock: Clock,
-    user_id: int,
-    request_id: int,
+    ctx: ServiceContext,
+    actor: User,
+    request: Request,
     what: AccessKind,
     reason: str,
-    via: str,
 ) -> AccessRecord:
+    """Write who read what of which request, when, through which interface, and why."""
     record = AccessRecord(
-        user_id=user_id,
-        request_id=request_id,
+        user_id=actor.id,
+        request_id=request.id,
         what=what,
         reason=check_reason(reason),
-        via=via,
-        at=clock.now(),
+        via=ctx.via.value,
+        at=ctx.clock.now(),
     )
     session.add(record)
     return record

@@ -174,12 +174,11 @@ def read_observations(
     """Decrypted observations, for the production package; the read is access-logged."""
     record_access(
         session=session,
-        clock=ctx.clock,
-        user_id=actor.id,
-        request_id=request.id,
+        ctx=ctx,
+        actor=actor,
+        request=request,
         what=AccessKind.OBSERVATIONS,
         reason=reason,
-        via=ctx.via.value,
     )
     rows = session.scalars(
         select(Observation).where(Observation.request_id == request.id).order_by(Observation.id)

@@ -160,12 +160,11 @@ def read_package(
     row = get_production(session=session, request=request)
     record_access(
         session=session,
-        clock=ctx.clock,
-        user_id=actor.id,
-        request_id=request.id,
+        ctx=ctx,
+        actor=actor,
+        request=request,
         what=AccessKind.PRODUCTION,
         reason=reason,
-        via=ctx.via.value,
     )
     encoded = ctx.cipher.decrypt_json(row.files_ct, label=FILES_LABEL)
     if not isinstance(encoded, dict):

@@ -136,12 +136,11 @@ def full_document(
     _require_can_read_subject(actor, request)
     record_access(
         session=session,
-        clock=ctx.clock,
-        user_id=actor.id,
-        request_id=request.id,
+        ctx=ctx,
+        actor=actor,
+        request=request,
         what=AccessKind.SUBJECT,
         reason=reason,
-        via=ctx.via.value,
     )
     document = decrypt_document(ctx, request)
     if actor.role is Role.OBSERVER:
