@@ -23,14 +23,20 @@ run: install
 	$(BIN)/covergate demo
 	$(BIN)/covergate serve --host $(HOST) --port $(PORT)
 
-# The browser tests drive Debian's Chromium (never a downloaded browser); without it
-# they are skipped, or fail when CI=true. `.ci/run` installs it itself.
+# The browser tests drive Debian's Chromium at /usr/bin/chromium (never a downloaded
+# browser). Installed here when missing and we may (root with apt-get); otherwise a
+# hint, and the browser tests skip (or fail when CI=true).
 check-chromium:
-	@test -x /usr/bin/chromium || { \
-	  echo "hint: /usr/bin/chromium is missing, so the browser tests (tests/web) will be skipped" >&2; \
-	  echo "hint: (or fail when CI=true). Install it, as root:" >&2; \
-	  echo "hint:   apt-get update && apt-get install -y chromium chromium-driver" >&2; \
-	  echo "hint: (do not run 'playwright install'; the tests use /usr/bin/chromium)" >&2; }
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium and chromium-driver for the browser tests" >&2; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	  else \
+	    echo "hint: /usr/bin/chromium is missing, so the browser tests (tests/web) will be skipped" >&2; \
+	    echo "hint: (or fail when CI=true). Install it as root:" >&2; \
+	    echo "hint:   apt-get update && apt-get install -y chromium chromium-driver" >&2; \
+	  fi; \
+	fi
 
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
 test: install check-chromium
