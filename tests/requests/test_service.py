@@ -859,3 +859,14 @@ def test_observers_read_the_covered_address_but_not_the_facts(world: World) -> N
     assert doc.subject.address.line1 == "12 Elm Street"
     assert doc.subject.known_attorneys[0].name == "Casey Counsel"
     assert "Victims" not in doc.purpose.reasonable_grounds
+
+
+@pytest.mark.parametrize("name", ["<b>Task Force</b>", "1st Precinct", "x" * 81, ""])
+def test_agency_names_must_be_publishable(world: World, name: str) -> None:
+    from covergate.agencies import service as agencies
+    from covergate.requests.schemas import AgencyFunction, Jurisdiction
+
+    with unchanged(world, InvalidInput, "agency name must start with a letter"), world.tx() as s:
+        agencies.register(session=s, clock=world.clock, name=name,
+                          jurisdiction=Jurisdiction.LOCAL,
+                          functions=[AgencyFunction.CRIMINAL_INVESTIGATION])

@@ -106,8 +106,8 @@ def add_agency_with_markup(world: World) -> int:
 
 
 def rename_agency(world: World, agency_id: int, name: str) -> None:
-    """Rename in the database, past the services: the log refuses ``<`` in agency names,
-    but ``agencies.register`` accepts them, and the pages must escape whatever is stored."""
+    """Rename in the database, past the services (which refuse ``<`` in agency names):
+    the pages must escape whatever is stored, even what the services never write."""
     with world.tx() as s:
         s.execute(update(Agency).where(Agency.id == agency_id).values(name=name))
 

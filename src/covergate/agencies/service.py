@@ -11,6 +11,7 @@ from covergate.agencies.models import Agency
 from covergate.clock import Clock
 from covergate.errors import InvalidInput, NotFound
 from covergate.requests.schemas import AgencyFunction, Jurisdiction
+from covergate.transparency.schemas import is_publishable_agency_name
 
 
 def get_by_name(*, session: Session, name: str) -> Agency:
@@ -30,8 +31,13 @@ def register(
 ) -> Agency:
     """Register an agency, or return the existing one if it matches exactly."""
     name = name.strip()
-    if not name or len(name) > 300:
-        raise InvalidInput("agency name must be 1 to 300 characters", field="agency")
+    if not is_publishable_agency_name(name):
+        # The name is published in every log entry of the agency's requests.
+        raise InvalidInput(
+            "agency name must start with a letter and be at most 80 letters, digits, "
+            "spaces or . , & ' ( ) / -",
+            field="agency",
+        )
     if not functions:
         raise InvalidInput("an agency needs at least one function", field="functions")
     wanted = sorted({f.value for f in functions})

@@ -24,7 +24,7 @@ from enum import StrEnum
 from covergate.errors import InvalidInput
 from covergate.requests.schemas import Ground, ProcessType, RequestKind
 
-__all__ = ["EventType", "PublicEvent"]
+__all__ = ["EventType", "PublicEvent", "is_publishable_agency_name"]
 
 
 class EventType(StrEnum):
@@ -124,3 +124,8 @@ def _check_type(name: str, value: object, kind: type) -> None:
 def _check_pattern(name: str, value: object, pattern: re.Pattern[str]) -> None:
     if not isinstance(value, str) or not pattern.fullmatch(value):
         raise InvalidInput(f"{name} is not an allowed value for the public log", field=name)
+
+
+def is_publishable_agency_name(name: str) -> bool:
+    """Whether ``name`` can appear as an entry's agency (checked when an agency registers)."""
+    return _AGENCY.fullmatch(name) is not None
