@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from covergate import __version__
@@ -101,7 +102,8 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
                 while not stop.wait(interval):
                     try:
                         maintain(runtime)
-                    except CovergateError:
+                    except (CovergateError, SQLAlchemyError):
+                        # Logged and retried on the next tick; the loop must not die.
                         log.exception("maintenance failed")
 
             worker = threading.Thread(target=loop, name="covergate-maintenance", daemon=True)
