@@ -46,6 +46,7 @@ from covergate.requests.schemas import (
     DecisionOutcome,
     Jurisdiction,
     RequestDocument,
+    RequestKind,
     request_document_from_data,
 )
 from covergate.requests.states import RequestState
@@ -56,6 +57,8 @@ from covergate.users.models import User
 from covergate.users.schemas import Delegation, Role
 
 DEMO_END = date(2026, 11, 20)
+EXTENSION_SHARE = 0.12  # of approved mail covers, whose agency asks for 30 more days
+EXTENSION_NUMBERS = 10_000_000  # heap tie-break numbers for extension cases
 DEMO_START = DEMO_END - timedelta(days=365)
 USPIS = "U.S. Postal Inspection Service"
 
@@ -150,6 +153,7 @@ class Step(StrEnum):
     REVIEW = "review"
     DECIDE = "decide"
     OBSERVE = "observe"
+    EXTEND = "extend"
     CLOSE = "close"
     PRODUCE = "produce"
     ACKNOWLEDGE = "acknowledge"
@@ -164,14 +168,16 @@ class Case:
     document: RequestDocument
     public_id: str = ""
     request: Request | None = None
+    extension_of: Case | None = None
 
 
 @dataclass
 class DemoResult:
-    requests: int
+    requests: int  # every request stored, extensions included
     log_size: int
     seconds: float
     verifier_key: str
+    extensions: int = 0  # of which extensions
     tokens: list[tuple[str, str, str]] = field(default_factory=list)
     reused: bool = False  # True when the data was there already and nothing was seeded
 
@@ -419,12 +425,13 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
                     # What the server's maintenance loop does: covers start and
                     # expire on their dates whether or not anyone looks at them.
                     requests.sweep(session=session, ctx=ctx, limit=1_000_000)
-                follow = _run_step(session, ctx, staff, rng, step, case)
-                if follow is not None:
-                    next_step, delay = follow
+                for next_step, delay, next_case in _run_step(session, ctx, staff, rng, step, case):
                     total_steps += 1
                     progress.update(task, total=total_steps)
-                    heapq.heappush(cases, (day + timedelta(days=delay), number, next_step, case))
+                    heapq.heappush(
+                        cases,
+                        (day + timedelta(days=delay), next_case.number, next_step, next_case),
+                    )
                 done += 1
                 progress.update(task, completed=done)
             clock.set_date(DEMO_END)
@@ -435,8 +442,16 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
     checkpoint = rt.integrate_log()
     with rt.sessions() as session:
         size = tlog.status(session=session).size if checkpoint is None else checkpoint.size
+        stored = session.scalar(select(func.count()).select_from(Request)) or 0
+        extensions = (
+            session.scalar(
+                select(func.count()).select_from(Request).where(Request.parent_id.is_not(None))
+            )
+            or 0
+        )
     return DemoResult(
-        requests=len(picks),
+        requests=stored,
+        extensions=extensions,
         log_size=size,
         seconds=time.perf_counter() - started,
         verifier_key=rt.log_signer.verifier_key(),
@@ -479,8 +494,15 @@ def _existing_demo(session: Session, rt: Runtime, started: float) -> DemoResult:
     ]
     size = tlog.status(session=session).size
     count = session.scalar(select(func.count()).select_from(Request)) or 0
+    extensions = (
+        session.scalar(
+            select(func.count()).select_from(Request).where(Request.parent_id.is_not(None))
+        )
+        or 0
+    )
     return DemoResult(
         requests=count,
+        extensions=extensions,
         log_size=size,
         seconds=time.perf_counter() - started,
         verifier_key=rt.log_signer.verifier_key(),
@@ -580,8 +602,8 @@ def _run_step(
     rng: random.Random,
     step: Step,
     case: Case,
-) -> tuple[Step, int] | None:
-    """Do one step of one case; return the next step and its delay in days."""
+) -> list[tuple[Step, int, Case]]:
+    """Do one step of one case; return the next steps, their delays in days and cases."""
     if step is Step.SUBMIT:
         requester = staff[f"requester:{case.agency}"]
         result = requests.submit(
@@ -593,12 +615,12 @@ def _run_step(
         )
         case.public_id = result.request.public_id
         case.request = result.request
-        return Step.REVIEW, rng.randint(0, 3)
+        return [(Step.REVIEW, rng.randint(0, 3), case)]
     # The demo keeps its one session open across daily commits, so the row object
     # stays current; refresh its state for the new day as a read would.
     request = case.request
     if request is None:
-        return None
+        return []
     requests.refresh_state(session=session, ctx=ctx, request=request)
     if step is Step.REVIEW:
         reviewer = staff["reviewer"] if case.number % 2 else staff["reviewer2"]
@@ -609,14 +631,15 @@ def _run_step(
             request=request,
             note="Checked grounds, process and dates against the policy findings.",
         )
-        return Step.DECIDE, rng.randint(0, 4)
+        return [(Step.DECIDE, rng.randint(0, 4), case)]
     if step is Step.DECIDE:
         return _decide(session, ctx, staff, rng, request, case)
     if step is Step.OBSERVE:
         if request.state is RequestState.ACTIVE:
             _observe(session, ctx, staff, rng, request, case)
-        until = request.active_until or ctx.clock.today()
-        return Step.CLOSE, max(0, (until - ctx.clock.today()).days + rng.randint(1, 4))
+        return [(Step.CLOSE, _days_after_end(ctx, request, rng), case)]
+    if step is Step.EXTEND:
+        return _extend(session, ctx, staff, rng, request, case)
     if step is Step.CLOSE:
         if request.state in {RequestState.ACTIVE, RequestState.EXPIRED, RequestState.APPROVED}:
             reason = (
@@ -627,11 +650,11 @@ def _run_step(
             requests.close(
                 session=session, ctx=ctx, actor=staff["reviewer"], request=request, reason=reason
             )
-            return Step.PRODUCE, rng.randint(1, 6)
-        return None
+            return [(Step.PRODUCE, rng.randint(1, 6), case)]
+        return []
     if step is Step.PRODUCE:
         productions.produce(session=session, ctx=ctx, actor=staff["reviewer"], request=request)
-        return Step.ACKNOWLEDGE, rng.randint(1, 5)
+        return [(Step.ACKNOWLEDGE, rng.randint(1, 5), case)]
     if step is Step.ACKNOWLEDGE:
         package = productions.get_production(session=session, request=request)
         productions.acknowledge(
@@ -641,7 +664,12 @@ def _run_step(
             request=request,
             manifest_sha256=package.manifest_sha256,
         )
-    return None
+    return []
+
+
+def _days_after_end(ctx: ServiceContext, request: Request, rng: random.Random) -> int:
+    until = request.active_until or ctx.clock.today()
+    return max(0, (until - ctx.clock.today()).days + rng.randint(1, 4))
 
 
 def _decide(
@@ -651,7 +679,7 @@ def _decide(
     rng: random.Random,
     request: Request,
     case: Case,
-) -> tuple[Step, int] | None:
+) -> list[tuple[Step, int, Case]]:
     evaluation = requests.stored_evaluation(request)
     approver = _approver(staff, request, case.document)
     failing = [f for f in evaluation.findings if f.outcome is Outcome.FAIL]
@@ -664,7 +692,7 @@ def _decide(
         requests.decide(
             session=session, ctx=ctx, actor=approver, request=request, decision=decision
         )
-        return None
+        return []
     justifications = {
         f.rule: "Reviewed the record; the stated facts support it."
         for f in evaluation.findings
@@ -681,10 +709,76 @@ def _decide(
     else:
         decision = DecisionInput(outcome=DecisionOutcome.APPROVE, justifications=justifications)
     requests.decide(session=session, ctx=ctx, actor=approver, request=request, decision=decision)
-    if request.kind.value == "mail_cover" and rng.random() < 0.25:
-        return Step.OBSERVE, max(0, (request.start - ctx.clock.today()).days) + rng.randint(2, 9)
-    until = request.active_until or ctx.clock.today()
-    return Step.CLOSE, max(0, (until - ctx.clock.today()).days + rng.randint(1, 4))
+    follow: list[tuple[Step, int, Case]] = []
+    is_cover = request.kind is RequestKind.MAIL_COVER
+    if is_cover and request.active_until is not None and rng.random() < EXTENSION_SHARE:
+        # The agency asks, a few days before the end, for 30 more days.
+        ask = max(0, (request.active_until - ctx.clock.today()).days - rng.randint(3, 8))
+        follow.append((Step.EXTEND, ask, case))
+    if is_cover and rng.random() < 0.25:
+        start_in = max(0, (request.start - ctx.clock.today()).days)
+        return [*follow, (Step.OBSERVE, start_in + rng.randint(2, 9), case)]
+    return [*follow, (Step.CLOSE, _days_after_end(ctx, request, rng), case)]
+
+
+def _extend(
+    session: Session,
+    ctx: ServiceContext,
+    staff: dict[str, User],
+    rng: random.Random,
+    request: Request,
+    case: Case,
+) -> list[tuple[Step, int, Case]]:
+    """An extension: a new request, continuous with the cover, for up to 30 days."""
+    if request.state not in {RequestState.APPROVED, RequestState.ACTIVE}:
+        return []
+    if request.active_until is None or request.authorised_days is None:
+        return []
+    prior = case.document.scope.prior_days + request.authorised_days
+    if prior + 30 > 120:
+        return []  # the 120-day cap: the agency would need the Chief personally
+    data = case.document.model_dump(mode="json")
+    data["received"] = {
+        "via": "written",
+        "date": ctx.clock.today().isoformat(),
+        "written_confirmation_date": None,
+    }
+    data["scope"].update(
+        {
+            "start": (request.active_until + timedelta(days=1)).isoformat(),
+            "days": 30,
+            "prior_days": prior,
+            "longer_period_justification": None,
+            "extension_benefit": "Demo: the cover identified two co-conspirators' addresses; "
+            "30 more days are expected to show the supplier.",
+        }
+    )
+    data["emergency"] = None
+    document = request_document_from_data(data)
+    result = requests.extend(
+        session=session,
+        ctx=ctx,
+        actor=staff[f"requester:{case.agency}"],
+        parent=request,
+        document=document,
+    )
+    child = Case(
+        number=EXTENSION_NUMBERS + case.number * 10 + len(_chain(case)),
+        agency=case.agency,
+        document=document,
+        public_id=result.request.public_id,
+        request=result.request,
+        extension_of=case,
+    )
+    return [(Step.REVIEW, rng.randint(0, 2), child)]
+
+
+def _chain(case: Case) -> list[Case]:
+    out = []
+    while case.extension_of is not None:
+        out.append(case.extension_of)
+        case = case.extension_of
+    return out
 
 
 def _observe(

@@ -91,7 +91,8 @@ def demo(
         )
     else:
         console.print(
-            f"\n[bold]covergate demo[/] seeded {result.requests} requests and "
+            f"\n[bold]covergate demo[/] seeded {result.requests} requests "
+            f"({result.extensions} of them extensions) and "
             f"{result.log_size} log entries in {result.seconds:.1f} s (seed {seed})"
         )
     console.print(f"  public report  {base}/")
