@@ -798,6 +798,13 @@ def _observe(
             # Attorney mail turns up; the software refuses to record it.
             sender_name = subject.known_attorneys[0].name
             sender_address = subject.known_attorneys[0].address.model_dump(mode="json")
+        addressee = subject.address.model_dump(mode="json")
+        if rng.random() < 0.04:
+            # A clerk picks up a neighbour's letter; it is not the covered address.
+            addressee = world.address()
+        if rng.random() < 0.03:
+            # A letter postmarked before the cover began.
+            mail_date = (request.active_from or mail_date) - timedelta(days=rng.randint(1, 5))
         item = MailObservation.model_validate(
             {
                 "mail_date": mail_date.isoformat(),
@@ -807,7 +814,7 @@ def _observe(
                 "sender": {"name": sender_name, "address": sender_address},
                 "addressee": {
                     "name": subject.name,
-                    "address": subject.address.model_dump(mode="json"),
+                    "address": addressee,
                 },
                 "postmark": f"{sender_address['city']} {sender_address['state']} "
                 f"{mail_date.isoformat()}",
