@@ -113,6 +113,13 @@ _SELECT_TILE_RANGE = select(LogTile.idx, LogTile.data).where(
     LogTile.idx <= bindparam("hi"),
 )
 _INSERT_TILE = insert(LogTile)
+_CHECKPOINT_ROOT = select(LogCheckpoint.root).where(LogCheckpoint.size == bindparam("size"))
+_INSERT_CHECKPOINT = insert(LogCheckpoint)
+_UPDATE_CHECKPOINT_NOTE = (
+    update(LogCheckpoint)
+    .where(LogCheckpoint.size == bindparam("cp_size"))
+    .values(note=bindparam("note"))
+)
 _UPDATE_TILE = (
     update(LogTile)
     .where(LogTile.level == bindparam("t_level"), LogTile.idx == bindparam("t_idx"))
@@ -446,19 +453,14 @@ def _write_tiles(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> No
 
 def _record_checkpoint(session: Session, checkpoint: Checkpoint, note: bytes) -> None:
     conn = session.connection()
-    old = conn.execute(
-        select(LogCheckpoint.root).where(LogCheckpoint.size == checkpoint.size)
-    ).scalar_one_or_none()
+    old = conn.execute(_CHECKPOINT_ROOT, {"size": checkpoint.size}).scalar_one_or_none()
+    params = {"size": checkpoint.size, "root": checkpoint.root, "note": note}
     if old is None:
-        conn.execute(
-            insert(LogCheckpoint).values(size=checkpoint.size, root=checkpoint.root, note=note)
-        )
+        conn.execute(_INSERT_CHECKPOINT, params)
     elif bytes(old) != checkpoint.root:
         raise LogIntegrityError(f"two different roots for tree size {checkpoint.size}")
     else:
-        conn.execute(
-            update(LogCheckpoint).where(LogCheckpoint.size == checkpoint.size).values(note=note)
-        )
+        conn.execute(_UPDATE_CHECKPOINT_NOTE, {"cp_size": checkpoint.size, "note": note})
 
 
 # --- reading -----------------------------------------------------------------
