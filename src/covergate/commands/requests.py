@@ -91,6 +91,13 @@ def _show(detail: dict[str, Any], as_json: bool) -> None:
             if f["outcome"] != "pass":
                 findings.add_row(f["rule"], f["outcome"], f["citation"], f["message"])
         console.print(findings)
+        if policy.get("obligations"):
+            due = Table(title="obligations")
+            for col in ("due", "what", "citation"):
+                due.add_column(col)
+            for o in policy["obligations"]:
+                due.add_row(o["due"], o["what"], o["citation"])
+            console.print(due)
     if detail.get("history"):
         hist = Table(title="history (log index = transparency log entry)")
         for col in ("day", "event", "state", "log index"):
