@@ -27,7 +27,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from covergate.agencies.models import Agency
 from covergate.db import Base, value_enum
-from covergate.requests.schemas import Ground, ProcessType, RequestKind
+from covergate.requests.schemas import (
+    CloseReason,
+    DecisionOutcome,
+    Ground,
+    ProcessType,
+    RequestKind,
+)
 from covergate.requests.states import RequestState
 from covergate.users.models import User
 
@@ -65,7 +71,7 @@ class Request(Base):
     active_from: Mapped[date | None] = mapped_column(Date)
     active_until: Mapped[date | None] = mapped_column(Date, index=True)
     closed_on: Mapped[date | None] = mapped_column(Date)
-    close_reason: Mapped[str | None] = mapped_column(String(40))
+    close_reason: Mapped[CloseReason | None] = mapped_column(value_enum(CloseReason))
     refused_observations: Mapped[int] = mapped_column(Integer, default=0)
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -86,7 +92,7 @@ class Decision(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    outcome: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[DecisionOutcome] = mapped_column(value_enum(DecisionOutcome, 20))
     days: Mapped[int | None] = mapped_column(Integer)
     categories: Mapped[list[str] | None] = mapped_column(JSON)
     reasons: Mapped[str | None] = mapped_column(Text)

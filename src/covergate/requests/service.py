@@ -492,7 +492,7 @@ def decide(
     row = Decision(
         request_id=request.id,
         approver_id=actor.id,
-        outcome=decision.outcome.value,
+        outcome=decision.outcome,
         days=days,
         categories=[c.value for c in categories] if categories else None,
         reasons=(decision.reasons or "").strip() or None,
@@ -742,7 +742,7 @@ def close(
     _transition(request, Action.CLOSE, ctx)
     today = ctx.clock.today()
     request.closed_on = today
-    request.close_reason = reason.value
+    request.close_reason = reason
     if request.active_until is not None and today <= request.active_until:
         # Closing early shortens the window: nothing may be recorded after today.
         request.active_until = max(today, request.active_from or today)

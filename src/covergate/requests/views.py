@@ -46,13 +46,13 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
             },
             "closed": {
                 "on": request.closed_on.isoformat() if request.closed_on else None,
-                "reason": request.close_reason,
+                "reason": request.close_reason.value if request.close_reason else None,
             },
             "observations": covers.observation_count(session=session, request=request),
             "refused_observations": covers.refusal_counts(session=session, request=request),
             "decisions": [
                 {
-                    "outcome": d.outcome,
+                    "outcome": d.outcome.value,
                     "approver": d.approver.email,
                     "delegation": d.delegation,
                     "days": d.days,
