@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.audit.schemas import AccessKind
+from covergate.context import Via
 from covergate.db import Base, value_enum
 
 
@@ -19,5 +20,5 @@ class AccessRecord(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
     what: Mapped[AccessKind] = mapped_column(value_enum(AccessKind, 20))
     reason: Mapped[str] = mapped_column(Text)
-    via: Mapped[str] = mapped_column(String(10))  # "api" or "cli"
+    via: Mapped[Via] = mapped_column(value_enum(Via, 10))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

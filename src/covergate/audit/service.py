@@ -52,7 +52,7 @@ def record_access(
         request_id=request.id,
         what=what,
         reason=check_reason(reason),
-        via=ctx.via.value,
+        via=ctx.via,
         at=ctx.clock.now(),
     )
     session.add(record)
@@ -79,5 +79,5 @@ def as_dict(record: AccessRecord) -> dict[str, object]:
         "request": request.public_id if request else record.request_id,
         "what": record.what.value,
         "reason": record.reason,
-        "via": record.via,
+        "via": record.via.value,
     }

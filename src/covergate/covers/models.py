@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import Date, DateTime, ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.covers.schemas import RefusalReason
 from covergate.db import Base, value_enum
+from covergate.requests.schemas import DataCategory
 
 
 class Observation(Base):
@@ -16,7 +17,7 @@ class Observation(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
-    category: Mapped[str] = mapped_column(String(40))
+    category: Mapped[DataCategory] = mapped_column(value_enum(DataCategory))
     item_date: Mapped[date] = mapped_column(Date)
     data_ct: Mapped[bytes] = mapped_column(LargeBinary)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -103,7 +103,7 @@ def observe(
         category, day = item.category, item.record_date
     row = Observation(
         request_id=request.id,
-        category=category.value,
+        category=category,
         item_date=day,
         data_ct=ctx.cipher.encrypt_json(item.model_dump(mode="json"), label=DATA_LABEL),
         recorded_by=actor.id,
@@ -189,7 +189,7 @@ def read_observations(
         out.append(
             {
                 "id": row.id,
-                "category": row.category,
+                "category": row.category.value,
                 "date": row.item_date.isoformat(),
                 "data": data,
             }

@@ -35,7 +35,9 @@ from covergate.requests.schemas import (
     RequestKind,
 )
 from covergate.requests.states import RequestState
+from covergate.transparency.schemas import EventType
 from covergate.users.models import User
+from covergate.users.schemas import Delegation
 
 
 class Request(Base):
@@ -97,7 +99,7 @@ class Decision(Base):
     categories: Mapped[list[str] | None] = mapped_column(JSON)
     reasons: Mapped[str | None] = mapped_column(Text)
     justifications: Mapped[dict[str, str]] = mapped_column(JSON)
-    delegation: Mapped[str] = mapped_column(String(40))
+    delegation: Mapped[Delegation] = mapped_column(value_enum(Delegation))
     policy_version: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -111,7 +113,7 @@ class RequestEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
-    event: Mapped[str] = mapped_column(String(40))
+    event: Mapped[EventType] = mapped_column(value_enum(EventType))
     state: Mapped[RequestState] = mapped_column(value_enum(RequestState))
     day: Mapped[date] = mapped_column(Date)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -433,8 +433,8 @@ def stored_evaluation(request: Request) -> Evaluation:
     return Evaluation.from_json(request.evaluation)
 
 
-def check_delegation(actor: User, document: RequestDocument, *, total_days: int) -> None:
-    """39 CFR 233.3(d): whose written delegation allows this decision."""
+def check_delegation(actor: User, document: RequestDocument, *, total_days: int) -> Delegation:
+    """39 CFR 233.3(d): whose written delegation allows this decision; returns it."""
     delegation = actor.delegation
     if delegation is None:
         raise Forbidden("you hold no written delegation to order covers, 39 CFR 233.3(d), (g)(4)")
@@ -453,6 +453,7 @@ def check_delegation(actor: User, document: RequestDocument, *, total_days: int)
             f"more than {CONTINUOUS_CAP_DAYS} continuous days needs the Chief Postal Inspector "
             f"or a headquarters designee personally, 39 CFR 233.3(g)(6); you are {delegation.value}"
         )
+    return delegation
 
 
 def decide(
@@ -472,7 +473,9 @@ def decide(
     document = public_document(request)
     prior = document.scope.prior_days
     deny = decision.outcome is DecisionOutcome.DENY
-    check_delegation(actor, document, total_days=prior + (0 if deny else request.days_requested))
+    delegation = check_delegation(
+        actor, document, total_days=prior + (0 if deny else request.days_requested)
+    )
     action = Action.DENY if deny else Action.APPROVE
     next_state(request.state, action)  # fail early, before any check that might mislead
 
@@ -497,7 +500,7 @@ def decide(
         categories=[c.value for c in categories] if categories else None,
         reasons=(decision.reasons or "").strip() or None,
         justifications=dict(decision.justifications),
-        delegation=actor.delegation.value if actor.delegation else "",
+        delegation=delegation,
         policy_version=evaluation.policy_version,
         decided_at=ctx.clock.now(),
     )

@@ -66,7 +66,7 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
             ],
             "history": [
                 {
-                    "event": e.event,
+                    "event": e.event.value,
                     "state": e.state.value,
                     "day": e.day.isoformat(),
                     "log_index": e.entry_index,
