@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext, Via
@@ -73,3 +74,31 @@ def unit_of_work(runtime: Runtime, token: str) -> Iterator[tuple[Session, User]]
         user = authenticate(session=session, token=token)
         yield session, user
     runtime.integrate_log()
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail, as every error of this API is returned."""
+
+    type: str = Field(examples=["https://covergate.example/problems/rule-violation"])
+    title: str = Field(examples=["Rule violation"])
+    status: int = Field(examples=[422])
+    detail: str = Field(examples=["days: an approval can narrow but never widen: 40 > 30"])
+    field: str | None = Field(default=None, examples=["days"])
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": description,
+        "content": {"application/problem+json": {}},
+    }
+
+
+#: Error responses every authenticated API route can give (documented at /docs).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _problem("No token, or a token that matches no active user."),
+    403: _problem("Your role or delegation does not allow this."),
+    404: _problem("No such request, or one you may not see (another agency's)."),
+    409: _problem("Invalid state transition, idempotency conflict, or concurrent change."),
+    422: _problem("Invalid input (names the field) or a rule the software enforces."),
+}

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
 from covergate.audit import service
 from covergate.errors import Forbidden
 from covergate.requests import service as requests
 from covergate.users.schemas import Role, with_article
 
-router = APIRouter(prefix="/api/v1", tags=["audit"])
+router = APIRouter(prefix="/api/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/audit/access-log", summary="Who read subject data, when, for which request, why")

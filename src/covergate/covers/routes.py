@@ -6,13 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
 from covergate.covers import service
 from covergate.covers.schemas import ObservationInput
 from covergate.errors import RuleViolation
 from covergate.requests import service as requests
 
-router = APIRouter(prefix="/api/v1", tags=["observations"])
+router = APIRouter(prefix="/api/v1", tags=["observations"], responses=PROBLEM_RESPONSES)
 
 
 def refusal_error(result: service.ObservationResult) -> RuleViolation:

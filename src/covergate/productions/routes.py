@@ -7,12 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, status
 
-from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
 from covergate.productions import service
 from covergate.requests import service as requests
 from covergate.requests.schemas import AcknowledgeInput
 
-router = APIRouter(prefix="/api/v1", tags=["productions"])
+router = APIRouter(prefix="/api/v1", tags=["productions"], responses=PROBLEM_RESPONSES)
 
 
 @router.post(

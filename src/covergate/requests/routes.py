@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from covergate.api_deps import ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
 from covergate.requests import service, views
 from covergate.requests.schemas import (
     CloseInput,
@@ -17,7 +17,7 @@ from covergate.requests.schemas import (
 )
 from covergate.requests.states import RequestState
 
-router = APIRouter(prefix="/api/v1", tags=["requests"])
+router = APIRouter(prefix="/api/v1", tags=["requests"], responses=PROBLEM_RESPONSES)
 
 ReasonHeader = Annotated[
     str | None,

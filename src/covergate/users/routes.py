@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from covergate.api_deps import RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, RuntimeDep, TokenDep, unit_of_work
 
-router = APIRouter(prefix="/api/v1", tags=["users"])
+router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/me", summary="The authenticated user")
