@@ -439,24 +439,9 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
             session.commit()
         finally:
             session.close()
-    checkpoint = rt.integrate_log()
+    rt.integrate_log()
     with rt.sessions() as session:
-        size = tlog.status(session=session).size if checkpoint is None else checkpoint.size
-        stored = session.scalar(select(func.count()).select_from(Request)) or 0
-        extensions = (
-            session.scalar(
-                select(func.count()).select_from(Request).where(Request.parent_id.is_not(None))
-            )
-            or 0
-        )
-    return DemoResult(
-        requests=stored,
-        extensions=extensions,
-        log_size=size,
-        seconds=time.perf_counter() - started,
-        verifier_key=rt.log_signer.verifier_key(),
-        tokens=tokens,
-    )
+        return _result(session, rt, started, tokens, reused=False)
 
 
 def _existing_demo(session: Session, rt: Runtime, started: float) -> DemoResult:
@@ -492,22 +477,26 @@ def _existing_demo(session: Session, rt: Runtime, started: float) -> DemoResult:
         for user in demo_users
         if user.email in wanted
     ]
-    size = tlog.status(session=session).size
-    count = session.scalar(select(func.count()).select_from(Request)) or 0
-    extensions = (
-        session.scalar(
-            select(func.count()).select_from(Request).where(Request.parent_id.is_not(None))
-        )
-        or 0
-    )
+    return _result(session, rt, started, tokens, reused=True)
+
+
+def _result(
+    session: Session,
+    rt: Runtime,
+    started: float,
+    tokens: list[tuple[str, str, str]],
+    *,
+    reused: bool,
+) -> DemoResult:
+    count = select(func.count()).select_from(Request)
     return DemoResult(
-        requests=count,
-        extensions=extensions,
-        log_size=size,
+        requests=session.scalar(count) or 0,
+        extensions=session.scalar(count.where(Request.parent_id.is_not(None))) or 0,
+        log_size=tlog.status(session=session).size,
         seconds=time.perf_counter() - started,
         verifier_key=rt.log_signer.verifier_key(),
         tokens=tokens,
-        reused=True,
+        reused=reused,
     )
 
 

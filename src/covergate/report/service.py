@@ -31,25 +31,18 @@ def _outcome(state: RequestState) -> str:
 
 
 def statistics(*, session: Session, year: int | None = None) -> dict[str, Any]:
+    dimensions = (
+        Agency.name,
+        Request.ground,
+        Request.legal_process,
+        Request.kind,
+        Request.state,
+        Request.parent_id.is_not(None),
+    )
     query = (
-        select(
-            Agency.name,
-            Request.ground,
-            Request.legal_process,
-            Request.kind,
-            Request.state,
-            Request.parent_id.is_not(None),
-            func.count(),
-        )
+        select(*dimensions, func.count())
         .join(Agency, Agency.id == Request.agency_id)
-        .group_by(
-            Agency.name,
-            Request.ground,
-            Request.legal_process,
-            Request.kind,
-            Request.state,
-            Request.parent_id.is_not(None),
-        )
+        .group_by(*dimensions)
     )
     if year is not None:
         query = query.where(
