@@ -105,7 +105,7 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
         raise Forbidden(
             f"only a reviewer may produce a package; you are {with_article(actor.role)}"
         )
-    next_state(request.state, Action.PRODUCE)
+    next_state(request.state, Action.PRODUCE)  # before reading (and logging a read of) data
     items = covers.read_observations(
         session=session,
         ctx=ctx,
@@ -125,8 +125,7 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
             produced_at=ctx.clock.now(),
         )
     )
-    request.state = next_state(request.state, Action.PRODUCE)
-    request.updated_at = ctx.clock.now()
+    requests.transition(request, Action.PRODUCE, ctx)
     event = (
         EventType.PRODUCED
         if request.kind is RequestKind.MAIL_COVER
@@ -192,8 +191,7 @@ def acknowledge(
         )
     row.acknowledged_by = actor.id
     row.acknowledged_at = ctx.clock.now()
-    request.state = next_state(request.state, Action.ACKNOWLEDGE)
-    request.updated_at = ctx.clock.now()
+    requests.transition(request, Action.ACKNOWLEDGE, ctx)
     requests.log_event(
         session=session,
         ctx=ctx,
