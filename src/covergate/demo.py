@@ -35,7 +35,6 @@ from covergate.context import ServiceContext, Via
 from covergate.covers import service as covers
 from covergate.covers.schemas import MailObservation
 from covergate.errors import CovergateError
-from covergate.policy import Outcome
 from covergate.productions import service as productions
 from covergate.requests import service as requests
 from covergate.requests.models import Request
@@ -248,36 +247,23 @@ class DemoWorld:
         # Most agencies now come with a court order; some do not (and are refused
         # under safeguards-2026), as happens in the first year of a reform.
         process_roll = rng.random()
+        issued = (start - timedelta(days=2)).isoformat()
+        process: dict[str, Any] | None
         if process_roll < 0.78:
-            process = {
-                "type": "court_order",
-                "standard": "specific_and_articulable_facts",
-                "court": "U.S. District Court",
-                "docket": f"{received.year % 100}-mj-{rng.randint(1, 9999):04d}",
-                "judge": f"Hon. {self.person()}",
-                "issued": (start - timedelta(days=2)).isoformat(),
-                "expires": None,
-            }
+            process = _process(
+                "court_order",
+                "specific_and_articulable_facts",
+                issued,
+                court="U.S. District Court",
+                docket=f"{received.year % 100}-mj-{rng.randint(1, 9999):04d}",
+                judge=f"Hon. {self.person()}",
+            )
         elif process_roll < 0.88:
-            process = {
-                "type": "subpoena",
-                "standard": "relevance",
-                "court": None,
-                "docket": f"GJ-{rng.randint(100, 999)}",
-                "judge": None,
-                "issued": (start - timedelta(days=2)).isoformat(),
-                "expires": None,
-            }
+            process = _process(
+                "subpoena", "relevance", issued, docket=f"GJ-{rng.randint(100, 999)}"
+            )
         elif process_roll < 0.94:
-            process = {
-                "type": "head_of_agency_request",
-                "standard": "none",
-                "court": None,
-                "docket": None,
-                "judge": None,
-                "issued": (start - timedelta(days=2)).isoformat(),
-                "expires": None,
-            }
+            process = _process("head_of_agency_request", "none", issued)
         else:
             process = None
         attorneys = [
@@ -361,6 +347,27 @@ class DemoWorld:
             else None,
         }
         return data
+
+
+def _process(
+    kind: str,
+    standard: str,
+    issued: str,
+    *,
+    court: str | None = None,
+    docket: str | None = None,
+    judge: str | None = None,
+) -> dict[str, Any]:
+    """The ``legal_process`` block of a synthetic document."""
+    return {
+        "type": kind,
+        "standard": standard,
+        "court": court,
+        "docket": docket,
+        "judge": judge,
+        "issued": issued,
+        "expires": None,
+    }
 
 
 def _seeded_ids(rng: random.Random) -> Callable[[], str]:
@@ -671,7 +678,7 @@ def _decide(
 ) -> list[tuple[Step, int, Case]]:
     evaluation = requests.stored_evaluation(request)
     approver = _approver(staff, request, case.document)
-    failing = [f for f in evaluation.findings if f.outcome is Outcome.FAIL]
+    failing = evaluation.failed
     if failing or rng.random() < 0.04:
         reasons = (
             "; ".join(f"{f.rule}: {f.message}" for f in failing)
@@ -683,9 +690,7 @@ def _decide(
         )
         return []
     justifications = {
-        f.rule: "Reviewed the record; the stated facts support it."
-        for f in evaluation.findings
-        if f.outcome is Outcome.REVIEW
+        f.rule: "Reviewed the record; the stated facts support it." for f in evaluation.to_review
     }
     days = request.days_requested
     if evaluation.max_days is not None and days > evaluation.max_days:
