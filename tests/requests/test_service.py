@@ -833,6 +833,23 @@ def test_split_and_merge_round_trip() -> None:
     assert service.merge_private(public, private) == doc
 
 
+def test_every_field_redaction_hides_is_kept_encrypted() -> None:
+    """PRIVATE_PATHS and policy.redaction name the same fields: whatever redact()
+    replaces must come back from the encrypted part, or it would be lost."""
+    data = mail_cover_data(
+        emergency={"kind": "physical_harm", "description": "Threat letters."},
+        scope__longer_period_justification="Monthly cycle.",
+        scope__extension_benefit="Found the supplier's drop box.",
+    )
+    data["subject"]["address"]["line2"] = "Apt 4"
+    doc = request_document_from_data(data)
+    public, private = service.split_private(doc)
+    assert set(private) == {".".join(p) for p in service.PRIVATE_PATHS}
+    assert service.merge_private(public, private) == doc
+    assert "Threat" not in str(public)
+    assert "Apt 4" not in str(public)
+
+
 def test_simulation_rows_read_only_redacted_documents(world: World) -> None:
     rid = world.submit()
     world.review(rid)
