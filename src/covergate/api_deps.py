@@ -1,24 +1,20 @@
-"""FastAPI dependencies: the runtime, the authenticated user, units of work.
+"""FastAPI dependencies: the runtime, the service context, the checked token.
 
-Handlers own their transaction through :func:`unit_of_work`: it commits the
-request's state change together with its log entries, then integrates the log
-(tiles and a new signed checkpoint) in a second transaction.
+Handlers own their transaction through ``runtime.unit_of_work(token)``
+(:meth:`covergate.runtime.Runtime.unit_of_work`): it commits the request's state
+change together with its log entries, then, if the log grew, integrates it (tiles
+and a new signed checkpoint) in a second transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext, Via
-from covergate.db import transaction
 from covergate.runtime import Runtime
-from covergate.users.models import User
 from covergate.users.service import authenticate
 
 
@@ -61,19 +57,6 @@ def authenticated_token(
 
 
 TokenDep = Annotated[str, Depends(authenticated_token)]
-
-
-@contextmanager
-def unit_of_work(runtime: Runtime, token: str) -> Iterator[tuple[Session, User]]:
-    """Authenticate and run the handler's work in one transaction, then integrate the log.
-
-    A crash between the commit and the integration loses nothing: the entries are
-    sequenced in the committed transaction and the next integration picks them up.
-    """
-    with transaction(runtime.sessions) as session:
-        user = authenticate(session=session, token=token)
-        yield session, user
-    runtime.integrate_log()
 
 
 class Problem(BaseModel):

@@ -5,7 +5,8 @@ Commands and the HTTP app get a :class:`Runtime`; nothing reads globals.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,12 +17,14 @@ from covergate.clock import Clock, SystemClock
 from covergate.config import Settings
 from covergate.context import ServiceContext, Via, random_public_id
 from covergate.crypto import FieldCipher, create_key_file, load_key
-from covergate.db import make_engine, make_sessionmaker, migrate
+from covergate.db import make_engine, make_sessionmaker, migrate, transaction
 from covergate.policy import Policy, load_policy
 from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.note import Ed25519Signer
 from covergate.transparency.keys import ensure_log_key, load_log_signer
-from covergate.transparency.service import integrate_pending
+from covergate.transparency.service import appended, integrate_pending
+from covergate.users.models import User
+from covergate.users.service import authenticate
 
 
 @dataclass
@@ -84,6 +87,22 @@ class Runtime:
             via=via,
             new_public_id=new_public_id or random_public_id,
         )
+
+    @contextmanager
+    def unit_of_work(self, token: str | None) -> Iterator[tuple[Session, User]]:
+        """Authenticate and run one transaction; then integrate the log if it grew.
+
+        A crash between the commit and the integration loses nothing: the entries
+        are sequenced in the committed transaction and the next integration (after
+        the next change, the maintenance loop, or start-up) picks them up. Reads
+        that append nothing never take the log writer's lock.
+        """
+        with transaction(self.sessions) as session:
+            user = authenticate(session=session, token=token)
+            yield session, user
+            grew = appended(session)
+        if grew:
+            self.integrate_log()
 
     def close(self) -> None:
         self.engine.dispose()

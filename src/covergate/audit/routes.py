@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.audit import service
 from covergate.errors import Forbidden
 from covergate.requests import service as requests
@@ -23,7 +23,7 @@ def access_log(
     request: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         if user.role is not Role.AUDITOR:
             raise Forbidden(
                 f"only an auditor may read the access log; you are {with_article(user.role)}"

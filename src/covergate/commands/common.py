@@ -17,11 +17,9 @@ from sqlalchemy.orm import Session
 
 from covergate.config import Settings
 from covergate.context import ServiceContext, Via
-from covergate.db import transaction
 from covergate.errors import InvalidInput
 from covergate.runtime import Runtime
 from covergate.users.models import User
-from covergate.users.service import authenticate
 
 console = Console()
 
@@ -60,11 +58,8 @@ class Acting:
 def acting(ctx: typer.Context, token: str | None) -> Iterator[Acting]:
     """Authenticate with a token and run one transaction; integrate the log after it."""
     token = token or os.environ.get("COVERGATE_TOKEN")
-    with runtime(ctx) as rt:
-        with transaction(rt.sessions) as session:
-            user = authenticate(session=session, token=token)
-            yield Acting(rt, session, user, rt.context(Via.CLI))
-        rt.integrate_log()
+    with runtime(ctx) as rt, rt.unit_of_work(token) as (session, user):
+        yield Acting(rt, session, user, rt.context(Via.CLI))
 
 
 def read_json_file(path: Path) -> bytes:

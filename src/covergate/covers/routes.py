@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, status
 
-from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.covers import service
 from covergate.covers.schemas import ObservationInput
 from covergate.errors import RuleViolation
@@ -32,7 +32,7 @@ def observe(
     ctx: ContextDep,
     token: TokenDep,
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         result = service.observe(session=session, ctx=ctx, actor=user, request=request, item=item)
     # A refusal is committed (counted) above, and reported as an error here.

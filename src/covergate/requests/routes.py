@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.requests import service, views
 from covergate.requests.schemas import (
     CloseInput,
@@ -49,7 +49,7 @@ def submit_request(
     token: TokenDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         result = service.submit(
             session=session,
             ctx=ctx,
@@ -69,7 +69,7 @@ def list_requests(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         rows = service.list_visible(
             session=session, actor=user, state=state, limit=limit, offset=offset
         )
@@ -80,7 +80,7 @@ def list_requests(
 def show_request(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         return views.detail(session=session, request=request)
 
@@ -96,7 +96,7 @@ def show_document(
     token: TokenDep,
     reason: ReasonHeader = None,
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         document = service.full_document(
             session=session, ctx=ctx, actor=user, request=request, reason=reason or ""
@@ -108,7 +108,7 @@ def show_document(
 def review_request(
     request_id: str, body: ReviewInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         service.review(session=session, ctx=ctx, actor=user, request=request, note=body.note)
         return views.detail(session=session, request=request)
@@ -118,7 +118,7 @@ def review_request(
 def decide_request(
     request_id: str, body: DecisionInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         service.decide(session=session, ctx=ctx, actor=user, request=request, decision=body)
         return views.detail(session=session, request=request)
@@ -138,7 +138,7 @@ def extend_request(
     token: TokenDep,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         parent = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         result = service.extend(
             session=session,
@@ -156,7 +156,7 @@ def extend_request(
 def close_request(
     request_id: str, body: CloseInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (session, user):
+    with runtime.unit_of_work(token) as (session, user):
         request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         service.close(session=session, ctx=ctx, actor=user, request=request, reason=body.reason)
         return views.detail(session=session, request=request)

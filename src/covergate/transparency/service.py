@@ -91,6 +91,7 @@ LOCK_KEY = 0x636F_7667_6C6F_6701
 
 _READ_CHUNK = 4096
 _NEXT_INDEX = "covergate.tlog.next_index"
+_APPENDED = "covergate.tlog.appended"
 
 # Statements built once: building a SQL expression costs more than running it.
 _MAX_INDEX = select(func.max(LogEntry.idx))
@@ -201,6 +202,7 @@ def sequence(
     """Give prepared entries the next indexes, in the caller's transaction."""
     if not prepared:
         return []
+    session.info[_APPENDED] = True
     _lock(session)
     faults.reached(Step.SEQUENCE_LOCKED)
     first = _next_index(session)
@@ -237,6 +239,11 @@ _INSERTS = {
 
 def _insert_sql(paramstyle: str, table: str) -> str:
     return _INSERTS[(table, paramstyle == "qmark")]
+
+
+def appended(session: Session) -> bool:
+    """Whether this session sequenced an entry: only then is integration needed."""
+    return bool(session.info.get(_APPENDED))
 
 
 def _lock(session: Session) -> None:

@@ -6,14 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from covergate.api_deps import PROBLEM_RESPONSES, RuntimeDep, TokenDep, unit_of_work
+from covergate.api_deps import PROBLEM_RESPONSES, RuntimeDep, TokenDep
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/me", summary="The authenticated user")
 def me(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
-    with unit_of_work(runtime, token) as (_session, user):
+    with runtime.unit_of_work(token) as (_session, user):
         return {
             "email": user.email,
             "name": user.name,
