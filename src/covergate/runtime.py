@@ -22,7 +22,7 @@ from covergate.policy import Policy, load_policy
 from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.note import Ed25519Signer
 from covergate.transparency.keys import ensure_log_key, load_log_signer
-from covergate.transparency.service import appended, integrate_pending
+from covergate.transparency.service import TreeCache, appended, integrate_pending
 from covergate.users.models import User
 from covergate.users.service import authenticate
 
@@ -34,6 +34,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
+    log_cache: TreeCache = field(default_factory=TreeCache)
 
     @classmethod
     def open(
@@ -73,7 +74,10 @@ class Runtime:
     def integrate_log(self) -> Checkpoint | None:
         """Integrate sequenced entries into tiles and a new signed checkpoint."""
         return integrate_pending(
-            sessions=self.sessions, signer=self.log_signer, origin=self.settings.log_origin
+            sessions=self.sessions,
+            signer=self.log_signer,
+            origin=self.settings.log_origin,
+            cache=self.log_cache,
         )
 
     def context(

@@ -8,10 +8,12 @@ from covergate.errors import InvalidInput, LogIntegrityError, NotFound
 from covergate.tlog.checkpoint import open_checkpoint
 from covergate.tlog.hashing import EMPTY_ROOT
 from covergate.tlog.proof_text import verify_tlog_proof
+from covergate.tlog.proofs import root_from_leaf_hashes
 from covergate.tlog.tiles import Tile
 from covergate.transparency import service
 from covergate.transparency.entries import canonical_record, check_commitment
 from covergate.transparency.models import LogCommitment, LogEntry, LogTile
+from covergate.transparency.tree import leaf_hashes
 from tests.conftest import Database
 from tests.transparency.factories import (
     ORIGIN,
@@ -149,3 +151,90 @@ def test_tampered_tile_is_detected_before_signing(database: Database) -> None:
     append_many(database.sessions, fc, 1)
     with pytest.raises(LogIntegrityError):
         service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+
+
+def test_a_tree_cache_signs_the_same_checkpoints(database: Database) -> None:
+    # Integrated with a cache in batches across tile boundaries, every signed
+    # checkpoint must carry the tree hash of the entries it covers.
+    key, fc = signer(), cipher()
+    cache = service.TreeCache()
+    notes = []
+    total = 0
+    for count in (1, 3, 250, 2, 256, 17, 300):
+        append_many(database.sessions, fc, count, start=total)
+        total += count
+        checkpoint = service.integrate_pending(
+            sessions=database.sessions, signer=key, origin=ORIGIN, cache=cache
+        )
+        assert checkpoint is not None
+        assert checkpoint.size == total
+        with database.sessions() as session, session.begin():
+            notes.append(service.latest_checkpoint(session=session))
+    final = verify_whole_log(database.sessions, key)
+    assert final.size == total
+    with database.sessions() as session, session.begin():
+        history = dict(service.checkpoint_history(session=session))
+        entries = service.read_entries(session=session, start=0, count=total)
+    hashes = leaf_hashes(entries)
+    for note in notes:
+        assert note is not None
+        checkpoint = open_checkpoint(note, key.verifier())
+        assert history[checkpoint.size] == note
+        assert checkpoint.root == root_from_leaf_hashes(hashes[: checkpoint.size])
+
+
+def test_a_tree_cache_of_a_rolled_back_integration_is_not_used(database: Database) -> None:
+    # Integrate 20 entries in a transaction that rolls back, with different
+    # entries sequenced afterwards: the cache names a tree that was never
+    # committed, so it must be ignored (its runs would give a wrong root).
+    key, fc = signer(), cipher()
+    cache = service.TreeCache()
+    append_many(database.sessions, fc, 300)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN, cache=cache)
+    with database.sessions() as session:
+        session.begin()
+        service.append_events(
+            session=session,
+            events=[(event(), private_record(1000 + i)) for i in range(20)],
+            cipher=fc,
+        )
+        service.integrate(session=session, signer=key, origin=ORIGIN, cache=cache)
+        session.rollback()
+    append_many(database.sessions, fc, 20, start=300)
+    checkpoint = service.integrate_pending(
+        sessions=database.sessions, signer=key, origin=ORIGIN, cache=cache
+    )
+    assert checkpoint is not None
+    assert checkpoint.size == 320
+    assert verify_whole_log(database.sessions, key) == checkpoint
+
+
+def test_a_tree_cache_is_ignored_when_another_process_integrated(database: Database) -> None:
+    key, fc = signer(), cipher()
+    ours, theirs = service.TreeCache(), service.TreeCache()
+    total = 0
+    for n, count in enumerate((5, 260, 7, 1, 300)):
+        append_many(database.sessions, fc, count, start=total)
+        total += count
+        service.integrate_pending(
+            sessions=database.sessions, signer=key, origin=ORIGIN, cache=(ours, theirs)[n % 2]
+        )
+    assert verify_whole_log(database.sessions, key).size == total
+
+
+def test_a_warm_tree_cache_still_catches_a_tampered_edge_tile(database: Database) -> None:
+    # The cache skips re-hashing the committed edge, but the tiles it extends
+    # are still compared with what is stored before anything is signed.
+    key, fc = signer(), cipher()
+    cache = service.TreeCache()
+    append_many(database.sessions, fc, 10)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN, cache=cache)
+    with database.sessions() as session, session.begin():
+        tile = session.get(LogTile, (0, 0))
+        assert tile is not None
+        tile.data = bytes(32) + bytes(tile.data)[32:]
+    append_many(database.sessions, fc, 1, start=10)
+    with pytest.raises(LogIntegrityError, match="disagrees"):
+        service.integrate_pending(
+            sessions=database.sessions, signer=key, origin=ORIGIN, cache=cache
+        )

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from covergate.errors import LogIntegrityError
 from covergate.tlog.hashing import leaf_hash
 from covergate.tlog.proofs import MemoryHashStore, root_from_leaf_hashes, tree_hash
 from covergate.tlog.tiles import tile_data, tiles_for_size
-from covergate.transparency.tree import edge_root, grow, leaf_hashes
+from covergate.transparency.tree import RunKey, edge_root, edge_root_and_runs, grow, leaf_hashes
 
 
 def test_growth_in_random_batches_matches_the_reference() -> None:
@@ -45,3 +47,30 @@ def test_an_edge_of_the_wrong_width_is_refused() -> None:
         grow(5, {0: b"\x00" * 32 * 4}, [])
     with pytest.raises(LogIntegrityError):
         grow(256, {0: b"\x00" * 32 * 256}, [])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=700), min_size=1, max_size=12))
+def test_runs_carried_from_tree_to_tree_give_the_tree_hash(batches: list[int]) -> None:
+    # Each root is computed with the runs of the tree before it: only the runs
+    # the new leaves changed are hashed, and the root is still the tree hash.
+    hashes: list[bytes] = []
+    size, edge = 0, {}
+    runs: dict[RunKey, bytes] = {}
+    for count in batches:
+        new = [leaf_hash(len(hashes).to_bytes(4, "big") + bytes([i % 256])) for i in range(count)]
+        hashes += new
+        growth = grow(size, edge, new)
+        root, runs = edge_root_and_runs(growth.size, growth.edge, runs)
+        assert root == root_from_leaf_hashes(hashes) == growth.root
+        size, edge = growth.size, growth.edge
+
+
+def test_runs_of_another_tree_give_a_wrong_root() -> None:
+    # Why the runs may only be carried to a tree that extends theirs: keys
+    # name positions. (TreeCache keys them on the committed size and root.)
+    a = [leaf_hash(b"a%d" % i) for i in range(40)]
+    b = a[:20] + [leaf_hash(b"b%d" % i) for i in range(20)]
+    _, runs_a = edge_root_and_runs(40, grow(0, {}, a).edge)
+    root_b, _ = edge_root_and_runs(40, grow(0, {}, b).edge, runs_a)
+    assert root_b != root_from_leaf_hashes(b)

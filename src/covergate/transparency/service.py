@@ -62,12 +62,13 @@ from covergate.transparency.models import (
 )
 from covergate.transparency.reader import DatabaseHashReader
 from covergate.transparency.schemas import PublicEvent
-from covergate.transparency.tree import edge_root, grow, leaf_hashes
+from covergate.transparency.tree import RunKey, edge_root_and_runs, grow, leaf_hashes
 
 __all__ = [
     "COMMITMENT_LABEL",
     "LOCK_KEY",
     "LogStatus",
+    "TreeCache",
     "append_event",
     "append_events",
     "checkpoint_history",
@@ -285,12 +286,48 @@ def _cached_next(session: Session) -> int | None:
 # --- integration -------------------------------------------------------------
 
 
+class TreeCache:
+    """The tree one process last integrated: its right edge and the roots of its runs.
+
+    Held by the process (``Runtime``), one per database, and handed to
+    :func:`integrate`. It is only ever used when the committed log state names
+    the very tree it describes (same size and root, and a root names one tree):
+    then integration skips reading the edge back and re-hashing it, and the new
+    root costs only the runs the new entries changed. Whenever the state is
+    anything else (start-up, another process integrated, a rolled-back
+    integration) it is ignored and integration takes the checked path: read the
+    edge from the tiles and verify it hashes to the committed root. It is
+    replaced whole, never patched, so it can never mix two trees.
+    """
+
+    def __init__(self) -> None:
+        self._tree: _CachedTree | None = None
+
+    def lookup(self, size: int, root: Hash) -> _CachedTree | None:
+        tree = self._tree
+        if tree is None or tree.size != size or tree.root != root:
+            return None
+        return tree
+
+    def remember(self, tree: _CachedTree) -> None:
+        self._tree = tree
+
+
+@dataclass(frozen=True)
+class _CachedTree:
+    size: int
+    root: Hash
+    edge: Mapping[int, bytes]
+    runs: Mapping[RunKey, bytes]
+
+
 def integrate(
     *,
     session: Session,
     signer: NoteSigner,
     origin: str,
     faults: Faults = NO_FAULTS,
+    cache: TreeCache | None = None,
 ) -> Checkpoint | None:
     """Integrate every sequenced but unintegrated entry and sign a checkpoint.
 
@@ -298,7 +335,8 @@ def integrate(
     state (the commit point), in the caller's transaction. Returns the new
     checkpoint, or None when there is nothing new (the first call on an empty
     log signs the checkpoint of size 0). Raises LogIntegrityError when the
-    stored log contradicts itself.
+    stored log contradicts itself. ``cache`` (see :class:`TreeCache`) saves
+    re-reading and re-hashing the tree this process integrated last.
     """
     if signer.name != origin:
         raise InvalidInput(f"log key is named {signer.name!r}, not the origin {origin!r}")
@@ -308,9 +346,15 @@ def integrate(
     old_size, old_root = state.size, state.root
     # 1. The right edge of the committed tree must hash to its root: the new tree
     #    is built on it, so it is consistent with every checkpoint signed before.
-    edge = _read_edge(session, old_size)
-    if edge_root(old_size, edge) != old_root:
-        raise LogIntegrityError(f"stored tiles do not give the root of tree size {old_size}")
+    #    A cache naming this same committed tree was checked when it was made.
+    cached = None if cache is None else cache.lookup(old_size, old_root)
+    if cached is not None:
+        edge, runs = cached.edge, cached.runs
+    else:
+        edge = _read_edge(session, old_size)
+        committed_root, runs = edge_root_and_runs(old_size, edge)
+        if committed_root != old_root:
+            raise LogIntegrityError(f"stored tiles do not give the root of tree size {old_size}")
     # 2. The entries sequenced since.
     new_leaves = leaf_hashes(_entries_from(session, old_size))
     faults.reached(Step.INTEGRATE_READ)
@@ -319,10 +363,11 @@ def integrate(
     # 3. Tiles. A crash after this leaves tiles no checkpoint covers yet; they
     #    are what the next integration computes again, byte for byte.
     growth = grow(old_size, edge, new_leaves)
+    new_root, new_runs = edge_root_and_runs(growth.size, growth.edge, runs)
     _write_tiles(session, growth.tiles)
     faults.reached(Step.INTEGRATE_TILES)
     # 4. Sign. Ed25519 is deterministic: a retry signs the same bytes.
-    checkpoint = Checkpoint(origin, growth.size, growth.root)
+    checkpoint = Checkpoint(origin, growth.size, new_root)
     note = sign_checkpoint(checkpoint, signer)
     faults.reached(Step.INTEGRATE_SIGNED)
     # 5. Record the checkpoint in the history.
@@ -335,12 +380,15 @@ def integrate(
             "old_size": old_size,
             "old_root": old_root,
             "size": growth.size,
-            "root": growth.root,
+            "root": new_root,
             "note": note,
         },
     )
     if getattr(result, "rowcount", 0) != 1:
         raise LogIntegrityError("the log state changed during integration")
+    if cache is not None:
+        # Only used again if this transaction commits (the state then names it).
+        cache.remember(_CachedTree(growth.size, new_root, growth.edge, new_runs))
     faults.reached(Step.INTEGRATE_COMMITTED)
     return checkpoint
 
@@ -351,6 +399,7 @@ def integrate_pending(
     signer: NoteSigner,
     origin: str,
     faults: Faults = NO_FAULTS,
+    cache: TreeCache | None = None,
 ) -> Checkpoint | None:
     """Run :func:`integrate` in its own transaction.
 
@@ -358,7 +407,7 @@ def integrate_pending(
     it finishes any integration a crash interrupted.
     """
     with transaction(sessions) as session:
-        return integrate(session=session, signer=signer, origin=origin, faults=faults)
+        return integrate(session=session, signer=signer, origin=origin, faults=faults, cache=cache)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,16 @@ from covergate.errors import LogIntegrityError
 from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash
 from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, partial_width
 
-__all__ = ["TILE_BYTES", "Growth", "edge_root", "grow", "leaf_hashes", "subtree_root"]
+__all__ = [
+    "TILE_BYTES",
+    "Growth",
+    "RunKey",
+    "edge_root",
+    "edge_root_and_runs",
+    "grow",
+    "leaf_hashes",
+    "subtree_root",
+]
 
 TILE_BYTES = TILE_WIDTH * HASH_SIZE
 
@@ -121,6 +130,10 @@ def check_edge(size: int, edge: Mapping[int, bytes]) -> None:
             )
 
 
+RunKey = tuple[int, int, int, int]
+"""A complete subtree inside a partial tile: (tile level, tile index, offset, width)."""
+
+
 def edge_root(size: int, edge: Mapping[int, bytes]) -> Hash:
     """MTH of the tree of ``size`` from its right edge.
 
@@ -128,20 +141,58 @@ def edge_root(size: int, edge: Mapping[int, bytes]) -> Hash:
     tiles from the top level down; inside a tile of width w they are the runs
     given by w's binary digits, largest first.
     """
+    return edge_root_and_runs(size, edge)[0]
+
+
+def edge_root_and_runs(
+    size: int, edge: Mapping[int, bytes], known: Mapping[RunKey, bytes] | None = None
+) -> tuple[Hash, dict[RunKey, bytes]]:
+    """:func:`edge_root`, reusing and returning the roots of the runs it hashed.
+
+    ``known`` must come from this function called on *the same tree or a tree
+    it extends* (keys name positions, not contents): a run complete in a tree
+    stays complete, with the same root, in every tree that extends it. Given
+    that, a checkpoint after a few appends hashes only the runs the appends
+    changed, instead of up to 255 hashes per tile level. The returned mapping
+    holds the runs of this tree, for the next call.
+    """
     check_edge(size, edge)
+    runs: dict[RunKey, bytes] = {}
     if size == 0:
-        return EMPTY_ROOT
+        return EMPTY_ROOT, runs
+    previous: Mapping[RunKey, bytes] = known or {}
     roots: list[bytes] = []
     for level in sorted(edge, reverse=True):
         data = edge[level]
         width = len(data) // HASH_SIZE
+        index = size >> (TILE_HEIGHT * (level + 1))
         at = 0
         for bit in range(TILE_HEIGHT - 1, -1, -1):
             run = 1 << bit
             if width & run:
-                roots.append(subtree_root(data[at * HASH_SIZE : (at + run) * HASH_SIZE]))
+                roots.append(_run_root(data, (level, index, at, run), previous, runs))
                 at += run
     root = roots[-1]
     for left in reversed(roots[:-1]):
         root = _sha256(b"\x01" + left + root).digest()
-    return Hash(root)
+    return Hash(root), runs
+
+
+_DIRECT_RUN = 8  # runs this small are hashed outright rather than split and looked up
+
+
+def _run_root(
+    data: bytes, key: RunKey, known: Mapping[RunKey, bytes], runs: dict[RunKey, bytes]
+) -> bytes:
+    root = known.get(key)
+    if root is None:
+        level, index, at, run = key
+        if run <= _DIRECT_RUN:
+            root = subtree_root(data[at * HASH_SIZE : (at + run) * HASH_SIZE])
+        else:
+            half = run >> 1
+            left = _run_root(data, (level, index, at, half), known, runs)
+            right = _run_root(data, (level, index, at + half, half), known, runs)
+            root = _sha256(b"\x01" + left + right).digest()
+    runs[key] = root
+    return root
