@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.crypto import FieldCipher
@@ -209,37 +209,54 @@ def sequence(
     first = _next_index(session)
     faults.reached(Step.SEQUENCE_INDEXED)
     indexes = list(range(first, first + len(prepared)))
-    # Two executemany INSERTs straight to the driver on the session's connection:
-    # same transaction, no ORM autoflush, no per-row parameter processing.
+    # Two bulk writes straight to the driver on the session's connection: same
+    # transaction, no ORM autoflush, no per-row parameter processing.
     conn = session.connection()
-    conn.exec_driver_sql(
-        _insert_sql(conn.dialect.paramstyle, "log_entries"),
-        [(i, p.entry) for i, p in zip(indexes, prepared, strict=True)],
+    _insert_rows(
+        conn, "log_entries", [(i, p.entry) for i, p in zip(indexes, prepared, strict=True)]
     )
     if session.get_nested_transaction() is None:
         # Never remembered inside a savepoint, whose rollback would undo these rows.
         session.info[_NEXT_INDEX] = (session.get_transaction(), first + len(prepared))
     faults.reached(Step.SEQUENCE_ENTRY)
     # A crash here (before commit) loses the entries with the caller's change.
-    conn.exec_driver_sql(
-        _insert_sql(conn.dialect.paramstyle, "log_commitments"),
-        [(i, p.sealed) for i, p in zip(indexes, prepared, strict=True)],
+    _insert_rows(
+        conn, "log_commitments", [(i, p.sealed) for i, p in zip(indexes, prepared, strict=True)]
     )
     faults.reached(Step.SEQUENCE_COMMITMENT)
     return indexes
 
 
-# Fixed statements in the driver's own positional style: "?" (sqlite3), "%s" (psycopg).
+# The only rows sequencing writes, as fixed statements per driver: psycopg's
+# binary COPY, and INSERT in each driver's positional style ("?" for sqlite3).
+_COPY = {
+    "log_entries": "COPY log_entries (idx, data) FROM STDIN (FORMAT BINARY)",
+    "log_commitments": "COPY log_commitments (idx, sealed) FROM STDIN (FORMAT BINARY)",
+}
 _INSERTS = {
     ("log_entries", True): "INSERT INTO log_entries (idx, data) VALUES (?, ?)",
     ("log_entries", False): "INSERT INTO log_entries (idx, data) VALUES (%s, %s)",
     ("log_commitments", True): "INSERT INTO log_commitments (idx, sealed) VALUES (?, ?)",
     ("log_commitments", False): "INSERT INTO log_commitments (idx, sealed) VALUES (%s, %s)",
 }
+_COPY_MIN_ROWS = 8  # below this, one INSERT statement costs less than a COPY
 
 
-def _insert_sql(paramstyle: str, table: str) -> str:
-    return _INSERTS[(table, paramstyle == "qmark")]
+def _insert_rows(conn: Connection, table: str, rows: list[tuple[int, bytes]]) -> None:
+    """Insert (index, bytes) rows into one of the sequencing tables.
+
+    PostgreSQL: binary COPY, one round trip and no statement per row (several
+    times faster than executemany at batches of 100 or more). SQLite, and
+    small batches: executemany.
+    """
+    if conn.dialect.name == "postgresql" and len(rows) >= _COPY_MIN_ROWS:
+        driver = conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(_COPY[table]) as copy:  # type: ignore[union-attr]
+            copy.set_types(["int8", "bytea"])
+            for row in rows:
+                copy.write_row(row)
+        return
+    conn.exec_driver_sql(_INSERTS[(table, conn.dialect.paramstyle == "qmark")], rows)
 
 
 def appended(session: Session) -> bool:
