@@ -102,11 +102,11 @@ def live_server(database_url: str, data_dir: Path, *, today: date) -> Iterator[L
         sock = _listening_socket()
         port = sock.getsockname()[1]
         server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                           lifespan="on")
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         )
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                  name="covergate-test-server", daemon=True)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="covergate-test-server", daemon=True
+        )
         thread.start()
         base_url = f"http://127.0.0.1:{port}"
         try:

@@ -43,11 +43,15 @@ class Zygote:
         self._lock = threading.Lock()
         self._process = subprocess.Popen(
             [sys.executable, str(ZYGOTE_SCRIPT)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            bufsize=1,
         )
 
-    def run(self, argv: list[str], env: dict[str, str],
-            stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, argv: list[str], env: dict[str, str], stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
         process = self._process
         assert process.stdin is not None
         assert process.stdout is not None
@@ -58,8 +62,9 @@ class Zygote:
         if not line:
             raise RuntimeError(f"the CLI zygote died (status {process.poll()})")
         answer = json.loads(line)
-        return subprocess.CompletedProcess(["covergate", *argv], answer["rc"], answer["stdout"],
-                                           answer["stderr"])
+        return subprocess.CompletedProcess(
+            ["covergate", *argv], answer["rc"], answer["stdout"], answer["stderr"]
+        )
 
     def close(self) -> None:
         if self._process.stdin is not None:
@@ -113,8 +118,13 @@ class Cli:
         if self.zygote is not None and not real:
             return self.zygote.run(argv, self.env(), stdin)
         return subprocess.run(
-            [str(COVERGATE), *argv], env=self.env(), capture_output=True, text=True,
-            timeout=120, input=stdin, check=False,
+            [str(COVERGATE), *argv],
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            input=stdin,
+            check=False,
         )
 
     def ok(self, *args: str | Path, token: str | None = None, real: bool = False) -> str:
@@ -148,8 +158,12 @@ def snapshot(url: str) -> dict[str, Any]:
                 for table in Base.metadata.sorted_tables
             }
             rows = conn.execute(
-                select(Request.public_id, Request.state, Request.updated_at,
-                       Request.refused_observations).order_by(Request.id)
+                select(
+                    Request.public_id,
+                    Request.state,
+                    Request.updated_at,
+                    Request.refused_observations,
+                ).order_by(Request.id)
             ).all()
     finally:
         engine.dispose()

@@ -75,14 +75,18 @@ def assert_problem(
     return body
 
 
-def mail(day: date, *, sender: dict[str, Any] | None = None,
-         addressee: dict[str, Any] | None = None) -> dict[str, Any]:
+def mail(
+    day: date, *, sender: dict[str, Any] | None = None, addressee: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """One mail exterior addressed to the subject."""
     return {
         "mail_date": day.isoformat(),
         "mail_class": "first_class",
-        "sender": sender or {"name": "Pat Sender", "address": {
-            "line1": "1 Main Street", "city": "Chicago", "state": "IL", "zip": "60601"}},
+        "sender": sender
+        or {
+            "name": "Pat Sender",
+            "address": {"line1": "1 Main Street", "city": "Chicago", "state": "IL", "zip": "60601"},
+        },
         "addressee": addressee or {"name": "Jordan Example", "address": SUBJECT_ADDRESS},
         "postmark": "CHICAGO IL 606",
     }
@@ -101,21 +105,28 @@ def detail(api: LiveServer, rid: str, who: str = "auditor") -> dict[str, Any]:
 
 
 def review(api: LiveServer, rid: str) -> dict[str, Any]:
-    response = api.post(f"/api/v1/requests/{rid}/review", "reviewer",
-                        json={"note": "Checked against the policy."})
+    response = api.post(
+        f"/api/v1/requests/{rid}/review", "reviewer", json={"note": "Checked against the policy."}
+    )
     assert response.status_code == 200, response.text
     return dict(response.json())
 
 
 def justifications(body: dict[str, Any]) -> dict[str, str]:
-    return {f["rule"]: "Read the file; the basis holds up."
-            for f in body["policy"]["findings"] if f["outcome"] == "review"}
+    return {
+        f["rule"]: "Read the file; the basis holds up."
+        for f in body["policy"]["findings"]
+        if f["outcome"] == "review"
+    }
 
 
 def approve(api: LiveServer, rid: str, who: str = "osg") -> dict[str, Any]:
     body = detail(api, rid)
-    response = api.post(f"/api/v1/requests/{rid}/decision", who,
-                        json={"outcome": "approve", "justifications": justifications(body)})
+    response = api.post(
+        f"/api/v1/requests/{rid}/decision",
+        who,
+        json={"outcome": "approve", "justifications": justifications(body)},
+    )
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -159,9 +170,14 @@ def test_health_docs_and_openapi(api: LiveServer) -> None:
     spec = api.get("/openapi.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    for path in ("/api/v1/requests", "/api/v1/requests/{request_id}/decision",
-                 "/api/v1/requests/{request_id}/observations", "/api/v1/me",
-                 "/api/v1/audit/access-log", "/log/checkpoint"):
+    for path in (
+        "/api/v1/requests",
+        "/api/v1/requests/{request_id}/decision",
+        "/api/v1/requests/{request_id}/observations",
+        "/api/v1/me",
+        "/api/v1/audit/access-log",
+        "/log/checkpoint",
+    ):
         assert path in paths
 
 
@@ -185,11 +201,17 @@ def test_schema_endpoint(api: LiveServer) -> None:
         ("auditor", "auditor", None, None),
     ],
 )
-def test_me(api: LiveServer, who: str, role: str, agency: str | None,
-            delegation: str | None) -> None:
+def test_me(
+    api: LiveServer, who: str, role: str, agency: str | None, delegation: str | None
+) -> None:
     body = api.get("/api/v1/me", who).json()
-    assert body == {"email": f"{who}@test.example", "name": who.title(), "role": role,
-                    "delegation": delegation, "agency": agency}
+    assert body == {
+        "email": f"{who}@test.example",
+        "name": who.title(),
+        "role": role,
+        "delegation": delegation,
+        "agency": agency,
+    }
 
 
 # --- the whole flow ---
@@ -223,9 +245,12 @@ def test_whole_flow_over_http(api: LiveServer) -> None:
 
     decided = approve(api, rid)
     assert decided["state"] == "approved"
-    assert decided["authorised"] == {"days": 30, "categories": ["mail_exterior"],
-                                     "active_from": START.isoformat(),
-                                     "active_until": LAST_DAY.isoformat()}
+    assert decided["authorised"] == {
+        "days": 30,
+        "categories": ["mail_exterior"],
+        "active_from": START.isoformat(),
+        "active_until": LAST_DAY.isoformat(),
+    }
     assert decided["decisions"][0]["outcome"] == "approve"
     assert decided["decisions"][0]["approver"] == "osg@test.example"
     grew()
@@ -252,8 +277,10 @@ def test_whole_flow_over_http(api: LiveServer) -> None:
     closed = api.post(f"/api/v1/requests/{rid}/close", "fbi", json={"reason": "expired"})
     assert closed.status_code == 200, closed.text
     assert closed.json()["state"] == "closed"
-    assert closed.json()["closed"] == {"on": (LAST_DAY + timedelta(days=1)).isoformat(),
-                                       "reason": "expired"}
+    assert closed.json()["closed"] == {
+        "on": (LAST_DAY + timedelta(days=1)).isoformat(),
+        "reason": "expired",
+    }
     grew()
 
     produced = api.post(f"/api/v1/requests/{rid}/production", "reviewer")
@@ -264,8 +291,11 @@ def test_whole_flow_over_http(api: LiveServer) -> None:
 
     no_reason = api.get(f"/api/v1/requests/{rid}/production", "fbi")
     assert_problem(no_reason, 422, "invalid-input", mentions="reason")
-    download = api.get(f"/api/v1/requests/{rid}/production", "fbi",
-                       headers={"X-Access-Reason": "Receiving the production for case 42"})
+    download = api.get(
+        f"/api/v1/requests/{rid}/production",
+        "fbi",
+        headers={"X-Access-Reason": "Receiving the production for case 42"},
+    )
     assert download.status_code == 200, download.text
     package = download.json()
     files = {name: base64.b64decode(data) for name, data in package["files"].items()}
@@ -278,25 +308,40 @@ def test_whole_flow_over_http(api: LiveServer) -> None:
         assert hashlib.sha256(files[entry["name"]]).hexdigest() == entry["sha256"]
         assert len(files[entry["name"]]) == entry["bytes"]
     items = json.loads(files["observations.json"])
-    assert [i["date"] for i in items] == [START.isoformat(),
-                                          (START + timedelta(days=1)).isoformat()]
+    assert [i["date"] for i in items] == [
+        START.isoformat(),
+        (START + timedelta(days=1)).isoformat(),
+    ]
     assert items[0]["data"]["addressee"]["address"] == {**SUBJECT_ADDRESS, "line2": None}
 
-    wrong = api.post(f"/api/v1/requests/{rid}/production/acknowledge", "fbi",
-                     json={"manifest_sha256": "0" * 64})
+    wrong = api.post(
+        f"/api/v1/requests/{rid}/production/acknowledge", "fbi", json={"manifest_sha256": "0" * 64}
+    )
     assert_problem(wrong, 422, "invalid-input", mentions="manifest_sha256")
-    acked = api.post(f"/api/v1/requests/{rid}/production/acknowledge", "fbi",
-                     json={"manifest_sha256": manifest_sha})
+    acked = api.post(
+        f"/api/v1/requests/{rid}/production/acknowledge",
+        "fbi",
+        json={"manifest_sha256": manifest_sha},
+    )
     assert acked.status_code == 200, acked.text
     assert acked.json()["state"] == "acknowledged"
     grew()
-    again = api.post(f"/api/v1/requests/{rid}/production/acknowledge", "fbi",
-                     json={"manifest_sha256": manifest_sha})
+    again = api.post(
+        f"/api/v1/requests/{rid}/production/acknowledge",
+        "fbi",
+        json={"manifest_sha256": manifest_sha},
+    )
     assert_problem(again, 409, "conflict")
 
     final = detail(api, rid)
     assert [e["event"] for e in final["history"]] == [
-        "submitted", "reviewed", "decided", "started", "expired", "closed", "produced",
+        "submitted",
+        "reviewed",
+        "decided",
+        "started",
+        "expired",
+        "closed",
+        "produced",
         "acknowledged",
     ]
     indexes = [e["log_index"] for e in final["history"]]
@@ -315,17 +360,20 @@ def test_records_request_flow(api: LiveServer) -> None:
     review(api, rid)
     approve(api, rid)
     api.clock.set_date(START)
-    item = {"category": "subscriber", "record_date": START.isoformat(),
-            "fields": {"account": "jexample", "opened": "2019-03-01"}}
+    item = {
+        "category": "subscriber",
+        "record_date": START.isoformat(),
+        "fields": {"account": "jexample", "opened": "2019-03-01"},
+    }
     recorded = api.post(f"/api/v1/requests/{rid}/observations", "observer", json=item)
     assert recorded.status_code == 201, recorded.text
-    refused = api.post(f"/api/v1/requests/{rid}/observations", "observer",
-                       json={**item, "category": "payment"})
+    refused = api.post(
+        f"/api/v1/requests/{rid}/observations", "observer", json={**item, "category": "payment"}
+    )
     assert_problem(refused, 422, "rule-violation", mentions="category_not_authorised")
     # a mail exterior is not a records item
     with unchanged(api, rid):
-        wrong_kind = api.post(f"/api/v1/requests/{rid}/observations", "observer",
-                              json=mail(START))
+        wrong_kind = api.post(f"/api/v1/requests/{rid}/observations", "observer", json=mail(START))
         assert_problem(wrong_kind, 422, "invalid-input", mentions="mail cover")
     closed = api.post(f"/api/v1/requests/{rid}/close", "fbi", json={})
     assert closed.json()["state"] == "closed"
@@ -378,41 +426,73 @@ def _without(data: dict[str, Any], *path: str) -> dict[str, Any]:
 
 
 BAD_DOCUMENTS = [
-    pytest.param(mail_cover_data(purpose__colour="red"), "purpose.colour", "unknown field",
-                 id="unknown-field"),
-    pytest.param(mail_cover_data(scope__days="30"), "scope.days", "valid integer",
-                 id="days-as-string"),
-    pytest.param(mail_cover_data(purpose__indictment_or_information_filed="no"),
-                 "purpose.indictment_or_information_filed", "boolean", id="bool-as-string"),
-    pytest.param(_without(mail_cover_data(), "kind"), "kind", "required field is missing",
-                 id="missing-kind"),
-    pytest.param(_without(mail_cover_data(), "subject", "address", "zip"), "subject.address.zip",
-                 "required field is missing", id="missing-nested"),
-    pytest.param(mail_cover_data(scope__start="05/01/2026"), "scope.start", "YYYY-MM-DD",
-                 id="bad-date"),
-    pytest.param(mail_cover_data(received__date="2026-1-2"), "received.date", "YYYY-MM-DD",
-                 id="bad-date-short"),
+    pytest.param(
+        mail_cover_data(purpose__colour="red"),
+        "purpose.colour",
+        "unknown field",
+        id="unknown-field",
+    ),
+    pytest.param(
+        mail_cover_data(scope__days="30"), "scope.days", "valid integer", id="days-as-string"
+    ),
+    pytest.param(
+        mail_cover_data(purpose__indictment_or_information_filed="no"),
+        "purpose.indictment_or_information_filed",
+        "boolean",
+        id="bool-as-string",
+    ),
+    pytest.param(
+        _without(mail_cover_data(), "kind"), "kind", "required field is missing", id="missing-kind"
+    ),
+    pytest.param(
+        _without(mail_cover_data(), "subject", "address", "zip"),
+        "subject.address.zip",
+        "required field is missing",
+        id="missing-nested",
+    ),
+    pytest.param(
+        mail_cover_data(scope__start="05/01/2026"), "scope.start", "YYYY-MM-DD", id="bad-date"
+    ),
+    pytest.param(
+        mail_cover_data(received__date="2026-1-2"),
+        "received.date",
+        "YYYY-MM-DD",
+        id="bad-date-short",
+    ),
     pytest.param(mail_cover_data(kind="wiretap"), "kind", "mail_cover", id="bad-enum"),
     pytest.param(mail_cover_data(scope__days=0), "scope.days", "greater than", id="zero-days"),
-    pytest.param(mail_cover_data(requester__email="not-an-email"), "requester.email", "pattern",
-                 id="bad-email"),
+    pytest.param(
+        mail_cover_data(requester__email="not-an-email"),
+        "requester.email",
+        "pattern",
+        id="bad-email",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("data", "field", "message"), BAD_DOCUMENTS)
-def test_submit_rejects_bad_documents(api: LiveServer, data: dict[str, Any], field: str,
-                                      message: str) -> None:
+def test_submit_rejects_bad_documents(
+    api: LiveServer, data: dict[str, Any], field: str, message: str
+) -> None:
     with unchanged(api, None):
-        body = assert_problem(api.post("/api/v1/requests", "fbi", json=data), 422,
-                              "invalid-input", mentions=f"body: {field}: ")
+        body = assert_problem(
+            api.post("/api/v1/requests", "fbi", json=data),
+            422,
+            "invalid-input",
+            mentions=f"body: {field}: ",
+        )
         assert message in body["detail"]
         assert body["field"] == field
 
 
 def test_submit_rejects_non_json_and_non_objects(api: LiveServer) -> None:
     with unchanged(api, None):
-        raw = api.post("/api/v1/requests", "fbi", content=b"{not json",
-                       headers={"Content-Type": "application/json"})
+        raw = api.post(
+            "/api/v1/requests",
+            "fbi",
+            content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
         assert_problem(raw, 422, "invalid-input")
         listed = api.post("/api/v1/requests", "fbi", json=[1, 2])
         assert_problem(listed, 422, "invalid-input")
@@ -422,8 +502,12 @@ def test_submit_rejects_non_json_and_non_objects(api: LiveServer) -> None:
 
 def test_submit_category_for_wrong_kind_names_the_field(api: LiveServer) -> None:
     data = mail_cover_data(scope__data_categories=["subscriber"])
-    body = assert_problem(api.post("/api/v1/requests", "fbi", json=data), 422, "invalid-input",
-                          mentions="scope.data_categories[0]")
+    body = assert_problem(
+        api.post("/api/v1/requests", "fbi", json=data),
+        422,
+        "invalid-input",
+        mentions="scope.data_categories[0]",
+    )
     assert body["field"] == "scope.data_categories[0]"
     assert "body: body" not in body["detail"]
 
@@ -431,84 +515,186 @@ def test_submit_category_for_wrong_kind_names_the_field(api: LiveServer) -> None
 def test_submit_rejects_wrong_agency_and_functions(api: LiveServer) -> None:
     with unchanged(api, None):
         other = mail_cover_data(agency__name="Drug Enforcement Administration")
-        assert_problem(api.post("/api/v1/requests", "fbi", json=other), 403, "forbidden",
-                       mentions="agency.name")
+        assert_problem(
+            api.post("/api/v1/requests", "fbi", json=other),
+            403,
+            "forbidden",
+            mentions="agency.name",
+        )
         functions = mail_cover_data(agency__functions=["civil_enforcement"])
-        body = assert_problem(api.post("/api/v1/requests", "fbi", json=functions), 422,
-                              "rule-violation", mentions="agency.functions")
+        body = assert_problem(
+            api.post("/api/v1/requests", "fbi", json=functions),
+            422,
+            "rule-violation",
+            mentions="agency.functions",
+        )
         assert body["field"] == "agency.functions"
         local = mail_cover_data(agency__jurisdiction="local")
-        assert_problem(api.post("/api/v1/requests", "fbi", json=local), 422, "rule-violation",
-                       mentions="agency.jurisdiction")
+        assert_problem(
+            api.post("/api/v1/requests", "fbi", json=local),
+            422,
+            "rule-violation",
+            mentions="agency.jurisdiction",
+        )
         for who in ("reviewer", "osg", "observer", "auditor", "admin"):
-            assert_problem(api.post("/api/v1/requests", who, json=mail_cover_data()), 403,
-                           "forbidden", mentions="requester")
+            assert_problem(
+                api.post("/api/v1/requests", who, json=mail_cover_data()),
+                403,
+                "forbidden",
+                mentions="requester",
+            )
 
 
 BAD_STEP_BODIES = [
-    pytest.param("review", {"note": "ok", "verdict": "fine"}, "verdict",
-                 "unknown field", id="review-unknown-field"),
+    pytest.param(
+        "review",
+        {"note": "ok", "verdict": "fine"},
+        "verdict",
+        "unknown field",
+        id="review-unknown-field",
+    ),
     pytest.param("review", {}, "note", "required field is missing", id="review-missing"),
     pytest.param("review", {"note": 7}, "note", "valid string", id="review-wrong-type"),
     pytest.param("review", {"note": ""}, "note", "at least 1", id="review-empty"),
-    pytest.param("decision", {"outcome": "approve", "days": "30"}, "days", "valid integer",
-                 id="decision-days-string"),
-    pytest.param("decision", {"outcome": "rubber-stamp"}, "outcome", "approve",
-                 id="decision-bad-outcome"),
-    pytest.param("decision", {"outcome": "approve", "override": True}, "override",
-                 "unknown field", id="decision-unknown-field"),
-    pytest.param("decision", {"days": 10}, "outcome", "required field is missing",
-                 id="decision-missing-outcome"),
-    pytest.param("decision", {"outcome": "modify", "categories": ["x-ray"]}, "categories[0]",
-                 "mail_exterior", id="decision-bad-category"),
-    pytest.param("decision", {"outcome": "approve", "justifications": {"r": 5}},
-                 "justifications.r", "valid string", id="decision-justification-type"),
+    pytest.param(
+        "decision",
+        {"outcome": "approve", "days": "30"},
+        "days",
+        "valid integer",
+        id="decision-days-string",
+    ),
+    pytest.param(
+        "decision", {"outcome": "rubber-stamp"}, "outcome", "approve", id="decision-bad-outcome"
+    ),
+    pytest.param(
+        "decision",
+        {"outcome": "approve", "override": True},
+        "override",
+        "unknown field",
+        id="decision-unknown-field",
+    ),
+    pytest.param(
+        "decision",
+        {"days": 10},
+        "outcome",
+        "required field is missing",
+        id="decision-missing-outcome",
+    ),
+    pytest.param(
+        "decision",
+        {"outcome": "modify", "categories": ["x-ray"]},
+        "categories[0]",
+        "mail_exterior",
+        id="decision-bad-category",
+    ),
+    pytest.param(
+        "decision",
+        {"outcome": "approve", "justifications": {"r": 5}},
+        "justifications.r",
+        "valid string",
+        id="decision-justification-type",
+    ),
     pytest.param("close", {"reason": "bored"}, "reason", "requested", id="close-bad-reason"),
     pytest.param("close", {"why": "done"}, "why", "unknown field", id="close-unknown-field"),
-    pytest.param("observations", {**mail(START), "contents": "a letter"}, "contents",
-                 "unknown field", id="observation-contents"),
-    pytest.param("observations", {**mail(START), "mail_date": "Jan 5"}, "mail_date",
-                 "YYYY-MM-DD", id="observation-bad-date"),
-    pytest.param("observations", _without(mail(START), "sender"), "sender",
-                 "required field is missing", id="observation-missing-sender"),
-    pytest.param("production/acknowledge", {"manifest_sha256": "abc"}, "manifest_sha256",
-                 "pattern", id="ack-bad-digest"),
-    pytest.param("production/acknowledge", {}, "manifest_sha256",
-                 "required field is missing", id="ack-missing"),
-    pytest.param("extensions", mail_cover_data(scope__days="30"), "scope.days",
-                 "valid integer", id="extension-days-string"),
+    pytest.param(
+        "observations",
+        {**mail(START), "contents": "a letter"},
+        "contents",
+        "unknown field",
+        id="observation-contents",
+    ),
+    pytest.param(
+        "observations",
+        {**mail(START), "mail_date": "Jan 5"},
+        "mail_date",
+        "YYYY-MM-DD",
+        id="observation-bad-date",
+    ),
+    pytest.param(
+        "observations",
+        _without(mail(START), "sender"),
+        "sender",
+        "required field is missing",
+        id="observation-missing-sender",
+    ),
+    pytest.param(
+        "production/acknowledge",
+        {"manifest_sha256": "abc"},
+        "manifest_sha256",
+        "pattern",
+        id="ack-bad-digest",
+    ),
+    pytest.param(
+        "production/acknowledge",
+        {},
+        "manifest_sha256",
+        "required field is missing",
+        id="ack-missing",
+    ),
+    pytest.param(
+        "extensions",
+        mail_cover_data(scope__days="30"),
+        "scope.days",
+        "valid integer",
+        id="extension-days-string",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("step", "body", "field", "message"), BAD_STEP_BODIES)
-def test_steps_reject_bad_bodies(api: LiveServer, step: str, body: dict[str, Any], field: str,
-                                 message: str) -> None:
+def test_steps_reject_bad_bodies(
+    api: LiveServer, step: str, body: dict[str, Any], field: str, message: str
+) -> None:
     rid = submit(api)
-    who = {"review": "reviewer", "decision": "osg", "close": "fbi", "observations": "observer",
-           "production/acknowledge": "fbi", "extensions": "fbi"}[step]
+    who = {
+        "review": "reviewer",
+        "decision": "osg",
+        "close": "fbi",
+        "observations": "observer",
+        "production/acknowledge": "fbi",
+        "extensions": "fbi",
+    }[step]
     with unchanged(api, rid):
-        problem = assert_problem(api.post(f"/api/v1/requests/{rid}/{step}", who, json=body),
-                                 422, "invalid-input", mentions=f"body: {field}: ")
+        problem = assert_problem(
+            api.post(f"/api/v1/requests/{rid}/{step}", who, json=body),
+            422,
+            "invalid-input",
+            mentions=f"body: {field}: ",
+        )
         assert message in problem["detail"]
         assert problem["field"] == field
 
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"limit": "abc"}, "limit"), ({"limit": 0}, "limit"), ({"limit": 5000}, "limit"),
-     ({"offset": -1}, "offset"), ({"state": "pending"}, "state")],
+    [
+        ({"limit": "abc"}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 5000}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"state": "pending"}, "state"),
+    ],
 )
 def test_list_rejects_bad_query(api: LiveServer, params: dict[str, Any], field: str) -> None:
-    body = assert_problem(api.get("/api/v1/requests", "auditor", params=params), 422,
-                          "invalid-input", mentions=f"query: {field}: ")
+    body = assert_problem(
+        api.get("/api/v1/requests", "auditor", params=params),
+        422,
+        "invalid-input",
+        mentions=f"query: {field}: ",
+    )
     assert body["field"] == field
 
 
 def test_access_log_rejects_bad_query(api: LiveServer) -> None:
-    assert_problem(api.get("/api/v1/audit/access-log", "auditor", params={"limit": "x"}), 422,
-                   "invalid-input", mentions="query: limit")
-    assert_problem(api.get("/api/v1/audit/access-log", "auditor", params={"request": "nope"}),
-                   404, "not-found")
+    assert_problem(
+        api.get("/api/v1/audit/access-log", "auditor", params={"limit": "x"}),
+        422,
+        "invalid-input",
+        mentions="query: limit",
+    )
+    assert_problem(
+        api.get("/api/v1/audit/access-log", "auditor", params={"request": "nope"}), 404, "not-found"
+    )
 
 
 # --- authentication ---
@@ -545,8 +731,9 @@ def test_every_endpoint_needs_a_valid_token(api: LiveServer, authorization: str 
             headers = {"X-Access-Reason": "checking authentication"}
             if authorization is not None:
                 headers["Authorization"] = authorization
-            response = api.client.request(method, path.format(rid=rid), json=payload,
-                                          headers=headers)
+            response = api.client.request(
+                method, path.format(rid=rid), json=payload, headers=headers
+            )
             assert_problem(response, 401, "unauthenticated")
             assert response.headers["www-authenticate"] == "Bearer", (method, path)
 
@@ -563,62 +750,92 @@ def test_revoked_user_is_not_authenticated_by_anothers_token(api: LiveServer) ->
 def test_wrong_roles_are_forbidden_and_change_nothing(api: LiveServer) -> None:
     rid = submit(api)
     with unchanged(api, rid):
-        assert_problem(api.post(f"/api/v1/requests/{rid}/review", "fbi", json={"note": "mine"}),
-                       403, "forbidden", mentions="reviewer")
-        assert_problem(api.post(f"/api/v1/requests/{rid}/review", "observer",
-                                json={"note": "hmm"}), 403, "forbidden")
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/review", "fbi", json={"note": "mine"}),
+            403,
+            "forbidden",
+            mentions="reviewer",
+        )
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/review", "observer", json={"note": "hmm"}),
+            403,
+            "forbidden",
+        )
     review(api, rid)
     with unchanged(api, rid):
         for who in ("fbi", "reviewer", "observer", "auditor"):
-            response = api.post(f"/api/v1/requests/{rid}/decision", who,
-                                json={"outcome": "approve"})
+            response = api.post(
+                f"/api/v1/requests/{rid}/decision", who, json={"outcome": "approve"}
+            )
             assert_problem(response, 403, "forbidden", mentions="approver")
         # an Inspector in Charge decides only in an emergency, 39 CFR 233.3(d)(3)
-        assert_problem(api.post(f"/api/v1/requests/{rid}/decision", "iic",
-                                json={"outcome": "approve"}), 403, "forbidden",
-                       mentions="emergency")
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/decision", "iic", json={"outcome": "approve"}),
+            403,
+            "forbidden",
+            mentions="emergency",
+        )
     approve(api, rid)
     api.clock.set_date(START)
     assert detail(api, rid)["state"] == "active"
     with unchanged(api, rid):
         for who in ("reviewer", "fbi", "osg", "auditor"):
-            assert_problem(api.post(f"/api/v1/requests/{rid}/observations", who,
-                                    json=mail(START)), 403, "forbidden", mentions="observer")
+            assert_problem(
+                api.post(f"/api/v1/requests/{rid}/observations", who, json=mail(START)),
+                403,
+                "forbidden",
+                mentions="observer",
+            )
         for who in ("observer", "auditor"):
-            assert_problem(api.post(f"/api/v1/requests/{rid}/close", who, json={}), 403,
-                           "forbidden")
+            assert_problem(
+                api.post(f"/api/v1/requests/{rid}/close", who, json={}), 403, "forbidden"
+            )
     assert detail(api, rid)["refused_observations"] == {}
     closed = api.post(f"/api/v1/requests/{rid}/close", "osg", json={})
     assert closed.status_code == 200, closed.text
     with unchanged(api, rid):
         for who in ("fbi", "osg", "observer", "auditor"):
-            assert_problem(api.post(f"/api/v1/requests/{rid}/production", who), 403,
-                           "forbidden", mentions="reviewer")
+            assert_problem(
+                api.post(f"/api/v1/requests/{rid}/production", who),
+                403,
+                "forbidden",
+                mentions="reviewer",
+            )
     produced = api.post(f"/api/v1/requests/{rid}/production", "reviewer").json()
     with unchanged(api, rid):
         for who in ("reviewer", "auditor", "osg"):
-            response = api.post(f"/api/v1/requests/{rid}/production/acknowledge", who,
-                                json={"manifest_sha256": produced["manifest_sha256"]})
+            response = api.post(
+                f"/api/v1/requests/{rid}/production/acknowledge",
+                who,
+                json={"manifest_sha256": produced["manifest_sha256"]},
+            )
             assert_problem(response, 403, "forbidden", mentions="agency")
         for who in ("osg", "observer"):
-            response = api.get(f"/api/v1/requests/{rid}/production", who,
-                               headers={"X-Access-Reason": "curious about it"})
+            response = api.get(
+                f"/api/v1/requests/{rid}/production",
+                who,
+                headers={"X-Access-Reason": "curious about it"},
+            )
             assert_problem(response, 403, "forbidden")
 
 
 def test_other_agency_sees_nothing(api: LiveServer) -> None:
     rid = submit(api)
-    dea_rid = submit(api, mail_cover_data(
-        agency__name="Drug Enforcement Administration",
-        agency__functions=["criminal_investigation"]), who="dea")
+    dea_rid = submit(
+        api,
+        mail_cover_data(
+            agency__name="Drug Enforcement Administration",
+            agency__functions=["criminal_investigation"],
+        ),
+        who="dea",
+    )
     reason = {"X-Access-Reason": "looking at the case"}
     with unchanged(api, rid):
         for method, path, body in ENDPOINTS:
             if "{rid}" not in path:
                 continue
             payload = mail_cover_data() if body == "document" else body
-            response = api.call(method, path.format(rid=rid), "dea", json=payload,
-                                headers=reason)
+            response = api.call(method, path.format(rid=rid), "dea", json=payload, headers=reason)
             if response.status_code == 403 and method == "POST":
                 # a role check that comes before the lookup is fine only if it says
                 # nothing about the request
@@ -632,7 +849,9 @@ def test_other_agency_sees_nothing(api: LiveServer) -> None:
     assert [r["id"] for r in api.get("/api/v1/requests", "dea").json()["requests"]] == [dea_rid]
     assert [r["id"] for r in api.get("/api/v1/requests", "fbi").json()["requests"]] == [rid]
     assert {r["id"] for r in api.get("/api/v1/requests", "reviewer").json()["requests"]} == {
-        rid, dea_rid}
+        rid,
+        dea_rid,
+    }
     # an admin manages users; it sees no requests
     assert api.get("/api/v1/requests", "admin").json()["requests"] == []
     assert_problem(api.get(f"/api/v1/requests/{rid}", "admin"), 404, "not-found")
@@ -650,18 +869,31 @@ def test_cannot_approve_past_a_fail_finding(api: LiveServer) -> None:
     review(api, rid)
     with unchanged(api, rid):
         for decision in ({"outcome": "approve"}, {"outcome": "modify", "days": 10}):
-            problem = assert_problem(api.post(f"/api/v1/requests/{rid}/decision", "osg",
-                                              json=decision), 422, "rule-violation",
-                                     mentions=failing[0])
+            problem = assert_problem(
+                api.post(f"/api/v1/requests/{rid}/decision", "osg", json=decision),
+                422,
+                "rule-violation",
+                mentions=failing[0],
+            )
             assert "failed findings" in problem["detail"]
-    denied = api.post(f"/api/v1/requests/{rid}/decision", "osg",
-                      json={"outcome": "deny", "reasons": "No court order under safeguards-2026."})
+    denied = api.post(
+        f"/api/v1/requests/{rid}/decision",
+        "osg",
+        json={"outcome": "deny", "reasons": "No court order under safeguards-2026."},
+    )
     assert denied.status_code == 200, denied.text
     assert denied.json()["state"] == "denied"
     with unchanged(api, rid):
-        assert_problem(api.post(f"/api/v1/requests/{rid}/decision", "chief",
-                                json={"outcome": "deny", "reasons": "again"}), 409,
-                       "invalid-transition", mentions="denied")
+        assert_problem(
+            api.post(
+                f"/api/v1/requests/{rid}/decision",
+                "chief",
+                json={"outcome": "deny", "reasons": "again"},
+            ),
+            409,
+            "invalid-transition",
+            mentions="denied",
+        )
 
 
 def test_review_finding_needs_a_justification(api: LiveServer) -> None:
@@ -671,21 +903,33 @@ def test_review_finding_needs_a_justification(api: LiveServer) -> None:
     assert rules
     url = f"/api/v1/requests/{rid}/decision"
     with unchanged(api, rid):
-        missing = assert_problem(api.post(url, "osg", json={"outcome": "approve"}), 422,
-                                 "rule-violation", mentions="justification")
+        missing = assert_problem(
+            api.post(url, "osg", json={"outcome": "approve"}),
+            422,
+            "rule-violation",
+            mentions="justification",
+        )
         assert missing["field"].startswith("justifications.")
         assert missing["field"].removeprefix("justifications.") in rules
         short = {rule: "ok" for rule in rules}
-        assert_problem(api.post(url, "osg", json={"outcome": "approve", "justifications": short}),
-                       422, "rule-violation", mentions="at least 10")
+        assert_problem(
+            api.post(url, "osg", json={"outcome": "approve", "justifications": short}),
+            422,
+            "rule-violation",
+            mentions="at least 10",
+        )
         stray = {**justifications(body), "no-such-rule": "A justification for nothing."}
-        problem = assert_problem(api.post(url, "osg", json={"outcome": "approve",
-                                                            "justifications": stray}),
-                                 422, "invalid-input", mentions="no-such-rule")
+        problem = assert_problem(
+            api.post(url, "osg", json={"outcome": "approve", "justifications": stray}),
+            422,
+            "invalid-input",
+            mentions="no-such-rule",
+        )
         assert problem["field"] == "justifications.no-such-rule"
         # a denial needs reasons
-        assert_problem(api.post(url, "osg", json={"outcome": "deny"}), 422, "invalid-input",
-                       mentions="reasons")
+        assert_problem(
+            api.post(url, "osg", json={"outcome": "deny"}), 422, "invalid-input", mentions="reasons"
+        )
     assert approve(api, rid)["state"] == "approved"
 
 
@@ -694,72 +938,128 @@ def test_decision_may_narrow_but_never_widen(api: LiveServer) -> None:
     review(api, rid)
     url = f"/api/v1/requests/{rid}/decision"
     with unchanged(api, rid):
-        wide = assert_problem(api.post(url, "osg", json={"outcome": "modify", "days": 40}), 422,
-                              "rule-violation", mentions="widen")
+        wide = assert_problem(
+            api.post(url, "osg", json={"outcome": "modify", "days": 40}),
+            422,
+            "rule-violation",
+            mentions="widen",
+        )
         assert wide["field"] == "days"
-        more = assert_problem(api.post(url, "osg", json={
-            "outcome": "modify", "categories": ["mail_exterior", "sealed_contents"]}),
-            422, "rule-violation", mentions="sealed_contents")
+        more = assert_problem(
+            api.post(
+                url,
+                "osg",
+                json={"outcome": "modify", "categories": ["mail_exterior", "sealed_contents"]},
+            ),
+            422,
+            "rule-violation",
+            mentions="sealed_contents",
+        )
         assert more["field"] == "categories"
-        assert_problem(api.post(url, "osg", json={"outcome": "modify", "days": 30}), 422,
-                       "invalid-input", mentions="narrow")
-        assert_problem(api.post(url, "osg", json={"outcome": "approve", "days": 10}), 422,
-                       "invalid-input", mentions="modify")
-        assert_problem(api.post(url, "osg", json={"outcome": "deny", "reasons": "no",
-                                                  "days": 3}), 422, "invalid-input")
+        assert_problem(
+            api.post(url, "osg", json={"outcome": "modify", "days": 30}),
+            422,
+            "invalid-input",
+            mentions="narrow",
+        )
+        assert_problem(
+            api.post(url, "osg", json={"outcome": "approve", "days": 10}),
+            422,
+            "invalid-input",
+            mentions="modify",
+        )
+        assert_problem(
+            api.post(url, "osg", json={"outcome": "deny", "reasons": "no", "days": 3}),
+            422,
+            "invalid-input",
+        )
     modified = api.post(url, "osg", json={"outcome": "modify", "days": 10})
     assert modified.status_code == 200, modified.text
     assert modified.json()["authorised"]["days"] == 10
-    assert modified.json()["authorised"]["active_until"] == (
-        START + timedelta(days=9)).isoformat()
+    assert modified.json()["authorised"]["active_until"] == (START + timedelta(days=9)).isoformat()
 
 
 def test_invalid_transitions(api: LiveServer) -> None:
     rid = submit(api)
     with unchanged(api, rid):
-        closing = assert_problem(api.post(f"/api/v1/requests/{rid}/close", "fbi", json={}), 409,
-                                 "invalid-transition", mentions="submitted")
+        closing = assert_problem(
+            api.post(f"/api/v1/requests/{rid}/close", "fbi", json={}),
+            409,
+            "invalid-transition",
+            mentions="submitted",
+        )
         assert "review" in closing["detail"]
-        assert_problem(api.post(f"/api/v1/requests/{rid}/decision", "osg",
-                                json={"outcome": "approve"}), 409, "invalid-transition")
-        assert_problem(api.post(f"/api/v1/requests/{rid}/production", "reviewer"), 409,
-                       "invalid-transition")
-        assert_problem(api.post(f"/api/v1/requests/{rid}/production/acknowledge", "fbi",
-                                json={"manifest_sha256": "a" * 64}), 409, "invalid-transition")
-        assert_problem(api.get(f"/api/v1/requests/{rid}/production", "fbi",
-                               headers={"X-Access-Reason": "where is it?"}), 404, "not-found")
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/decision", "osg", json={"outcome": "approve"}),
+            409,
+            "invalid-transition",
+        )
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/production", "reviewer"), 409, "invalid-transition"
+        )
+        assert_problem(
+            api.post(
+                f"/api/v1/requests/{rid}/production/acknowledge",
+                "fbi",
+                json={"manifest_sha256": "a" * 64},
+            ),
+            409,
+            "invalid-transition",
+        )
+        assert_problem(
+            api.get(
+                f"/api/v1/requests/{rid}/production",
+                "fbi",
+                headers={"X-Access-Reason": "where is it?"},
+            ),
+            404,
+            "not-found",
+        )
     review(api, rid)
     with unchanged(api, rid):
-        assert_problem(api.post(f"/api/v1/requests/{rid}/review", "reviewer",
-                                json={"note": "twice"}), 409, "invalid-transition")
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/review", "reviewer", json={"note": "twice"}),
+            409,
+            "invalid-transition",
+        )
     approve(api, rid)
     with unchanged(api, rid):
-        assert_problem(api.post(f"/api/v1/requests/{rid}/close", "fbi",
-                                json={"reason": "expired"}), 422, "invalid-input",
-                       mentions="not expired")
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/close", "fbi", json={"reason": "expired"}),
+            422,
+            "invalid-input",
+            mentions="not expired",
+        )
 
 
 def test_extension_rules(api: LiveServer) -> None:
     rid = active_cover(api)
     url = f"/api/v1/requests/{rid}/extensions"
-    good = mail_cover_data(start=LAST_DAY + timedelta(days=1), scope__days=30,
-                           scope__prior_days=30,
-                           scope__extension_benefit="Two letters from the suspected victims.")
+    good = mail_cover_data(
+        start=LAST_DAY + timedelta(days=1),
+        scope__days=30,
+        scope__prior_days=30,
+        scope__extension_benefit="Two letters from the suspected victims.",
+    )
     with unchanged(api, rid):
         too_long = {**good, "scope": {**good["scope"], "days": 31}}
-        assert_problem(api.post(url, "fbi", json=too_long), 422, "rule-violation",
-                       mentions="30 days")
-        gap = {**good, "scope": {**good["scope"], "start": (LAST_DAY + timedelta(days=3))
-                                 .isoformat()}}
-        assert_problem(api.post(url, "fbi", json=gap), 422, "invalid-input",
-                       mentions="scope.start")
+        assert_problem(
+            api.post(url, "fbi", json=too_long), 422, "rule-violation", mentions="30 days"
+        )
+        gap = {
+            **good,
+            "scope": {**good["scope"], "start": (LAST_DAY + timedelta(days=3)).isoformat()},
+        }
+        assert_problem(api.post(url, "fbi", json=gap), 422, "invalid-input", mentions="scope.start")
         prior = {**good, "scope": {**good["scope"], "prior_days": 0}}
-        assert_problem(api.post(url, "fbi", json=prior), 422, "invalid-input",
-                       mentions="scope.prior_days")
+        assert_problem(
+            api.post(url, "fbi", json=prior), 422, "invalid-input", mentions="scope.prior_days"
+        )
         moved = json.loads(json.dumps(good))
         moved["subject"]["address"]["line1"] = "14 Elm Street"
-        assert_problem(api.post(url, "fbi", json=moved), 422, "invalid-input",
-                       mentions="subject.address")
+        assert_problem(
+            api.post(url, "fbi", json=moved), 422, "invalid-input", mentions="subject.address"
+        )
         assert_problem(api.post(url, "reviewer", json=good), 403, "forbidden")
     extension = api.post(url, "fbi", json=good)
     assert extension.status_code == 201, extension.text
@@ -789,21 +1089,50 @@ def test_observation_refusals_are_counted(api: LiveServer) -> None:
     _refused(api, rid, mail(START - timedelta(days=1)), "outside_window")
     _refused(api, rid, mail(START + timedelta(days=3)), "outside_window")  # in the future
     _refused(api, rid, mail(START, sender=ATTORNEY), "attorney_mail")
-    _refused(api, rid, mail(START, sender={"name": "casey  counsel", "address": {
-        "line1": "9 Other Road", "city": "Peoria", "state": "IL", "zip": "61602"}}),
-        "attorney_mail")
-    _refused(api, rid, mail(START, addressee={"name": "Jordan Example", "address": {
-        **SUBJECT_ADDRESS, "line1": "14 Elm Street"}}), "wrong_address")
+    _refused(
+        api,
+        rid,
+        mail(
+            START,
+            sender={
+                "name": "casey  counsel",
+                "address": {
+                    "line1": "9 Other Road",
+                    "city": "Peoria",
+                    "state": "IL",
+                    "zip": "61602",
+                },
+            },
+        ),
+        "attorney_mail",
+    )
+    _refused(
+        api,
+        rid,
+        mail(
+            START,
+            addressee={
+                "name": "Jordan Example",
+                "address": {**SUBJECT_ADDRESS, "line1": "14 Elm Street"},
+            },
+        ),
+        "wrong_address",
+    )
     # the same address written differently is the covered address
-    variant = {"line1": "12 ELM STREET.", "city": "springfield", "state": "il",
-               "zip": "62701-1234"}
-    ok = api.post(f"/api/v1/requests/{rid}/observations", "observer",
-                  json=mail(START, addressee={"name": "J. Example", "address": variant}))
+    variant = {"line1": "12 ELM STREET.", "city": "springfield", "state": "il", "zip": "62701-1234"}
+    ok = api.post(
+        f"/api/v1/requests/{rid}/observations",
+        "observer",
+        json=mail(START, addressee={"name": "J. Example", "address": variant}),
+    )
     assert ok.status_code == 201, ok.text
     body = detail(api, rid)
     assert body["observations"] == 1
-    assert body["refused_observations"] == {"outside_window": 2, "attorney_mail": 2,
-                                            "wrong_address": 1}
+    assert body["refused_observations"] == {
+        "outside_window": 2,
+        "attorney_mail": 2,
+        "wrong_address": 1,
+    }
     # and the public report counts them
     api.clock.set_date(LAST_DAY + timedelta(days=1))
     assert detail(api, rid)["state"] == "expired"
@@ -829,14 +1158,24 @@ def test_document_needs_a_reason_and_is_access_logged(api: LiveServer) -> None:
     assert empty_log == []
     with unchanged(api, rid):
         assert_problem(api.get(url, "fbi"), 422, "invalid-input", mentions="reason")
-        assert_problem(api.get(url, "fbi", headers={"X-Access-Reason": "a  b"}), 422,
-                       "invalid-input", mentions="reason")
-        assert_problem(api.get(url, "fbi", headers={"X-Access-Reason": "why"}), 422,
-                       "invalid-input", mentions="at least")
-        assert_problem(api.get(url, "dea", headers={"X-Access-Reason": "just looking"}), 404,
-                       "not-found")
-        assert_problem(api.get(url, "admin", headers={"X-Access-Reason": "just looking"}), 404,
-                       "not-found")
+        assert_problem(
+            api.get(url, "fbi", headers={"X-Access-Reason": "a  b"}),
+            422,
+            "invalid-input",
+            mentions="reason",
+        )
+        assert_problem(
+            api.get(url, "fbi", headers={"X-Access-Reason": "why"}),
+            422,
+            "invalid-input",
+            mentions="at least",
+        )
+        assert_problem(
+            api.get(url, "dea", headers={"X-Access-Reason": "just looking"}), 404, "not-found"
+        )
+        assert_problem(
+            api.get(url, "admin", headers={"X-Access-Reason": "just looking"}), 404, "not-found"
+        )
     assert api.get("/api/v1/audit/access-log", "auditor").json()["access"] == []
 
     response = api.get(url, "fbi", headers={"X-Access-Reason": "Preparing the affidavit"})
@@ -848,16 +1187,18 @@ def test_document_needs_a_reason_and_is_access_logged(api: LiveServer) -> None:
     assert reviewer.status_code == 200
 
     access = api.get("/api/v1/audit/access-log", "auditor").json()["access"]
-    assert [(a["user"], a["role"], a["request"], a["what"], a["via"], a["reason"])
-            for a in access] == [
+    assert [
+        (a["user"], a["role"], a["request"], a["what"], a["via"], a["reason"]) for a in access
+    ] == [
         ("reviewer@test.example", "reviewer", rid, "subject", "api", "Legal review of grounds"),
         ("fbi@test.example", "requester", rid, "subject", "api", "Preparing the affidavit"),
     ]
     only = api.get("/api/v1/audit/access-log", "auditor", params={"request": rid, "limit": 1})
     assert len(only.json()["access"]) == 1
     for who in ("fbi", "reviewer", "osg", "observer", "admin"):
-        assert_problem(api.get("/api/v1/audit/access-log", who), 403, "forbidden",
-                       mentions="auditor")
+        assert_problem(
+            api.get("/api/v1/audit/access-log", who), 403, "forbidden", mentions="auditor"
+        )
 
 
 # --- the public log ---
@@ -877,8 +1218,9 @@ def test_log_checkpoint_is_text_and_grows(api: LiveServer) -> None:
     assert api.log_size() == before + 2
     # reads do not grow it
     detail(api, rid)
-    api.get(f"/api/v1/requests/{rid}/document", "fbi",
-            headers={"X-Access-Reason": "reading it once"})
+    api.get(
+        f"/api/v1/requests/{rid}/document", "fbi", headers={"X-Access-Reason": "reading it once"}
+    )
     assert api.log_size() == before + 2
     assert_problem(api.get("/log/tile/not/a/tile"), 404, "not-found")
 
@@ -897,8 +1239,9 @@ def test_no_token_is_401_even_with_a_bad_body(api: LiveServer) -> None:
 
 
 def test_invalid_json_problem_does_not_invent_a_field(api: LiveServer) -> None:
-    response = api.post("/api/v1/requests", "fbi", content=b"{bad",
-                        headers={"Content-Type": "application/json"})
+    response = api.post(
+        "/api/v1/requests", "fbi", content=b"{bad", headers={"Content-Type": "application/json"}
+    )
     body = assert_problem(response, 422, "invalid-input", mentions="JSON")
     assert body.get("field") in (None, "body")
     assert "[1]" not in body["detail"]
@@ -906,21 +1249,33 @@ def test_invalid_json_problem_does_not_invent_a_field(api: LiveServer) -> None:
 
 def test_records_item_with_unknown_field_names_it(api: LiveServer) -> None:
     rid = submit(api, records_data())
-    item = {"category": "subscriber", "record_date": START.isoformat(),
-            "fields": {"account": "x"}, "contents": "nope"}
-    body = assert_problem(api.post(f"/api/v1/requests/{rid}/observations", "observer",
-                                   json=item), 422, "invalid-input", mentions="contents")
+    item = {
+        "category": "subscriber",
+        "record_date": START.isoformat(),
+        "fields": {"account": "x"},
+        "contents": "nope",
+    }
+    body = assert_problem(
+        api.post(f"/api/v1/requests/{rid}/observations", "observer", json=item),
+        422,
+        "invalid-input",
+        mentions="contents",
+    )
     assert body["field"] == "contents"
 
 
 def test_role_messages_read_correctly(api: LiveServer) -> None:
     rid = submit(api)
     review(api, rid)
-    body = assert_problem(api.post(f"/api/v1/requests/{rid}/decision", "fbi",
-                                   json={"outcome": "approve"}), 403, "forbidden")
+    body = assert_problem(
+        api.post(f"/api/v1/requests/{rid}/decision", "fbi", json={"outcome": "approve"}),
+        403,
+        "forbidden",
+    )
     assert "only an approver may decide" in body["detail"]
-    body = assert_problem(api.post(f"/api/v1/requests/{rid}/close", "auditor", json={}), 403,
-                          "forbidden")
+    body = assert_problem(
+        api.post(f"/api/v1/requests/{rid}/close", "auditor", json={}), 403, "forbidden"
+    )
     assert "you are an auditor" in body["detail"]
 
 
@@ -934,8 +1289,9 @@ def test_concurrent_submissions(api: LiveServer) -> None:
     def post(key: str | None) -> httpx.Response:
         with httpx.Client(base_url=api.base_url, timeout=60) as client:
             extra = {"Idempotency-Key": key} if key else {}
-            return client.post("/api/v1/requests", json=mail_cover_data(),
-                               headers={**headers, **extra})
+            return client.post(
+                "/api/v1/requests", json=mail_cover_data(), headers={**headers, **extra}
+            )
 
     with ThreadPoolExecutor(8) as pool:
         distinct = list(pool.map(post, [None] * 8))

@@ -49,8 +49,9 @@ def zygote() -> Iterator[Zygote]:
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def cli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-        zygote: Zygote) -> Iterator[Cli]:
+def cli(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, zygote: Zygote
+) -> Iterator[Cli]:
     """A data directory set up through the CLI: init, two agencies, one user per role."""
     data_dir = tmp_path_factory.mktemp(f"cli-{request.param}") / "data"
     if request.param == "postgresql":
@@ -64,15 +65,31 @@ def cli(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         assert init["data_dir"] == str(data_dir.resolve())
         assert init["database"].startswith("sqlite" if request.param == "sqlite" else "postgres")
         assert init["log_verifier_key"].startswith("covergate.example/log+")
-        out = runner.ok("agency", "add", FBI, "--jurisdiction", "federal",
-                        "--function", "criminal_investigation",
-                        "--function", "national_security")
+        out = runner.ok(
+            "agency",
+            "add",
+            FBI,
+            "--jurisdiction",
+            "federal",
+            "--function",
+            "criminal_investigation",
+            "--function",
+            "national_security",
+        )
         assert FBI in out
-        runner.ok("agency", "add", DEA, "--jurisdiction", "federal",
-                  "--function", "criminal_investigation")
+        runner.ok(
+            "agency",
+            "add",
+            DEA,
+            "--jurisdiction",
+            "federal",
+            "--function",
+            "criminal_investigation",
+        )
         for key, options in PEOPLE:
-            added = runner.json("user", "add", f"{key}@test.example", "--name", key.title(),
-                                *options)
+            added = runner.json(
+                "user", "add", f"{key}@test.example", "--name", key.title(), *options
+            )
             assert added["email"] == f"{key}@test.example"
             assert added["token"].startswith("cg_")
             runner.tokens[key] = added["token"]
@@ -92,8 +109,11 @@ def mail(day: Any, *, sender: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "mail_date": day.isoformat(),
         "mail_class": "first_class",
-        "sender": sender or {"name": "Pat Sender", "address": {
-            "line1": "1 Main Street", "city": "Chicago", "state": "IL", "zip": "60601"}},
+        "sender": sender
+        or {
+            "name": "Pat Sender",
+            "address": {"line1": "1 Main Street", "city": "Chicago", "state": "IL", "zip": "60601"},
+        },
         "addressee": {"name": "Jordan Example", "address": SUBJECT_ADDRESS},
         "postmark": "CHICAGO IL 606",
     }
@@ -124,8 +144,9 @@ def test_schema_request(tmp_path: Path) -> None:
     ],
     ids=["limit-0", "bad-reason", "days-not-int", "missing-note", "missing-file", "unknown-opt"],
 )
-def test_usage_errors_are_one_line(tmp_path: Path, zygote: Zygote, args: list[str],
-                                   needle: str) -> None:
+def test_usage_errors_are_one_line(
+    tmp_path: Path, zygote: Zygote, args: list[str], needle: str
+) -> None:
     done = Cli(tmp_path / "unused", None, zygote=zygote).run(*args, token="cg_x")
     assert_one_error_line(done, needle)
 
@@ -202,15 +223,24 @@ def test_whole_flow(cli: Cli, tmp_path: Path) -> None:
     observed = cli.json("observe", rid, observations, token="observer")
     assert [r["accepted"] for r in observed["results"]] == [True, True]
 
-    attorney = {"name": "Casey Counsel", "address": {
-        "line1": "400 Court Plaza", "city": "Springfield", "state": "IL", "zip": "62702"}}
-    refused_file = write_json(tmp_path / "refused.json",
-                              [mail(day, sender=attorney), mail(day + timedelta(days=1))])
+    attorney = {
+        "name": "Casey Counsel",
+        "address": {
+            "line1": "400 Court Plaza",
+            "city": "Springfield",
+            "state": "IL",
+            "zip": "62702",
+        },
+    }
+    refused_file = write_json(
+        tmp_path / "refused.json", [mail(day, sender=attorney), mail(day + timedelta(days=1))]
+    )
     refused = cli.run("observe", rid, refused_file, "--json", token="observer")
-    assert_one_error_line(refused, "2 of 2 observations refused",
-                          "attorney_mail", "outside_window")
+    assert_one_error_line(refused, "2 of 2 observations refused", "attorney_mail", "outside_window")
     assert [r["reason"] for r in json.loads(refused.stdout)["results"]] == [
-        "attorney_mail", "outside_window"]
+        "attorney_mail",
+        "outside_window",
+    ]
     counted = cli.json("request", "show", rid, token="auditor")
     assert counted["observations"] == 2
     assert counted["refused_observations"] == {"attorney_mail": 1, "outside_window": 1}
@@ -228,24 +258,37 @@ def test_whole_flow(cli: Cli, tmp_path: Path) -> None:
     for entry in manifest["files"]:
         assert hashlib.sha256((outdir / entry["name"]).read_bytes()).hexdigest() == entry["sha256"]
     assert sorted(p.name for p in outdir.iterdir()) == [
-        "manifest.json", "observations.csv", "observations.json"]
+        "manifest.json",
+        "observations.csv",
+        "observations.json",
+    ]
 
     received = tmp_path / "received"
-    package = cli.json("package", rid, received, "--reason", "Receiving the production",
-                       token="fbi")
+    package = cli.json(
+        "package", rid, received, "--reason", "Receiving the production", token="fbi"
+    )
     assert package["manifest_sha256"] == produced["manifest_sha256"]
     for path in outdir.iterdir():
         assert (received / path.name).read_bytes() == path.read_bytes()
 
-    acked = cli.json("acknowledge", rid, "--manifest-sha256", produced["manifest_sha256"].upper(),
-                     token="fbi")
+    acked = cli.json(
+        "acknowledge", rid, "--manifest-sha256", produced["manifest_sha256"].upper(), token="fbi"
+    )
     assert acked["state"] == "acknowledged"
     assert [e["event"] for e in acked["history"]] == [
-        "submitted", "reviewed", "decided", "started", "closed", "produced", "acknowledged"]
+        "submitted",
+        "reviewed",
+        "decided",
+        "started",
+        "closed",
+        "produced",
+        "acknowledged",
+    ]
 
     # the subject data, read with a reason, and the access log that shows it
-    full = cli.json("request", "show", rid, "--document", "--reason", "Preparing the notice",
-                    token="fbi")
+    full = cli.json(
+        "request", "show", rid, "--document", "--reason", "Preparing the notice", token="fbi"
+    )
     expected = request_document_from_data(mail_cover_data(start=day)).model_dump(mode="json")
     assert full["document"] == expected
     access = cli.json("audit", "--request", rid, token="auditor")["access"]
@@ -273,8 +316,10 @@ def test_whole_flow(cli: Cli, tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def submitted(cli: Cli, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A submitted FBI request for the error cases."""
-    path = write_json(tmp_path_factory.mktemp("doc") / "request.json",
-                      mail_cover_data(start=today() + timedelta(days=7)))
+    path = write_json(
+        tmp_path_factory.mktemp("doc") / "request.json",
+        mail_cover_data(start=today() + timedelta(days=7)),
+    )
     return str(cli.json("request", "submit", path, token="fbi")["id"])
 
 
@@ -292,16 +337,34 @@ def _bad_cases(tmp: Path, rid: str) -> list[tuple[list[str | Path], str | None, 
         (["request", "submit", tmp / "missing.json"], "fbi", ("missing.json", "no such file")),
         (["request", "submit", tmp], "fbi", ("is a directory",)),
         (["request", "submit", bad_json], "fbi", ("Invalid JSON",)),
-        (["request", "submit", write_json(tmp / "unknown.json",
-                                          mail_cover_data(purpose__colour="red"))],
-         "fbi", ("purpose.colour", "unknown field")),
-        (["request", "submit", write_json(tmp / "type.json", mail_cover_data(scope__days="30"))],
-         "fbi", ("scope.days", "integer")),
-        (["request", "submit", write_json(tmp / "nokind.json", missing_kind)],
-         "fbi", ("kind", "required field is missing")),
-        (["request", "submit", write_json(tmp / "date.json",
-                                          mail_cover_data(scope__start="next week"))],
-         "fbi", ("scope.start", "YYYY-MM-DD")),
+        (
+            [
+                "request",
+                "submit",
+                write_json(tmp / "unknown.json", mail_cover_data(purpose__colour="red")),
+            ],
+            "fbi",
+            ("purpose.colour", "unknown field"),
+        ),
+        (
+            ["request", "submit", write_json(tmp / "type.json", mail_cover_data(scope__days="30"))],
+            "fbi",
+            ("scope.days", "integer"),
+        ),
+        (
+            ["request", "submit", write_json(tmp / "nokind.json", missing_kind)],
+            "fbi",
+            ("kind", "required field is missing"),
+        ),
+        (
+            [
+                "request",
+                "submit",
+                write_json(tmp / "date.json", mail_cover_data(scope__start="next week")),
+            ],
+            "fbi",
+            ("scope.start", "YYYY-MM-DD"),
+        ),
         (["request", "submit", doc], "dea", ("agency.name",)),
         (["request", "submit", doc], "reviewer", ("requester",)),
         (["request", "submit", doc], "cg_not-a-token", ("token is not valid",)),
@@ -320,24 +383,53 @@ def _bad_cases(tmp: Path, rid: str) -> list[tuple[list[str | Path], str | None, 
         (["decide", rid, "--approve", "--justify", "no-equals-sign"], "osg", ("RULE=TEXT",)),
         (["decide", rid, "--approve"], "osg", ("submitted",)),
         (["close", rid], "fbi", ("submitted", "cannot be closed")),
-        (["observe", rid, write_json(tmp / "contents.json", contents)], "observer",
-         ("contents", "unknown field")),
+        (
+            ["observe", rid, write_json(tmp / "contents.json", contents)],
+            "observer",
+            ("contents", "unknown field"),
+        ),
         (["observe", rid, write_json(tmp / "empty.json", [])], "observer", ("empty",)),
-        (["observe", rid, write_json(tmp / "obs.json", mail(today()))], "reviewer",
-         ("observer",)),
+        (["observe", rid, write_json(tmp / "obs.json", mail(today()))], "reviewer", ("observer",)),
         (["produce", rid, nonempty], "reviewer", ("nonempty", "new or empty directory")),
-        (["package", rid, nonempty, "--reason", "checking"], "fbi",
-         ("new or empty directory",)),
+        (["package", rid, nonempty, "--reason", "checking"], "fbi", ("new or empty directory",)),
         (["produce", rid, tmp / "fresh-out"], "reviewer", ("cannot be produced",)),
-        (["acknowledge", rid, "--manifest-sha256", "a" * 64], "fbi",
-         ("cannot be acknowledged",)),
+        (["acknowledge", rid, "--manifest-sha256", "a" * 64], "fbi", ("cannot be acknowledged",)),
         (["audit"], "fbi", ("auditor",)),
-        (["user", "add", "x@test.example", "--name", "X", "--role", "requester"], None,
-         ("agency",)),
-        (["user", "add", "fbi@test.example", "--name", "F", "--role", "requester",
-          "--agency", FBI], None, ("already exists",)),
-        (["user", "add", "y@test.example", "--name", "Y", "--role", "requester",
-          "--agency", "Nowhere Police"], None, ("Nowhere Police",)),
+        (
+            ["user", "add", "x@test.example", "--name", "X", "--role", "requester"],
+            None,
+            ("agency",),
+        ),
+        (
+            [
+                "user",
+                "add",
+                "fbi@test.example",
+                "--name",
+                "F",
+                "--role",
+                "requester",
+                "--agency",
+                FBI,
+            ],
+            None,
+            ("already exists",),
+        ),
+        (
+            [
+                "user",
+                "add",
+                "y@test.example",
+                "--name",
+                "Y",
+                "--role",
+                "requester",
+                "--agency",
+                "Nowhere Police",
+            ],
+            None,
+            ("Nowhere Police",),
+        ),
     ]
 
 

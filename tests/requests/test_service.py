@@ -871,8 +871,13 @@ def test_simulation_rows_read_only_redacted_documents(world: World) -> None:
 def test_observers_read_the_covered_address_but_not_the_facts(world: World) -> None:
     rid = world.submit()
     with world.tx() as s:
-        doc = service.full_document(session=s, ctx=world.ctx, actor=world.user(s, "observer"),
-                                    request=world.request(s, rid), reason="setting up the cover")
+        doc = service.full_document(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "observer"),
+            request=world.request(s, rid),
+            reason="setting up the cover",
+        )
     assert doc.subject.address.line1 == "12 Elm Street"
     assert doc.subject.known_attorneys[0].name == "Casey Counsel"
     assert "Victims" not in doc.purpose.reasonable_grounds
@@ -884,6 +889,10 @@ def test_agency_names_must_be_publishable(world: World, name: str) -> None:
     from covergate.requests.schemas import AgencyFunction, Jurisdiction
 
     with unchanged(world, InvalidInput, "agency name must start with a letter"), world.tx() as s:
-        agencies.register(session=s, clock=world.clock, name=name,
-                          jurisdiction=Jurisdiction.LOCAL,
-                          functions=[AgencyFunction.CRIMINAL_INVESTIGATION])
+        agencies.register(
+            session=s,
+            clock=world.clock,
+            name=name,
+            jurisdiction=Jurisdiction.LOCAL,
+            functions=[AgencyFunction.CRIMINAL_INVESTIGATION],
+        )
