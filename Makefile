@@ -41,6 +41,7 @@ check-chromium:
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
 test: install check-chromium
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
