@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install test lint typecheck bench clean check-chromium
+.PHONY: run install test lint typecheck bench clean check-chromium check-go
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,22 @@ check-chromium:
 	  fi; \
 	fi
 
+# The interoperability tests (tests/interop) check our log with Go's reference
+# golang.org/x/mod/sumdb/tlog, from Debian's packages (no module download).
+check-go:
+	@if ! command -v go >/dev/null || [ ! -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's golang-go and golang-golang-x-mod-dev for the interop tests" >&2; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go golang-golang-x-mod-dev; \
+	  else \
+	    echo "hint: Go or golang.org/x/mod is missing, so tests/interop will be skipped" >&2; \
+	    echo "hint: (or fail when CI=true). Install them as root:" >&2; \
+	    echo "hint:   apt-get update && apt-get install -y golang-go golang-golang-x-mod-dev" >&2; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: install check-chromium
+test: install check-chromium check-go
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
