@@ -8,12 +8,18 @@ Recovery is the normal code path: :func:`integrate_pending`.
 
 from __future__ import annotations
 
+import os
+import random
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Sequence
 
 import pytest
 
-from covergate.tlog.checkpoint import Checkpoint
+from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
 from covergate.tlog.note import Ed25519Signer
 from covergate.tlog.proofs import root_from_leaf_hashes
 from covergate.transparency import service
@@ -160,3 +166,57 @@ def test_concurrent_appenders_and_integrators(database: Database) -> None:
     checkpoint = verify_whole_log(database.sessions, key)
     assert checkpoint.size == 32
     _check_every_signature_consistent(recording.signed, _all_entries(database))
+
+
+def test_killing_the_process_mid_append_loses_no_acknowledged_entry(
+    database: Database,
+) -> None:
+    # Real crashes, not simulated ones: a child process appends and integrates
+    # in a loop and is killed (SIGKILL) at a random moment, five times over;
+    # each new child first recovers through the normal path. Every entry whose
+    # commit was acknowledged must be in the final log, the whole log must
+    # verify, and every checkpoint ever recorded must be a prefix of it.
+    key = signer()
+    rng = random.Random(2026)
+    acked: list[tuple[int, int]] = []
+    env = {
+        **os.environ,
+        "COVERGATE_TEST_URL": database.url,
+        "COVERGATE_TEST_SIGNER": key.signer_key(),
+    }
+    database.engine.dispose()
+    for round_ in range(5):
+        child = subprocess.Popen(
+            [sys.executable, "-m", "tests.transparency.kill_child"],
+            env={**env, "COVERGATE_TEST_SEED": str(round_)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline() == "ready\n"
+        for _ in range(rng.randint(3, 25)):
+            line = child.stdout.readline()
+            assert line.startswith("ack "), line
+            _, first, count = line.split()
+            acked.append((int(first), int(count)))
+        time.sleep(rng.random() * 0.01)
+        child.kill()
+        rest, _ = child.communicate(timeout=30)
+        for line in rest.splitlines():
+            _, first, count = line.split()
+            acked.append((int(first), int(count)))
+        assert child.returncode == -signal.SIGKILL
+
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+    final = verify_whole_log(database.sessions, key)
+    assert acked
+    assert max(first + count for first, count in acked) <= final.size
+    entries = _all_entries(database)
+    with database.sessions() as session, session.begin():
+        history = service.checkpoint_history(session=session)
+    assert len(history) > 5
+    hashes = leaf_hashes(entries)
+    for size, note in history:
+        checkpoint = open_checkpoint(note, key.verifier())
+        assert checkpoint.size == size <= final.size
+        assert checkpoint.root == root_from_leaf_hashes(hashes[:size])
