@@ -4,53 +4,20 @@ The checker (``gotlog/main.go``) uses no covergate code. It opens the
 checkpoint with the verifier key we print, authenticates every hash tile it
 reads against the checkpoint root, matches every entry of the bundles to its
 leaf, proves inclusion and consistency with x/mod's own algorithms, and checks
-our C2SP tlog-proof texts. It needs Debian's ``golang-go`` and
-``golang-golang-x-mod-dev`` (installed by ``make test`` and ``.ci/run``):
-missing, the tests skip, or fail when CI=true.
+our C2SP tlog-proof texts. The ``gotlog`` fixture (conftest) builds it.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from covergate.runtime import Runtime
 from covergate.tlog.note import Ed25519Signer
 from covergate.transparency import service
 from covergate.transparency.export import export_log
-from tests.conftest import IN_CI, Database
+from tests.conftest import Database
 from tests.transparency.factories import ORIGIN, append_many, cipher, signer
-
-GOPATH = Path("/usr/share/gocode")  # where Debian's golang-*-dev packages put sources
-SOURCE = Path(__file__).parent / "gotlog" / "main.go"
-
-
-@pytest.fixture(scope="session")
-def gotlog(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go")
-    if go is None or not (GOPATH / "src/golang.org/x/mod/sumdb/tlog").is_dir():
-        message = (
-            "Go and golang.org/x/mod are missing"
-            " (apt-get install golang-go golang-golang-x-mod-dev)"
-        )
-        if IN_CI:
-            pytest.fail(message + " (CI=true: the interoperability check must run)")
-        pytest.skip(message)
-    out = tmp_path_factory.mktemp("gotlog")
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",  # GOPATH mode: Debian's sources, no module download
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(out / "cache"),
-        "GOFLAGS": "",
-    }
-    subprocess.run(
-        [go, "build", "-o", str(out / "gotlog"), str(SOURCE)], env=env, check=True, timeout=300
-    )
-    return out / "gotlog"
 
 
 def _build_log(database: Database, key: Ed25519Signer, batches: list[int]) -> list[int]:
@@ -158,3 +125,14 @@ def test_go_reference_client_rejects_a_tampered_export(
     result = _check(gotlog, "-dir", str(log), "-vkey", other.verifier_key())
     assert result.returncode == 1
     assert "note.Open" in result.stderr
+
+
+def test_go_reference_client_verifies_the_log_over_http(
+    served: str, log: tuple[Runtime, Ed25519Signer], gotlog: Path
+) -> None:
+    # The same checks against a real uvicorn server: paths, bytes and status
+    # codes as any C2SP tlog-tiles client sees them.
+    _, key = log
+    result = _check(gotlog, "-dir", served, "-vkey", key.verifier_key())
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().startswith(f"ok origin={ORIGIN} size=305 entries=305")

@@ -16,7 +16,10 @@
 // where x/mod's Tile.Path has it ("tile/8/0/x001/234"); the reader maps one
 // to the other, nothing else differs.
 //
-// Usage: gotlog -dir EXPORT -vkey KEY [-old CHECKPOINT_FILE] [ENTRY PROOF]...
+// Usage: gotlog -dir EXPORT_OR_URL -vkey KEY [-old CHECKPOINT_FILE] [ENTRY PROOF]...
+//
+// -dir is a directory written by "covergate log export" or the base URL of
+// a served log (http://host/log), read with net/http.
 package main
 
 import (
@@ -26,6 +29,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -65,6 +70,22 @@ func openCheckpoint(msg []byte, verifiers note.Verifiers) (checkpoint, error) {
 	return checkpoint{origin: lines[0], tree: tlog.Tree{N: size, Hash: h}}, nil
 }
 
+// read returns the file at a log path, from a directory or over HTTP.
+func read(base, path string) ([]byte, error) {
+	if !strings.HasPrefix(base, "http://") && !strings.HasPrefix(base, "https://") {
+		return os.ReadFile(filepath.Join(base, path))
+	}
+	resp, err := http.Get(strings.TrimSuffix(base, "/") + "/" + path)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
+}
+
 type tileReader struct{ dir string }
 
 func (r tileReader) Height() int { return height }
@@ -73,7 +94,7 @@ func (r tileReader) ReadTiles(tiles []tlog.Tile) ([][]byte, error) {
 	out := make([][]byte, len(tiles))
 	for i, t := range tiles {
 		path := "tile/" + strings.TrimPrefix(t.Path(), fmt.Sprintf("tile/%d/", height))
-		data, err := os.ReadFile(filepath.Join(r.dir, path))
+		data, err := read(r.dir, path)
 		if err != nil {
 			return nil, err
 		}
@@ -88,7 +109,7 @@ func (r tileReader) SaveTiles([]tlog.Tile, [][]byte) {}
 func bundle(dir string, n, w int64) ([][]byte, error) {
 	t := tlog.Tile{H: height, L: 0, N: n, W: int(w)}
 	path := "tile/entries/" + strings.TrimPrefix(t.Path(), fmt.Sprintf("tile/%d/0/", height))
-	data, err := os.ReadFile(filepath.Join(dir, path))
+	data, err := read(dir, path)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +182,7 @@ func run() error {
 		return fmt.Errorf("verifier key: %w", err)
 	}
 	verifiers := note.VerifierList(verifier)
-	msg, err := os.ReadFile(filepath.Join(*dir, "checkpoint"))
+	msg, err := read(*dir, "checkpoint")
 	if err != nil {
 		return err
 	}
