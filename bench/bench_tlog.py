@@ -35,7 +35,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.exc import OperationalError
 
 from covergate.crypto import FieldCipher
-from covergate.db import make_engine, make_sessionmaker, migrate
+from covergate.db import SQLITE_PRAGMAS, make_engine, make_sessionmaker, migrate
 from covergate.requests.schemas import Ground, ProcessType, RequestKind
 from covergate.tlog.bundles import encode_bundle
 from covergate.tlog.checkpoint import Checkpoint, sign_checkpoint
@@ -155,8 +155,8 @@ def _time_sqlite_floor(path: Path, entries: list[bytes], batch: int) -> float:
     hashing, no commitment, tiles or checkpoint. Any log on this database that
     keeps its entries durably does at least this."""
     con = sqlite3.connect(path, isolation_level=None)
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("PRAGMA synchronous=FULL")
+    for pragma in SQLITE_PRAGMAS:
+        con.execute(pragma)
     con.execute("CREATE TABLE e (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)")
     start = time.perf_counter()
     for at in range(0, len(entries), batch):
