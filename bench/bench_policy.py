@@ -20,6 +20,7 @@ from typing import Any
 
 from tests.factories import mail_cover_data
 
+from covergate.document import RequestDocument, request_document_from_data
 from covergate.policy import (
     DecisionOutcome,
     StoredRequest,
@@ -28,7 +29,6 @@ from covergate.policy import (
     redact,
     simulate,
 )
-from covergate.requests.schemas import RequestDocument, request_document_from_data
 
 AGENCIES = ["FBI", "DEA", "IRS-CI", "DHS", "ICE", "USPIS", "ATF", "State police"]
 STATUTES = [
@@ -178,9 +178,9 @@ def simulate_sqlite(
 
         from covergate.agencies.models import Agency
         from covergate.db import make_engine, make_sessionmaker, migrate
-        from covergate.requests.models import Request
+        from covergate.lifecycle.models import Request
+        from covergate.lifecycle.states import RequestState
         from covergate.requests.service import simulation_rows
-        from covergate.requests.states import RequestState
         from covergate.users.models import User
         from covergate.users.schemas import Role
     except ImportError as exc:

@@ -36,7 +36,8 @@ from sqlalchemy.exc import OperationalError
 
 from covergate.crypto import FieldCipher
 from covergate.db import SQLITE_PRAGMAS, make_engine, make_sessionmaker, migrate
-from covergate.requests.schemas import Ground, ProcessType, RequestKind
+from covergate.document import Ground, ProcessType, RequestKind
+from covergate.lifecycle.events import EventType, PublicEvent
 from covergate.tlog.bundles import encode_bundle
 from covergate.tlog.checkpoint import Checkpoint, sign_checkpoint
 from covergate.tlog.note import generate_signer
@@ -44,7 +45,6 @@ from covergate.tlog.tiles import TILE_WIDTH, Tile, entries_path, tile_path, tile
 from covergate.tlog.verify import MemoryLogSource, verify_full_log
 from covergate.transparency import service
 from covergate.transparency.models import LogState, LogTile
-from covergate.transparency.schemas import EventType, PublicEvent
 from covergate.transparency.tree import grow, leaf_hashes
 from covergate.transparency.verification import verify_log
 

@@ -28,7 +28,7 @@ from sqlalchemy.pool import NullPool
 from covergate import models
 from covergate.config import sqlite_url
 from covergate.db import Base, make_engine
-from covergate.requests.models import Request
+from covergate.lifecycle.models import Request
 
 _ = models  # every table registered
 

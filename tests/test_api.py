@@ -20,7 +20,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import Engine
 
-from covergate.requests.schemas import request_document_from_data
+from covergate.document import request_document_from_data
 from tests.api_server import PROBLEM, LiveServer, live_server
 from tests.conftest import Database
 from tests.factories import mail_cover_data, records_data
@@ -248,6 +248,7 @@ def test_whole_flow_over_http(api: LiveServer) -> None:
     assert decided["authorised"] == {
         "days": 30,
         "categories": ["mail_exterior"],
+        "ordered_on": api.clock.today().isoformat(),
         "active_from": START.isoformat(),
         "active_until": LAST_DAY.isoformat(),
     }
@@ -756,18 +757,24 @@ def test_wrong_roles_are_forbidden_and_change_nothing(api: LiveServer) -> None:
             "forbidden",
             mentions="reviewer",
         )
+        # observers do not even see a request before it is ordered
         assert_problem(
             api.post(f"/api/v1/requests/{rid}/review", "observer", json={"note": "hmm"}),
-            403,
-            "forbidden",
+            404,
+            "not-found",
         )
     review(api, rid)
     with unchanged(api, rid):
-        for who in ("fbi", "reviewer", "observer", "auditor"):
+        for who in ("fbi", "reviewer", "auditor"):
             response = api.post(
                 f"/api/v1/requests/{rid}/decision", who, json={"outcome": "approve"}
             )
             assert_problem(response, 403, "forbidden", mentions="approver")
+        assert_problem(
+            api.post(f"/api/v1/requests/{rid}/decision", "observer", json={"outcome": "approve"}),
+            404,
+            "not-found",
+        )
         # an Inspector in Charge decides only in an emergency, 39 CFR 233.3(d)(3)
         assert_problem(
             api.post(f"/api/v1/requests/{rid}/decision", "iic", json={"outcome": "approve"}),
@@ -794,13 +801,15 @@ def test_wrong_roles_are_forbidden_and_change_nothing(api: LiveServer) -> None:
     closed = api.post(f"/api/v1/requests/{rid}/close", "osg", json={})
     assert closed.status_code == 200, closed.text
     with unchanged(api, rid):
-        for who in ("fbi", "osg", "observer", "auditor"):
+        for who in ("fbi", "osg", "auditor"):
             assert_problem(
                 api.post(f"/api/v1/requests/{rid}/production", who),
                 403,
                 "forbidden",
                 mentions="reviewer",
             )
+        # a closed cover is out of an observer's sight
+        assert_problem(api.post(f"/api/v1/requests/{rid}/production", "observer"), 404, "not-found")
     produced = api.post(f"/api/v1/requests/{rid}/production", "reviewer").json()
     with unchanged(api, rid):
         for who in ("reviewer", "auditor", "osg"):
@@ -810,13 +819,13 @@ def test_wrong_roles_are_forbidden_and_change_nothing(api: LiveServer) -> None:
                 json={"manifest_sha256": produced["manifest_sha256"]},
             )
             assert_problem(response, 403, "forbidden", mentions="agency")
-        for who in ("osg", "observer"):
+        for who, status, code in (("osg", 403, "forbidden"), ("observer", 404, "not-found")):
             response = api.get(
                 f"/api/v1/requests/{rid}/production",
                 who,
                 headers={"X-Access-Reason": "curious about it"},
             )
-            assert_problem(response, 403, "forbidden")
+            assert_problem(response, status, code)
 
 
 def test_other_agency_sees_nothing(api: LiveServer) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from covergate.requests.schemas import request_document_from_data
+from covergate.document import request_document_from_data
 from tests.cli_runner import Cli, Zygote, assert_one_error_line, snapshot
 from tests.conftest import _postgres_database
 from tests.factories import mail_cover_data

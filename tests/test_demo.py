@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from covergate.config import Settings
 from covergate.demo import seed_demo
+from covergate.lifecycle.models import Request
 from covergate.report.service import statistics
-from covergate.requests.models import Request
 from covergate.runtime import Runtime
 from covergate.tlog.checkpoint import open_checkpoint
 from covergate.transparency import service as tlog

@@ -20,16 +20,13 @@ from covergate.agencies import service as agencies
 from covergate.clock import FixedClock
 from covergate.context import ServiceContext, Via
 from covergate.crypto import FieldCipher
+from covergate.document import AgencyFunction, Jurisdiction, request_document_from_data
+from covergate.lifecycle import access
+from covergate.lifecycle.models import Request
 from covergate.policy import load_policy
+from covergate.requests import decisions
 from covergate.requests import service as requests
-from covergate.requests.models import Request
-from covergate.requests.schemas import (
-    AgencyFunction,
-    DecisionInput,
-    DecisionOutcome,
-    Jurisdiction,
-    request_document_from_data,
-)
+from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.users import service as users
 from covergate.users.models import User
 from covergate.users.schemas import Delegation, Role
@@ -60,7 +57,7 @@ class World:
         return found
 
     def request(self, session: Session, public_id: str) -> Request:
-        return requests.get_visible(
+        return access.get_visible(
             session=session, ctx=self.ctx, actor=self.user(session, "auditor"), public_id=public_id
         )
 
@@ -82,7 +79,7 @@ class World:
 
     def justifications(self, public_id: str) -> dict[str, str]:
         with self.tx() as s:
-            ev = requests.stored_evaluation(self.request(s, public_id))
+            ev = decisions.stored_evaluation(self.request(s, public_id))
         return {f.rule: "Looked at the record; it holds up." for f in ev.to_review}
 
     def approve(self, public_id: str, who: str = "osg", **kw: Any) -> None:
@@ -92,7 +89,7 @@ class World:
             **kw,
         )
         with self.tx() as s:
-            requests.decide(
+            decisions.decide(
                 session=s,
                 ctx=self.ctx,
                 actor=self.user(s, who),

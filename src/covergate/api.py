@@ -23,8 +23,8 @@ from covergate.audit.routes import router as audit_router
 from covergate.context import Via
 from covergate.covers.routes import router as covers_router
 from covergate.errors import CovergateError
+from covergate.lifecycle import period
 from covergate.productions.routes import router as productions_router
-from covergate.requests import service as requests_service
 from covergate.requests.routes import router as requests_router
 from covergate.runtime import Runtime
 from covergate.transparency.routes import router as log_router
@@ -82,7 +82,7 @@ def maintain(runtime: Runtime) -> None:
     """Start and expire covers whose date has come, then integrate the log."""
     ctx = runtime.context(Via.API)
     with runtime.sessions() as session, session.begin():
-        requests_service.sweep(session=session, ctx=ctx)
+        period.sweep(session=session, ctx=ctx)
     runtime.integrate_log()
 
 

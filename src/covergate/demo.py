@@ -34,21 +34,21 @@ from covergate.clock import FixedClock
 from covergate.context import ServiceContext, Via
 from covergate.covers import service as covers
 from covergate.covers.schemas import MailObservation
-from covergate.errors import CovergateError
-from covergate.productions import service as productions
-from covergate.requests import service as requests
-from covergate.requests.models import Request
-from covergate.requests.schemas import (
+from covergate.document import (
     AgencyFunction,
-    CloseReason,
-    DecisionInput,
-    DecisionOutcome,
     Jurisdiction,
     RequestDocument,
     RequestKind,
     request_document_from_data,
 )
-from covergate.requests.states import RequestState
+from covergate.errors import CovergateError
+from covergate.lifecycle import period
+from covergate.lifecycle.models import Request
+from covergate.lifecycle.states import CloseReason, RequestState
+from covergate.productions import service as productions
+from covergate.requests import decisions
+from covergate.requests import service as requests
+from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.runtime import Runtime
 from covergate.transparency import service as tlog
 from covergate.users import service as users
@@ -431,7 +431,7 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
                     clock.set_date(day)
                     # What the server's maintenance loop does: covers start and
                     # expire on their dates whether or not anyone looks at them.
-                    requests.sweep(session=session, ctx=ctx, limit=1_000_000)
+                    period.sweep(session=session, ctx=ctx, limit=1_000_000)
                 for next_step, delay, next_case in _run_step(session, ctx, staff, rng, step, case):
                     total_steps += 1
                     progress.update(task, total=total_steps)
@@ -442,7 +442,7 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
                 done += 1
                 progress.update(task, completed=done)
             clock.set_date(DEMO_END)
-            requests.sweep(session=session, ctx=ctx, limit=1_000_000)
+            period.sweep(session=session, ctx=ctx, limit=1_000_000)
             session.commit()
         finally:
             session.close()
@@ -617,7 +617,7 @@ def _run_step(
     request = case.request
     if request is None:
         return []
-    requests.refresh_state(session=session, ctx=ctx, request=request)
+    period.refresh_state(session=session, ctx=ctx, request=request)
     if step is Step.REVIEW:
         reviewer = staff["reviewer"] if case.number % 2 else staff["reviewer2"]
         requests.review(
@@ -676,7 +676,7 @@ def _decide(
     request: Request,
     case: Case,
 ) -> list[tuple[Step, int, Case]]:
-    evaluation = requests.stored_evaluation(request)
+    evaluation = decisions.stored_evaluation(request)
     approver = _approver(staff, request, case.document)
     failing = evaluation.failed
     if failing or rng.random() < 0.04:
@@ -685,7 +685,7 @@ def _decide(
             or "Reasonable grounds not shown on the facts stated."
         )
         decision = DecisionInput(outcome=DecisionOutcome.DENY, reasons=reasons)
-        requests.decide(
+        decisions.decide(
             session=session, ctx=ctx, actor=approver, request=request, decision=decision
         )
         return []
@@ -702,7 +702,7 @@ def _decide(
         )
     else:
         decision = DecisionInput(outcome=DecisionOutcome.APPROVE, justifications=justifications)
-    requests.decide(session=session, ctx=ctx, actor=approver, request=request, decision=decision)
+    decisions.decide(session=session, ctx=ctx, actor=approver, request=request, decision=decision)
     follow: list[tuple[Step, int, Case]] = []
     is_cover = request.kind is RequestKind.MAIL_COVER
     if is_cover and request.active_until is not None and rng.random() < EXTENSION_SHARE:

@@ -13,8 +13,8 @@ from rich.console import Console
 
 from covergate.cli import main
 from covergate.commands.policy import ReportFormat, run_simulation
+from covergate.document import request_document_from_data
 from covergate.policy import DecisionOutcome, StoredRequest, load_policy, redact
-from covergate.requests.schemas import request_document_from_data
 from tests.factories import mail_cover_data, records_data
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from covergate.requests.schemas import (
+from covergate.document import (
     MAIL_COVER_CATEGORIES,
     RECORDS_CATEGORIES,
     AgencyFunction,

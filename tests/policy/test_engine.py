@@ -9,6 +9,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+from covergate.document import RequestDocument, request_document_from_data
 from covergate.policy import (
     DEFAULT_POLICY,
     Evaluation,
@@ -17,7 +18,6 @@ from covergate.policy import (
     evaluate,
     load_policy,
 )
-from covergate.requests.schemas import RequestDocument, request_document_from_data
 from tests.factories import mail_cover_data, records_data
 from tests.policy.strategies import documents
 

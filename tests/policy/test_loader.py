@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from covergate.document import request_document_from_data
 from covergate.errors import InvalidInput
 from covergate.policy import available_policies, evaluate, load_policy, load_policy_file
 from covergate.policy.loader import canonical_json
-from covergate.requests.schemas import request_document_from_data
 from tests.factories import mail_cover_data
 
 MINIMAL = """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 
+from covergate.document import RequestDocument, request_document_from_data
 from covergate.policy import REDACTED, evaluate, load_policy, redact
-from covergate.requests.schemas import RequestDocument, request_document_from_data
 from tests.factories import mail_cover_data
 from tests.policy.strategies import documents
 

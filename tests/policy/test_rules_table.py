@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from covergate.document import request_document_from_data
 from covergate.policy import Outcome, evaluate, load_policy
-from covergate.requests.schemas import request_document_from_data
 from tests.factories import mail_cover_data, records_data
 
 U, S = "usps-2017", "safeguards-2026"

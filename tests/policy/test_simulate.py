@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from covergate.document import request_document_from_data
 from covergate.policy import (
     DecisionOutcome,
     StoredRequest,
@@ -11,7 +12,6 @@ from covergate.policy import (
     redact,
     simulate,
 )
-from covergate.requests.schemas import request_document_from_data
 from tests.factories import mail_cover_data, records_data
 
 ADMIN = {"type": "administrative_immigration", "issued_by": "ICE", "date": "2025-12-01"}

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from covergate.audit.models import AccessRecord
 from covergate.audit.service import list_access
 from covergate.covers import service as covers
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.covers.schemas import MailObservation, RecordsItem, RefusalReason
+from covergate.document import request_document_from_data
 from covergate.errors import (
     CovergateError,
     Forbidden,
@@ -28,16 +28,12 @@ from covergate.errors import (
     NotFound,
     RuleViolation,
 )
+from covergate.lifecycle import access, documents, period
+from covergate.lifecycle.models import AccessRecord, Request, RequestEvent
+from covergate.lifecycle.states import CloseReason, RequestState
 from covergate.productions import service as productions
-from covergate.requests import service
-from covergate.requests.models import Request, RequestEvent
-from covergate.requests.schemas import (
-    CloseReason,
-    DecisionInput,
-    DecisionOutcome,
-    request_document_from_data,
-)
-from covergate.requests.states import RequestState
+from covergate.requests import decisions, service
+from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.transparency.models import LogEntry
 from tests.conftest import Database
 from tests.factories import mail_cover_data, records_data
@@ -88,7 +84,7 @@ def unchanged(
 
 def decide(world: World, rid: str, who: str, **kw: Any) -> None:
     with world.tx() as s:
-        service.decide(
+        decisions.decide(
             session=s,
             ctx=world.ctx,
             actor=world.user(s, who),
@@ -277,13 +273,14 @@ def test_agency_sees_only_its_own_requests(world: World) -> None:
     rid = world.submit()
     with world.tx() as s:
         dea = world.user(s, "dea")
-        assert service.list_visible(session=s, actor=dea) == []
+        assert access.list_visible(session=s, ctx=world.ctx, actor=dea) == []
         assert [
-            r.public_id for r in service.list_visible(session=s, actor=world.user(s, "fbi2"))
+            r.public_id
+            for r in access.list_visible(session=s, ctx=world.ctx, actor=world.user(s, "fbi2"))
         ] == [rid]
-        assert service.list_visible(session=s, actor=world.user(s, "admin")) == []
+        assert access.list_visible(session=s, ctx=world.ctx, actor=world.user(s, "admin")) == []
     with unchanged(world, NotFound, f"no request {rid}"), world.tx() as s:
-        service.get_visible(session=s, ctx=world.ctx, actor=world.user(s, "dea"), public_id=rid)
+        access.get_visible(session=s, ctx=world.ctx, actor=world.user(s, "dea"), public_id=rid)
 
 
 @pytest.mark.parametrize("who", ["fbi", "observer", "auditor", "approver_as_reviewer"])
@@ -337,7 +334,7 @@ def test_more_than_120_days_needs_chief_or_headquarters(world: World) -> None:
     rid = world.submit(data)
     world.review(rid)
     with world.tx() as s:
-        evaluation = service.stored_evaluation(world.request(s, rid))
+        evaluation = decisions.stored_evaluation(world.request(s, rid))
     if not evaluation.admissible or (evaluation.max_days or 10**6) < 150:
         pytest.skip("the policy caps this request; the delegation check is covered below")
     world.approve(rid, who="chief")
@@ -361,9 +358,9 @@ def test_delegation_check_for_long_covers_directly() -> None:
         delegation=Delegation.CHIEF_POSTAL_INSPECTOR,
     )
     with pytest.raises(Forbidden, match=r"233.3\(g\)\(6\)"):
-        service.check_delegation(osg, doc, total_days=121)
-    service.check_delegation(osg, doc, total_days=120)
-    service.check_delegation(chief, doc, total_days=240)
+        decisions.check_delegation(osg, doc, total_days=121)
+    decisions.check_delegation(osg, doc, total_days=120)
+    decisions.check_delegation(chief, doc, total_days=240)
 
 
 # --- the policy's findings bind the approver ---
@@ -433,10 +430,10 @@ def test_no_more_days_than_the_policy_allows() -> None:
     )
     request = Request(days_requested=60)
     with pytest.raises(RuleViolation, match="allows at most 30 days for this request, not 60"):
-        service._authorised_scope(
+        decisions._authorised_scope(
             request, doc, evaluation, DecisionInput(outcome=DecisionOutcome.APPROVE)
         )
-    days, _ = service._authorised_scope(
+    days, _ = decisions._authorised_scope(
         request, doc, evaluation, DecisionInput(outcome=DecisionOutcome.MODIFY, days=30)
     )
     assert days == 30
@@ -495,11 +492,11 @@ def test_window_is_computed_and_the_cover_expires_by_itself(world: World) -> Non
         assert (request.active_from, request.active_until) == (START, START + timedelta(days=29))
     world.clock.set_date(START + timedelta(days=29))
     with world.tx() as s:
-        assert service.sweep(session=s, ctx=world.ctx) == 1  # it started
+        assert period.sweep(session=s, ctx=world.ctx) == 1  # it started
     assert state_of(world, rid) is RequestState.ACTIVE
     world.clock.set_date(START + timedelta(days=30))
     with world.tx() as s:  # nobody reads it: the sweep alone expires it
-        assert service.sweep(session=s, ctx=world.ctx) == 1
+        assert period.sweep(session=s, ctx=world.ctx) == 1
         assert (
             s.scalar(select(Request.state).where(Request.public_id == rid)) is RequestState.EXPIRED
         )
@@ -718,7 +715,7 @@ def test_subject_data_is_encrypted_and_reads_are_logged(world: World) -> None:
         assert "Jordan Example" not in str(request.public_document)
         assert "Victims report" not in str(request.public_document)
     with unchanged(world, InvalidInput, "needs a reason"), world.tx() as s:
-        service.full_document(
+        documents.full_document(
             session=s,
             ctx=world.ctx,
             actor=world.user(s, "reviewer"),
@@ -726,7 +723,7 @@ def test_subject_data_is_encrypted_and_reads_are_logged(world: World) -> None:
             reason="",
         )
     with world.tx() as s:
-        doc = service.full_document(
+        doc = documents.full_document(
             session=s,
             ctx=world.ctx,
             actor=world.user(s, "reviewer"),
@@ -740,7 +737,7 @@ def test_subject_data_is_encrypted_and_reads_are_logged(world: World) -> None:
             (world.people["reviewer"].id, "legal review of grounds", "subject")
         ]
     with unchanged(world, NotFound), world.tx() as s:
-        service.full_document(
+        documents.full_document(
             session=s,
             ctx=world.ctx,
             actor=world.user(s, "dea"),
@@ -748,7 +745,7 @@ def test_subject_data_is_encrypted_and_reads_are_logged(world: World) -> None:
             reason="curious about it",
         )
     with unchanged(world, NotFound), world.tx() as s:  # admins manage users, see no requests
-        service.full_document(
+        documents.full_document(
             session=s,
             ctx=world.ctx,
             actor=world.user(s, "admin"),
@@ -828,9 +825,9 @@ def test_split_and_merge_round_trip() -> None:
     doc = request_document_from_data(
         mail_cover_data(emergency={"kind": "physical_harm", "description": "Threat letters."})
     )
-    public, private = service.split_private(doc)
+    public, private = documents.split_private(doc)
     assert set(private) == {"subject", "purpose.reasonable_grounds", "emergency.description"}
-    assert service.merge_private(public, private) == doc
+    assert documents.merge_private(public, private) == doc
 
 
 def test_every_field_redaction_hides_is_kept_encrypted() -> None:
@@ -843,9 +840,9 @@ def test_every_field_redaction_hides_is_kept_encrypted() -> None:
     )
     data["subject"]["address"]["line2"] = "Apt 4"
     doc = request_document_from_data(data)
-    public, private = service.split_private(doc)
-    assert set(private) == {".".join(p) for p in service.PRIVATE_PATHS}
-    assert service.merge_private(public, private) == doc
+    public, private = documents.split_private(doc)
+    assert set(private) == {".".join(p) for p in documents.PRIVATE_PATHS}
+    assert documents.merge_private(public, private) == doc
     assert "Threat" not in str(public)
     assert "Apt 4" not in str(public)
 
@@ -868,25 +865,10 @@ def test_simulation_rows_read_only_redacted_documents(world: World) -> None:
     assert "Jordan" not in rows[rid].document.model_dump_json()
 
 
-def test_observers_read_the_covered_address_but_not_the_facts(world: World) -> None:
-    rid = world.submit()
-    with world.tx() as s:
-        doc = service.full_document(
-            session=s,
-            ctx=world.ctx,
-            actor=world.user(s, "observer"),
-            request=world.request(s, rid),
-            reason="setting up the cover",
-        )
-    assert doc.subject.address.line1 == "12 Elm Street"
-    assert doc.subject.known_attorneys[0].name == "Casey Counsel"
-    assert "Victims" not in doc.purpose.reasonable_grounds
-
-
 @pytest.mark.parametrize("name", ["<b>Task Force</b>", "1st Precinct", "x" * 81, ""])
 def test_agency_names_must_be_publishable(world: World, name: str) -> None:
     from covergate.agencies import service as agencies
-    from covergate.requests.schemas import AgencyFunction, Jurisdiction
+    from covergate.document import AgencyFunction, Jurisdiction
 
     with unchanged(world, InvalidInput, "agency name must start with a letter"), world.tx() as s:
         agencies.register(

@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.crypto import FieldCipher
-from covergate.requests.schemas import Ground, ProcessType, RequestKind
+from covergate.document import Ground, ProcessType, RequestKind
+from covergate.lifecycle.events import EventType, PublicEvent
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
 from covergate.tlog.note import Ed25519Signer, generate_signer
 from covergate.tlog.verify import verify_full_log
 from covergate.transparency import service
-from covergate.transparency.schemas import EventType, PublicEvent
 from covergate.transparency.sources import DatabaseLogSource
 from covergate.transparency.verification import verify_log
 

@@ -10,8 +10,9 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from covergate.document import Ground, ProcessType, RequestKind
 from covergate.errors import InvalidInput
-from covergate.requests.schemas import Ground, ProcessType, RequestKind
+from covergate.lifecycle.events import REQUEST_EVENTS, PublicEvent
 from covergate.tlog.bundles import MAX_ENTRY_SIZE
 from covergate.transparency.entries import (
     COMMITMENT_TAG,
@@ -21,7 +22,6 @@ from covergate.transparency.entries import (
     encode_entry,
     new_salt,
 )
-from covergate.transparency.schemas import EventType, PublicEvent
 from tests.transparency.factories import event
 
 ENTRY_KEYS = {
@@ -44,7 +44,7 @@ private_records = st.dictionaries(private_text, private_values, min_size=1, max_
 
 public_events = st.builds(
     PublicEvent,
-    event=st.sampled_from(EventType),
+    event=st.sampled_from(sorted(REQUEST_EVENTS)),
     request_id=st.text("0123456789abcdef", min_size=32, max_size=32),
     day=st.dates(),
     agency=st.from_regex(r"[A-Za-z][A-Za-z0-9.,&'()/-]{0,40}", fullmatch=True),

@@ -16,7 +16,8 @@ from covergate.agencies import service as agencies
 from covergate.agencies.models import Agency
 from covergate.covers import service as covers
 from covergate.covers.schemas import Correspondent, MailClass, MailObservation
-from covergate.requests.schemas import Address, AgencyFunction, DecisionOutcome, Jurisdiction
+from covergate.document import Address, AgencyFunction, Jurisdiction
+from covergate.requests.schemas import DecisionOutcome
 from covergate.users import service as users
 from covergate.users.schemas import Role
 from tests.factories import mail_cover_data, records_data
@@ -43,16 +44,16 @@ class Seeded:
 
 
 def seed(world: World) -> Seeded:
-    """2025: one FBI mail cover, approved. 2026: FBI mail cover approved, FBI records
-    approved, FBI mail cover pending (one observation refused on it, not active), DEA
-    mail cover denied."""
+    """2025: one FBI mail cover, approved (in 2026 it has expired: one observation is
+    refused on it, not active). 2026: FBI mail cover approved, FBI records approved,
+    FBI mail cover pending, DEA mail cover denied."""
     world.clock.set_date(LAST_YEAR)
-    world.active_cover(mail_cover_data(start=date(2025, 3, 5)))
+    expired = world.active_cover(mail_cover_data(start=date(2025, 3, 5)))
 
     world.clock.set_date(TODAY)
     world.active_cover(mail_cover_data())
     world.active_cover(records_data())
-    pending = world.submit(mail_cover_data(purpose__case_number="FBI-2026-0077"))
+    world.submit(mail_cover_data(purpose__case_number="FBI-2026-0077"))
     denied = world.submit(mail_cover_data(agency=DEA_AGENCY), who="dea")
     world.review(denied)
     world.approve(denied, outcome=DecisionOutcome.DENY, reasons="Grounds not shown.")
@@ -62,11 +63,11 @@ def seed(world: World) -> Seeded:
             session=s,
             ctx=world.ctx,
             actor=world.user(s, "observer"),
-            request=world.request(s, pending),
+            request=world.request(s, expired),
             item=mail_piece(),
         )
     if result.accepted:
-        raise AssertionError("an observation on a pending request must be refused")
+        raise AssertionError("an observation on an expired cover must be refused")
     return Seeded()
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.db import Base, value_enum
-from covergate.requests.schemas import Jurisdiction
+from covergate.document import Jurisdiction
 
 
 class Agency(Base):

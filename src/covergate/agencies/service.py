@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from covergate.agencies.models import Agency
 from covergate.clock import Clock
+from covergate.document import AgencyFunction, Jurisdiction
 from covergate.errors import InvalidInput, NotFound
-from covergate.requests.schemas import AgencyFunction, Jurisdiction
 from covergate.transparency.schemas import is_publishable_agency_name
 
 

@@ -8,9 +8,7 @@ from fastapi import APIRouter, Query
 
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.audit import service
-from covergate.errors import Forbidden
-from covergate.requests import service as requests
-from covergate.users.schemas import Role, with_article
+from covergate.lifecycle import access
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
 
@@ -24,13 +22,10 @@ def access_log(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        if user.role is not Role.AUDITOR:
-            raise Forbidden(
-                f"only an auditor may read the access log; you are {with_article(user.role)}"
-            )
+        service.require_auditor(user)
         request_id = None
         if request is not None:
-            request_id = requests.get_visible(
+            request_id = access.get_visible(
                 session=session, ctx=ctx, actor=user, public_id=request, refresh=False
             ).id
         rows = service.list_access(session=session, request_id=request_id, limit=limit)

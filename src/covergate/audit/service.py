@@ -1,62 +1,19 @@
-"""Recording and reading the access log."""
+"""Reading the access log (it is written by ``lifecycle.access.record_access``)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from covergate.audit.models import AccessRecord
-from covergate.audit.schemas import AccessKind
-from covergate.context import ServiceContext
-from covergate.errors import Forbidden, InvalidInput
-from covergate.requests.models import Request
+from covergate.lifecycle.access import require_role
+from covergate.lifecycle.models import AccessRecord, Request
 from covergate.users.models import User
-from covergate.users.schemas import Role, with_article
-
-MIN_REASON = 5
+from covergate.users.schemas import Role
 
 
 def require_auditor(user: User) -> None:
     """The access log is for auditors (Inspector General, Congress) only."""
-    if user.role is not Role.AUDITOR:
-        raise Forbidden(
-            f"only an auditor may read the access log; you are {with_article(user.role)}"
-        )
-
-
-def check_reason(reason: str | None) -> str:
-    """A read of subject data needs a stated reason (who, when, which request, *why*)."""
-    text = (reason or "").strip()
-    if len(text) < MIN_REASON:
-        raise InvalidInput(
-            f"reading subject data needs a reason of at least {MIN_REASON} characters",
-            field="reason",
-        )
-    if len(text) > 1000:
-        raise InvalidInput("the reason is longer than 1000 characters", field="reason")
-    return text
-
-
-def record_access(
-    *,
-    session: Session,
-    ctx: ServiceContext,
-    actor: User,
-    request: Request,
-    what: AccessKind,
-    reason: str,
-) -> AccessRecord:
-    """Write who read what of which request, when, through which interface, and why."""
-    record = AccessRecord(
-        user_id=actor.id,
-        request_id=request.id,
-        what=what,
-        reason=check_reason(reason),
-        via=ctx.via,
-        at=ctx.clock.now(),
-    )
-    session.add(record)
-    return record
+    require_role(user, Role.AUDITOR, doing="read the access log")
 
 
 def list_access(

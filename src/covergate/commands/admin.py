@@ -19,9 +19,9 @@ from covergate.commands.common import (
     print_json,
     runtime,
 )
+from covergate.document import AgencyFunction, Jurisdiction, request_json_schema
+from covergate.lifecycle import access
 from covergate.report import service as report
-from covergate.requests import service as requests
-from covergate.requests.schemas import AgencyFunction, Jurisdiction, request_json_schema
 from covergate.users import service as users
 from covergate.users.schemas import Delegation, Role
 
@@ -193,7 +193,7 @@ def audit_command(
         audit.require_auditor(a.user)
         request_id = None
         if request is not None:
-            request_id = requests.get_visible(
+            request_id = access.get_visible(
                 session=a.session, ctx=a.ctx, actor=a.user, public_id=request, refresh=False
             ).id
         rows = [

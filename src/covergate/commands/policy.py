@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from covergate.commands import common
+from covergate.document import parse_request_document
 from covergate.errors import InvalidInput
 from covergate.policy import (
     DEFAULT_POLICY,
@@ -38,7 +39,6 @@ from covergate.policy import (
     simulate,
 )
 from covergate.policy.simulate import Tally
-from covergate.requests.schemas import parse_request_document
 
 policy_app = typer.Typer(
     help="Check requests against a policy; list, show, explain, validate and simulate policies.",

@@ -24,24 +24,20 @@ from covergate.commands.common import (
 )
 from covergate.covers import service as covers
 from covergate.covers.schemas import MailObservation, ObservationInput, RecordsItem
+from covergate.document import DataCategory, parse_request_document
 from covergate.errors import InvalidInput, RuleViolation
+from covergate.lifecycle import access, documents
+from covergate.lifecycle.models import Request
+from covergate.lifecycle.states import CloseReason, RequestState
 from covergate.productions import service as productions
-from covergate.requests import service, views
-from covergate.requests.models import Request
-from covergate.requests.schemas import (
-    CloseReason,
-    DataCategory,
-    DecisionInput,
-    DecisionOutcome,
-    parse_request_document,
-)
-from covergate.requests.states import RequestState
+from covergate.requests import decisions, service, views
+from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.validation import describe, parse_model
 
 
 def _visible(a: Acting, request_id: str) -> Request:
     """The request, if the acting user may see it (else NotFound)."""
-    return service.get_visible(session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id)
+    return access.get_visible(session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id)
 
 
 request_app = typer.Typer(help="Submit, list and show requests.", no_args_is_help=True)
@@ -142,8 +138,13 @@ def list_(
     with acting(ctx, token) as a:
         rows = [
             views.summary(r)
-            for r in service.list_visible(
-                session=a.session, actor=a.user, state=state, limit=limit, offset=offset
+            for r in access.list_visible(
+                session=a.session,
+                ctx=a.ctx,
+                actor=a.user,
+                state=state,
+                limit=limit,
+                offset=offset,
             )
         ]
     if as_json:
@@ -178,7 +179,7 @@ def show(
         request = _visible(a, request_id)
         detail = views.detail(session=a.session, request=request)
         if document:
-            full = service.full_document(
+            full = documents.full_document(
                 session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason or ""
             )
             detail["document"] = full.model_dump(mode="json")
@@ -258,7 +259,7 @@ def decide(
     )
     with acting(ctx, token) as a:
         request = _visible(a, request_id)
-        service.decide(
+        decisions.decide(
             session=a.session, ctx=a.ctx, actor=a.user, request=request, decision=decision
         )
         detail = views.detail(session=a.session, request=request)

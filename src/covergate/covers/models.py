@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.covers.schemas import RefusalReason
 from covergate.db import Base, value_enum
-from covergate.requests.schemas import DataCategory
+from covergate.document import DataCategory
 
 
 class Observation(Base):

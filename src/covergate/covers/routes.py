@@ -10,7 +10,6 @@ from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenD
 from covergate.covers import service
 from covergate.covers.schemas import ObservationInput
 from covergate.errors import RuleViolation
-from covergate.requests import service as requests
 
 router = APIRouter(prefix="/api/v1", tags=["observations"], responses=PROBLEM_RESPONSES)
 
@@ -33,7 +32,9 @@ def observe(
     token: TokenDep,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = service.find_for_recording(
+            session=session, ctx=ctx, actor=user, public_id=request_id
+        )
         result = service.observe(session=session, ctx=ctx, actor=user, request=request, item=item)
     # A refusal is committed (counted) above, and reported as an error here.
     if not result.accepted:

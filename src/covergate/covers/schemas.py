@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictStr, Tag
 
-from covergate.requests.schemas import Address, DataCategory, IsoDate, ShortText
+from covergate.document import Address, DataCategory, IsoDate, ShortText
 
 
 class MailClass(StrEnum):
@@ -25,6 +25,7 @@ class MailClass(StrEnum):
 class RefusalReason(StrEnum):
     NOT_ACTIVE = "not_active"  # the cover is not (or no longer) active
     OUTSIDE_WINDOW = "outside_window"  # the mail date is outside the authorised window
+    BEFORE_ORDER = "before_order"  # dated before the cover was ordered, 233.3(d), (g)
     WRONG_ADDRESS = "wrong_address"  # not addressed to the covered address
     ATTORNEY_MAIL = "attorney_mail"  # to or from the subject's known attorney, (g)(2)
     CATEGORY_NOT_AUTHORISED = "category_not_authorised"  # records category not approved

@@ -15,24 +15,27 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from covergate.audit.schemas import AccessKind
-from covergate.audit.service import record_access
 from covergate.context import ServiceContext
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.covers.schemas import MailObservation, RecordsItem, RefusalReason
-from covergate.errors import Forbidden, InvalidInput, NotFound
-from covergate.requests import service as requests
-from covergate.requests.models import Request
-from covergate.requests.schemas import Address, DataCategory, RequestKind
-from covergate.requests.states import RequestState
+from covergate.document import Address, DataCategory, RequestKind
+from covergate.errors import InvalidInput, NotFound
+from covergate.lifecycle import documents, period
+from covergate.lifecycle.access import record_access, require_role
+from covergate.lifecycle.models import AccessKind, Request
+from covergate.lifecycle.states import RequestState
 from covergate.users.models import User
-from covergate.users.schemas import Role, with_article
+from covergate.users.schemas import Role
 
 DATA_LABEL = b"observation.data"
 
 _MESSAGES = {
     RefusalReason.NOT_ACTIVE: "the request is not active ({state})",
     RefusalReason.OUTSIDE_WINDOW: "{day} is outside the authorised window {start} to {end}",
+    RefusalReason.BEFORE_ORDER: (
+        "{day} is before the cover was ordered on {ordered}: nothing is recorded before "
+        "an order, 39 CFR 233.3(d), (g)"
+    ),
     RefusalReason.WRONG_ADDRESS: "the mail is not addressed to the covered address",
     RefusalReason.ATTORNEY_MAIL: (
         "mail to or from the subject's known attorney is never recorded, 39 CFR 233.3(g)(2)"
@@ -64,6 +67,37 @@ def same_address(a: Address, b: Address) -> bool:
     )
 
 
+#: States of a request that was ordered: an observer may try to record on it, and a
+#: refusal (not active, outside the window) is counted. Others are not found.
+ORDERED_STATES = frozenset(
+    {
+        RequestState.APPROVED,
+        RequestState.ACTIVE,
+        RequestState.EXPIRED,
+        RequestState.CLOSED,
+        RequestState.PRODUCED,
+        RequestState.ACKNOWLEDGED,
+    }
+)
+
+
+def find_for_recording(
+    *, session: Session, ctx: ServiceContext, actor: User, public_id: str
+) -> Request:
+    """The request an observer records on: any that was ordered (others: NotFound).
+
+    Reading a cover is narrower (``lifecycle.access.can_see``); recording reaches
+    every ordered cover so that an attempt on one that ended is refused and
+    counted, not lost as a 404.
+    """
+    require_role(actor, Role.OBSERVER, doing="record observations")
+    request = session.scalar(select(Request).where(Request.public_id == public_id))
+    if request is None or request.state not in ORDERED_STATES:
+        raise NotFound(f"no request {public_id}")
+    period.refresh_state(session=session, ctx=ctx, request=request)
+    return request
+
+
 def observe(
     *,
     session: Session,
@@ -77,17 +111,14 @@ def observe(
     The caller commits in both cases (a refusal is a fact to record), then reports
     a refusal to the client as an error.
     """
-    if actor.role is not Role.OBSERVER:
-        raise Forbidden(
-            f"only an observer may record observations; you are {with_article(actor.role)}"
-        )
-    if not requests.can_see(actor, request):
+    require_role(actor, Role.OBSERVER, doing="record observations")
+    if request.state not in ORDERED_STATES:
         raise NotFound(f"no request {request.public_id}")
     if isinstance(item, MailObservation) and request.kind is not RequestKind.MAIL_COVER:
         raise InvalidInput("a mail observation can only be recorded for a mail cover")
     if isinstance(item, RecordsItem) and request.kind is not RequestKind.RECORDS:
         raise InvalidInput("a records item can only be recorded for a records request")
-    requests.refresh_state(session=session, ctx=ctx, request=request)
+    period.refresh_state(session=session, ctx=ctx, request=request)
 
     reason, message = _check(ctx, request, item)
     if reason is not None:
@@ -122,6 +153,10 @@ def _check(
             state=request.state.value
         )
     day = item.mail_date if isinstance(item, MailObservation) else item.record_date
+    if request.ordered_on is not None and day < request.ordered_on:
+        return RefusalReason.BEFORE_ORDER, _MESSAGES[RefusalReason.BEFORE_ORDER].format(
+            day=day, ordered=request.ordered_on
+        )
     start, end = request.active_from, request.active_until
     if start is None or end is None or not start <= day <= end or day > ctx.clock.today():
         return RefusalReason.OUTSIDE_WINDOW, _MESSAGES[RefusalReason.OUTSIDE_WINDOW].format(
@@ -136,7 +171,7 @@ def _check(
     if isinstance(item, MailObservation):
         # The subject's address and attorneys are needed to check; this is the
         # software's own check, not a person's read, so it is not an access.
-        document = requests.decrypt_document(ctx, request)
+        document = documents.decrypt_document(ctx, request)
         if not same_address(item.addressee.address, document.subject.address):
             return RefusalReason.WRONG_ADDRESS, _MESSAGES[RefusalReason.WRONG_ADDRESS]
         for attorney in document.subject.known_attorneys:

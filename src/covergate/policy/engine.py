@@ -21,12 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from covergate.document import RequestDocument, RequestKind
 from covergate.errors import InvalidInput
 from covergate.policy.conditions import Condition, ConditionCompiler
 from covergate.policy.evaluation import Evaluation, Finding, Obligation, Outcome
 from covergate.policy.facts import Facts, ValueKind, operand_getter, operand_info
 from covergate.policy.offences import OffenceTable
-from covergate.requests.schemas import RequestDocument, RequestKind
 
 __all__ = ["Policy", "Rule", "compile_policy", "evaluate"]
 

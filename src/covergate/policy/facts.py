@@ -22,8 +22,8 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from covergate.document import ProcessStandard, ProcessType, RequestDocument
 from covergate.policy.offences import OffenceMatch, OffenceTable
-from covergate.requests.schemas import ProcessStandard, ProcessType, RequestDocument
 
 __all__ = [
     "FACTS",

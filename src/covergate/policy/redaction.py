@@ -11,7 +11,7 @@ document gives the same findings as the original (tested).
 
 from __future__ import annotations
 
-from covergate.requests.schemas import Address, Attorney, RequestDocument
+from covergate.document import Address, Attorney, RequestDocument
 
 __all__ = ["REDACTED", "redact"]
 

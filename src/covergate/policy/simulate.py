@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from covergate.document import Ground, RequestDocument, RequestKind
 from covergate.policy.engine import Policy
 from covergate.policy.evaluation import Outcome
-from covergate.requests.schemas import Ground, RequestDocument, RequestKind
 
 __all__ = ["DecisionOutcome", "SimulationReport", "StoredRequest", "Tally", "simulate"]
 

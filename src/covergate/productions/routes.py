@@ -8,8 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, status
 
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
+from covergate.lifecycle import access
 from covergate.productions import service
-from covergate.requests import service as requests
 from covergate.requests.schemas import AcknowledgeInput
 
 router = APIRouter(prefix="/api/v1", tags=["productions"], responses=PROBLEM_RESPONSES)
@@ -24,7 +24,7 @@ def produce(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         package = service.produce(session=session, ctx=ctx, actor=user, request=request)
         return {"manifest": package.manifest, "manifest_sha256": package.manifest_sha256}
 
@@ -41,7 +41,7 @@ def download(
     reason: Annotated[str | None, Header(alias="X-Access-Reason")] = None,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         package = service.read_package(
             session=session, ctx=ctx, actor=user, request=request, reason=reason or ""
         )
@@ -59,7 +59,7 @@ def acknowledge(
     request_id: str, body: AcknowledgeInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = requests.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         row = service.acknowledge(
             session=session,
             ctx=ctx,

@@ -18,19 +18,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from covergate.audit.schemas import AccessKind
-from covergate.audit.service import record_access
 from covergate.context import ServiceContext
 from covergate.covers import service as covers
-from covergate.errors import Conflict, Forbidden, InvalidInput, NotFound
+from covergate.document import RequestKind
+from covergate.errors import Conflict, InvalidInput, NotFound
+from covergate.lifecycle.access import record_access, require_role
+from covergate.lifecycle.advance import advance
+from covergate.lifecycle.events import EventType
+from covergate.lifecycle.models import AccessKind, Request
+from covergate.lifecycle.states import Action, RequestState, next_state
 from covergate.productions.models import Production
-from covergate.requests import service as requests
-from covergate.requests.models import Request
-from covergate.requests.schemas import RequestKind
-from covergate.requests.states import Action, RequestState, next_state
-from covergate.transparency.schemas import EventType
 from covergate.users.models import User
-from covergate.users.schemas import Role, with_article
+from covergate.users.schemas import Role
 
 FILES_LABEL = b"production.files"
 
@@ -101,10 +100,7 @@ def build_package(request: Request, items: list[dict[str, Any]], produced_at: st
 
 def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Request) -> Package:
     """Package a closed request's records for the agency and log the production."""
-    if actor.role is not Role.REVIEWER:
-        raise Forbidden(
-            f"only a reviewer may produce a package; you are {with_article(actor.role)}"
-        )
+    require_role(actor, Role.REVIEWER, doing="produce a package")
     next_state(request.state, Action.PRODUCE)  # before reading (and logging a read of) data
     items = covers.read_observations(
         session=session,
@@ -125,19 +121,18 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
             produced_at=ctx.clock.now(),
         )
     )
-    requests.transition(request, Action.PRODUCE, ctx)
     event = (
         EventType.PRODUCED
         if request.kind is RequestKind.MAIL_COVER
-        else (EventType.RECORDS_DISCLOSED)
+        else EventType.RECORDS_DISCLOSED
     )
-    requests.log_event(
+    advance(
         session=session,
         ctx=ctx,
         request=request,
+        action=Action.PRODUCE,
         event=event,
         actor=actor,
-        day=ctx.clock.today(),
         detail={"manifest_sha256": package.manifest_sha256},
     )
     return package
@@ -154,8 +149,9 @@ def read_package(
     *, session: Session, ctx: ServiceContext, actor: User, request: Request, reason: str
 ) -> Package:
     """The package's files, for the agency (or the IG); the read is access-logged."""
-    if actor.role not in {Role.REQUESTER, Role.REVIEWER, Role.AUDITOR}:
-        raise Forbidden(f"{with_article(actor.role)} may not read production packages")
+    require_role(
+        actor, Role.REQUESTER, Role.REVIEWER, Role.AUDITOR, doing="read production packages"
+    )
     row = get_production(session=session, request=request)
     record_access(
         session=session,
@@ -176,10 +172,7 @@ def acknowledge(
     *, session: Session, ctx: ServiceContext, actor: User, request: Request, manifest_sha256: str
 ) -> Production:
     """The agency confirms it received exactly the package whose manifest digest it quotes."""
-    if actor.role is not Role.REQUESTER:
-        raise Forbidden(
-            f"only the requesting agency acknowledges a package; you are {with_article(actor.role)}"
-        )
+    require_role(actor, Role.REQUESTER, doing="acknowledge a package (the requesting agency)")
     if request.state is RequestState.ACKNOWLEDGED:
         raise Conflict(f"request {request.public_id} is already acknowledged")
     next_state(request.state, Action.ACKNOWLEDGE)
@@ -191,13 +184,12 @@ def acknowledge(
         )
     row.acknowledged_by = actor.id
     row.acknowledged_at = ctx.clock.now()
-    requests.transition(request, Action.ACKNOWLEDGE, ctx)
-    requests.log_event(
+    advance(
         session=session,
         ctx=ctx,
         request=request,
+        action=Action.ACKNOWLEDGE,
         event=EventType.ACKNOWLEDGED,
         actor=actor,
-        day=ctx.clock.today(),
     )
     return row

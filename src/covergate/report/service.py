@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from covergate.agencies.models import Agency
 from covergate.covers.models import Observation, RefusedObservation
-from covergate.requests.models import Request
+from covergate.lifecycle.models import Request
+from covergate.lifecycle.states import RequestState
 from covergate.requests.service import APPROVED_STATES
-from covergate.requests.states import RequestState
 
 
 def _outcome(state: RequestState) -> str:

@@ -1,91 +1,16 @@
-"""Requests, their decisions and their history.
-
-Subject data (name, address, attorneys), the facts statement and other free text
-that could identify a subject are kept only in ``private_ct`` (AES-GCM, see
-``covergate.crypto``). ``public_document`` is the redacted request document the
-policy engine and statistics work from.
-"""
+"""An approver's decisions on a request."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    Date,
-    DateTime,
-    ForeignKey,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from covergate.agencies.models import Agency
 from covergate.db import Base, value_enum
-from covergate.requests.schemas import (
-    CloseReason,
-    DecisionOutcome,
-    Ground,
-    ProcessType,
-    RequestKind,
-)
-from covergate.requests.states import RequestState
-from covergate.transparency.schemas import EventType
+from covergate.requests.schemas import DecisionOutcome
 from covergate.users.models import User
 from covergate.users.schemas import Delegation
-
-
-class Request(Base):
-    __tablename__ = "requests"
-    __table_args__ = (UniqueConstraint("agency_id", "idempotency_key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    kind: Mapped[RequestKind] = mapped_column(value_enum(RequestKind))
-    state: Mapped[RequestState] = mapped_column(value_enum(RequestState), index=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
-    submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
-    ground: Mapped[Ground] = mapped_column(value_enum(Ground))
-    legal_process: Mapped[ProcessType | None] = mapped_column(value_enum(ProcessType))
-    received_on: Mapped[date] = mapped_column(Date, index=True)
-    start: Mapped[date] = mapped_column(Date)
-    days_requested: Mapped[int] = mapped_column(Integer)
-    public_document: Mapped[dict[str, Any]] = mapped_column(JSON)
-    private_ct: Mapped[bytes] = mapped_column(LargeBinary)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200))
-    body_digest: Mapped[bytes | None] = mapped_column(LargeBinary(32))
-
-    policy_name: Mapped[str] = mapped_column(String(100))
-    policy_version: Mapped[str] = mapped_column(String(80))
-    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
-    admissible: Mapped[bool] = mapped_column(Boolean)
-
-    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    review_note: Mapped[str | None] = mapped_column(Text)
-    authorised_days: Mapped[int | None] = mapped_column(Integer)
-    authorised_categories: Mapped[list[str] | None] = mapped_column(JSON)
-    active_from: Mapped[date | None] = mapped_column(Date)
-    active_until: Mapped[date | None] = mapped_column(Date, index=True)
-    closed_on: Mapped[date | None] = mapped_column(Date)
-    close_reason: Mapped[CloseReason | None] = mapped_column(value_enum(CloseReason))
-    refused_observations: Mapped[int] = mapped_column(Integer, default=0)
-
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    version: Mapped[int] = mapped_column(Integer, default=1)
-
-    agency: Mapped[Agency] = relationship(lazy="joined")
-    submitter: Mapped[User] = relationship(foreign_keys=[submitter_id], lazy="joined")
-    reviewer: Mapped[User | None] = relationship(foreign_keys=[reviewer_id])
-    parent: Mapped[Request | None] = relationship(remote_side=[id])
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class Decision(Base):
@@ -97,25 +22,12 @@ class Decision(Base):
     outcome: Mapped[DecisionOutcome] = mapped_column(value_enum(DecisionOutcome, 20))
     days: Mapped[int | None] = mapped_column(Integer)
     categories: Mapped[list[str] | None] = mapped_column(JSON)
-    reasons: Mapped[str | None] = mapped_column(Text)
-    justifications: Mapped[dict[str, str]] = mapped_column(JSON)
+    reasons: Mapped[str | None] = mapped_column(Text)  # legacy, sealed on open
+    justifications: Mapped[dict[str, str]] = mapped_column(JSON)  # legacy, sealed on open
+    # reasons and justifications, sealed (requests.notes): they often name the subject
+    notes_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     delegation: Mapped[Delegation] = mapped_column(value_enum(Delegation))
     policy_version: Mapped[str] = mapped_column(String(80))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     approver: Mapped[User] = relationship(lazy="joined")
-
-
-class RequestEvent(Base):
-    """One line of a request's history; ``entry_index`` is its transparency-log entry."""
-
-    __tablename__ = "request_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id"), index=True)
-    event: Mapped[EventType] = mapped_column(value_enum(EventType))
-    state: Mapped[RequestState] = mapped_column(value_enum(RequestState))
-    day: Mapped[date] = mapped_column(Date)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    entry_index: Mapped[int] = mapped_column(Integer, unique=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

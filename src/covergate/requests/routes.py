@@ -7,15 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Response, status
 
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
-from covergate.requests import service, views
-from covergate.requests.schemas import (
-    CloseInput,
-    DecisionInput,
-    RequestDocument,
-    ReviewInput,
-    request_json_schema,
-)
-from covergate.requests.states import RequestState
+from covergate.document import RequestDocument, request_json_schema
+from covergate.lifecycle import access, documents
+from covergate.lifecycle.states import RequestState
+from covergate.requests import decisions, notes, service, views
+from covergate.requests.schemas import CloseInput, DecisionInput, ReviewInput
+from covergate.users.schemas import Role
 
 router = APIRouter(prefix="/api/v1", tags=["requests"], responses=PROBLEM_RESPONSES)
 
@@ -64,14 +61,15 @@ def submit_request(
 @router.get("/requests", summary="List the requests you may see (no search by subject)")
 def list_requests(
     runtime: RuntimeDep,
+    ctx: ContextDep,
     token: TokenDep,
     state: RequestState | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        rows = service.list_visible(
-            session=session, actor=user, state=state, limit=limit, offset=offset
+        rows = access.list_visible(
+            session=session, ctx=ctx, actor=user, state=state, limit=limit, offset=offset
         )
         return {"requests": [views.summary(r) for r in rows], "limit": limit, "offset": offset}
 
@@ -81,13 +79,18 @@ def show_request(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         return views.detail(session=session, request=request)
 
 
 @router.get(
     "/requests/{request_id}/document",
     summary="The full request document with subject data (every read is access-logged)",
+    description=(
+        "Staff and the requesting agency get the whole document. An observer gets only "
+        "what recording needs: the covered address, the attorneys' addresses (never "
+        "recorded), the window and the categories."
+    ),
 )
 def show_document(
     request_id: str,
@@ -97,11 +100,37 @@ def show_document(
     reason: ReasonHeader = None,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
-        document = service.full_document(
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        if user.role is Role.OBSERVER:
+            return documents.recording_view(
+                session=session, ctx=ctx, actor=user, request=request, reason=reason or ""
+            ).to_json()
+        document = documents.full_document(
             session=session, ctx=ctx, actor=user, request=request, reason=reason or ""
         )
         return document.model_dump(mode="json")
+
+
+@router.get(
+    "/requests/{request_id}/notes",
+    summary="Reviewer note and decision reasons (sealed; every read is access-logged)",
+    description=(
+        "Reviewers, approvers and auditors read the reviewer's note and every decision's "
+        "reasons and justifications; the requesting agency reads the decisions' reasons."
+    ),
+)
+def show_notes(
+    request_id: str,
+    runtime: RuntimeDep,
+    ctx: ContextDep,
+    token: TokenDep,
+    reason: ReasonHeader = None,
+) -> dict[str, Any]:
+    with runtime.unit_of_work(token) as (session, user):
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        return notes.read_notes(
+            session=session, ctx=ctx, actor=user, request=request, reason=reason or ""
+        ).to_json()
 
 
 @router.post("/requests/{request_id}/review", summary="Annotate as reviewer")
@@ -109,7 +138,7 @@ def review_request(
     request_id: str, body: ReviewInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         service.review(session=session, ctx=ctx, actor=user, request=request, note=body.note)
         return views.detail(session=session, request=request)
 
@@ -119,8 +148,8 @@ def decide_request(
     request_id: str, body: DecisionInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
-        service.decide(session=session, ctx=ctx, actor=user, request=request, decision=body)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        decisions.decide(session=session, ctx=ctx, actor=user, request=request, decision=body)
         return views.detail(session=session, request=request)
 
 
@@ -139,7 +168,7 @@ def extend_request(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        parent = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        parent = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         result = service.extend(
             session=session,
             ctx=ctx,
@@ -157,6 +186,6 @@ def close_request(
     request_id: str, body: CloseInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
-        request = service.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
+        request = access.get_visible(session=session, ctx=ctx, actor=user, public_id=request_id)
         service.close(session=session, ctx=ctx, actor=user, request=request, reason=body.reason)
         return views.detail(session=session, request=request)

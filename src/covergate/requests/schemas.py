@@ -1,284 +1,14 @@
-"""The request document, schema ``covergate/request/v1`` (ARCHITECTURE.md).
-
-This is a stable contract: fields may be added, never renamed. Validation is
-strict: unknown fields, wrong types (no silent coercion of ``"5"`` to ``5``) and
-missing required fields are rejected with a message naming the field.
-
-Example::
-
-    doc = parse_request_document(Path("request.json").read_bytes())
-    doc.purpose.ground is Ground.CRIME
-"""
+"""Inputs of the request domain's steps (not part of the request document contract)."""
 
 from __future__ import annotations
 
-import re
-from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    model_validator,
-)
+from pydantic import Field, StrictInt, StrictStr
 
-from covergate.validation import parse_model, parse_model_json
-
-SCHEMA_ID = "covergate/request/v1"
-
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _iso_date(value: Any) -> Any:
-    """Accept a ``date`` or an exact ``YYYY-MM-DD`` string; nothing else."""
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _DATE_RE.match(value):
-        return date.fromisoformat(value)
-    raise ValueError("must be a date written YYYY-MM-DD")
-
-
-IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[StrictStr, Field(min_length=1, max_length=10_000)]
-ShortText = Annotated[StrictStr, Field(min_length=1, max_length=300)]
-
-
-class RequestKind(StrEnum):
-    MAIL_COVER = "mail_cover"
-    RECORDS = "records"
-
-
-class Jurisdiction(StrEnum):
-    FEDERAL = "federal"
-    STATE = "state"
-    LOCAL = "local"
-
-
-class AgencyFunction(StrEnum):
-    CRIMINAL_INVESTIGATION = "criminal_investigation"
-    NATIONAL_SECURITY = "national_security"
-    CIVIL_ENFORCEMENT = "civil_enforcement"
-    POSTAL_INSPECTION = "postal_inspection"
-
-
-class ReceivedVia(StrEnum):
-    WRITTEN = "written"
-    ORAL = "oral"
-
-
-class Ground(StrEnum):
-    NATIONAL_SECURITY = "national_security"
-    FUGITIVE = "fugitive"
-    CRIME = "crime"
-    POSTAL_STATUTE = "postal_statute"
-    FORFEITURE = "forfeiture"
-    CIVIL_ENFORCEMENT = "civil_enforcement"
-
-
-class WarrantType(StrEnum):
-    CRIMINAL_ARREST = "criminal_arrest"
-    BENCH = "bench"
-    ESCAPE = "escape"
-    ADMINISTRATIVE_IMMIGRATION = "administrative_immigration"
-    OTHER = "other"
-
-
-class Threat(StrEnum):
-    ATTACK = "attack"
-    SABOTAGE = "sabotage"
-    INTERNATIONAL_TERRORISM = "international_terrorism"
-    CLANDESTINE_INTELLIGENCE = "clandestine_intelligence"
-    OTHER = "other"
-
-
-class DataCategory(StrEnum):
-    # mail covers
-    MAIL_EXTERIOR = "mail_exterior"
-    UNSEALED_CONTENTS = "unsealed_contents"
-    SEALED_CONTENTS = "sealed_contents"
-    # records
-    SUBSCRIBER = "subscriber"
-    SESSION_IP = "session_ip"
-    PAYMENT = "payment"
-    TRACKING = "tracking"
-    CHANGE_OF_ADDRESS = "change_of_address"
-    BOX_APPLICATION = "box_application"
-
-
-MAIL_COVER_CATEGORIES = frozenset(
-    {DataCategory.MAIL_EXTERIOR, DataCategory.UNSEALED_CONTENTS, DataCategory.SEALED_CONTENTS}
-)
-RECORDS_CATEGORIES = frozenset(DataCategory) - MAIL_COVER_CATEGORIES
-
-
-class ProcessType(StrEnum):
-    WRITTEN_REQUEST = "written_request"
-    HEAD_OF_AGENCY_REQUEST = "head_of_agency_request"
-    SUBPOENA = "subpoena"
-    COURT_ORDER = "court_order"
-    SEARCH_WARRANT = "search_warrant"
-
-
-class ProcessStandard(StrEnum):
-    NONE = "none"
-    RELEVANCE = "relevance"
-    SPECIFIC_AND_ARTICULABLE_FACTS = "specific_and_articulable_facts"
-    PROBABLE_CAUSE = "probable_cause"
-
-
-class EmergencyKind(StrEnum):
-    LOSS_OF_EVIDENCE = "loss_of_evidence"
-    PHYSICAL_HARM = "physical_harm"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
-
-class Agency(_Strict):
-    name: ShortText
-    jurisdiction: Jurisdiction
-    functions: Annotated[list[AgencyFunction], Field(min_length=1)]
-
-
-class Requester(_Strict):
-    name: ShortText
-    title: ShortText
-    email: Annotated[StrictStr, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=300)]
-
-
-class Received(_Strict):
-    via: ReceivedVia
-    date: IsoDate
-    written_confirmation_date: IsoDate | None = None
-
-
-class FugitiveWarrant(_Strict):
-    type: WarrantType
-    issued_by: ShortText
-    date: IsoDate
-
-
-class NationalSecurity(_Strict):
-    threat: Threat
-    foreign_power: ShortText | None = None
-    approved_by_agency_head: StrictBool
-
-
-class Purpose(_Strict):
-    ground: Ground
-    statute: ShortText | None = None
-    max_imprisonment_months: Annotated[StrictInt, Field(ge=0, le=12 * 200)] | None = None
-    case_number: ShortText
-    reasonable_grounds: Text
-    fugitive_warrant: FugitiveWarrant | None = None
-    national_security: NationalSecurity | None = None
-    indictment_or_information_filed: StrictBool
-
-
-class Address(_Strict):
-    line1: ShortText
-    line2: ShortText | None = None
-    city: ShortText
-    state: Annotated[StrictStr, Field(min_length=2, max_length=40)]
-    zip: Annotated[StrictStr, Field(pattern=r"^\d{5}(-\d{4})?$")]
-
-
-class Attorney(_Strict):
-    name: ShortText
-    address: Address
-
-
-class Subject(_Strict):
-    name: ShortText
-    address: Address
-    known_attorneys: list[Attorney] = Field(default_factory=list)
-
-
-class Scope(_Strict):
-    data_categories: Annotated[list[DataCategory], Field(min_length=1)]
-    include_attorney_mail: StrictBool
-    start: IsoDate
-    days: Annotated[StrictInt, Field(ge=1, le=3650)]
-    longer_period_justification: Text | None = None
-    prior_days: Annotated[StrictInt, Field(ge=0, le=36500)] = 0
-    extension_benefit: Text | None = None
-    chief_inspector_personal_approval: StrictBool = False
-
-
-class LegalProcess(_Strict):
-    type: ProcessType
-    standard: ProcessStandard
-    court: ShortText | None = None
-    docket: ShortText | None = None
-    judge: ShortText | None = None
-    issued: IsoDate
-    expires: IsoDate | None = None
-
-
-class Emergency(_Strict):
-    kind: EmergencyKind
-    description: Text
-
-
-class RequestDocument(_Strict):
-    """One request for a mail cover or for postal customer records."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        frozen=True,
-        json_schema_extra={"$id": SCHEMA_ID, "title": "covergate request document v1"},
-    )
-
-    kind: RequestKind
-    agency: Agency
-    requester: Requester
-    received: Received
-    purpose: Purpose
-    subject: Subject
-    scope: Scope
-    legal_process: LegalProcess | None = None
-    emergency: Emergency | None = None
-
-    @model_validator(mode="after")
-    def _categories_match_kind(self) -> RequestDocument:
-        allowed = (
-            MAIL_COVER_CATEGORIES if self.kind is RequestKind.MAIL_COVER else RECORDS_CATEGORIES
-        )
-        for i, cat in enumerate(self.scope.data_categories):
-            if cat not in allowed:
-                raise ValueError(
-                    f"scope.data_categories[{i}]: {cat.value!r} is not a category "
-                    f"for a {self.kind.value} request"
-                )
-        if len(set(self.scope.data_categories)) != len(self.scope.data_categories):
-            raise ValueError("scope.data_categories: a category is listed twice")
-        return self
-
-
-def parse_request_document(raw: bytes | str) -> RequestDocument:
-    """Parse JSON text into a :class:`RequestDocument` or raise InvalidInput."""
-    return parse_model_json(RequestDocument, raw, what="request document")
-
-
-def request_document_from_data(data: object) -> RequestDocument:
-    """Validate already-decoded JSON data."""
-    return parse_model(RequestDocument, data, what="request document")
-
-
-def request_json_schema() -> dict[str, Any]:
-    schema = RequestDocument.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    return schema
-
-
-# --- inputs of the lifecycle steps (not part of the request document contract) ---
+from covergate.document import DataCategory, StrictModel, Text
+from covergate.lifecycle.states import CloseReason
 
 
 class DecisionOutcome(StrEnum):
@@ -287,13 +17,7 @@ class DecisionOutcome(StrEnum):
     DENY = "deny"
 
 
-class CloseReason(StrEnum):
-    REQUESTED = "requested"  # the agency or the Inspection Service ends it
-    INDICTMENT = "indictment"  # 39 CFR 233.3(g)(7): ends when an indictment is filed
-    EXPIRED = "expired"  # the authorised period ran out
-
-
-class DecisionInput(_Strict):
+class DecisionInput(StrictModel):
     """An approver's decision. ``modify`` may only narrow (fewer days, fewer categories)."""
 
     outcome: DecisionOutcome
@@ -305,13 +29,13 @@ class DecisionInput(_Strict):
     )
 
 
-class ReviewInput(_Strict):
+class ReviewInput(StrictModel):
     note: Text
 
 
-class CloseInput(_Strict):
+class CloseInput(StrictModel):
     reason: CloseReason = CloseReason.REQUESTED
 
 
-class AcknowledgeInput(_Strict):
+class AcknowledgeInput(StrictModel):
     manifest_sha256: Annotated[StrictStr, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from covergate.covers import service as covers
+from covergate.lifecycle.models import Request
 from covergate.requests import service
-from covergate.requests.models import Request
 
 
 def summary(request: Request) -> dict[str, Any]:
@@ -36,11 +36,14 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
             "policy": request.evaluation,
             "review": {
                 "reviewer": request.reviewer.email if request.reviewer else None,
-                "note": request.review_note,
+                # Notes are sealed: read them at /notes (access-logged, by role).
+                "note_sealed": request.review_note_ct is not None
+                or request.review_note is not None,
             },
             "authorised": {
                 "days": request.authorised_days,
                 "categories": request.authorised_categories,
+                "ordered_on": request.ordered_on.isoformat() if request.ordered_on else None,
                 "active_from": request.active_from.isoformat() if request.active_from else None,
                 "active_until": request.active_until.isoformat() if request.active_until else None,
             },
@@ -57,8 +60,7 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
                     "delegation": d.delegation,
                     "days": d.days,
                     "categories": d.categories,
-                    "reasons": d.reasons,
-                    "justifications": d.justifications,
+                    "notes_sealed": True,
                     "policy_version": d.policy_version,
                     "at": d.decided_at.isoformat(timespec="seconds"),
                 }

@@ -61,7 +61,7 @@ from covergate.transparency.models import (
     LogTile,
 )
 from covergate.transparency.reader import DatabaseHashReader
-from covergate.transparency.schemas import PublicEvent
+from covergate.transparency.schemas import PublicRecord
 from covergate.transparency.tree import RunKey, edge_root_and_runs, grow, leaf_hashes
 
 __all__ = [
@@ -141,7 +141,7 @@ _SELECT_ENTRIES = (
 def append_event(
     *,
     session: Session,
-    event: PublicEvent,
+    event: PublicRecord,
     private_record: Mapping[str, object],
     cipher: FieldCipher,
     faults: Faults = NO_FAULTS,
@@ -160,7 +160,7 @@ def append_event(
 def append_events(
     *,
     session: Session,
-    events: Sequence[tuple[PublicEvent, Mapping[str, object]]],
+    events: Sequence[tuple[PublicRecord, Mapping[str, object]]],
     cipher: FieldCipher,
     faults: Faults = NO_FAULTS,
 ) -> list[int]:
@@ -177,7 +177,7 @@ class PreparedEntry:
 
 
 def prepare(
-    events: Sequence[tuple[PublicEvent, Mapping[str, object]]], cipher: FieldCipher
+    events: Sequence[tuple[PublicRecord, Mapping[str, object]]], cipher: FieldCipher
 ) -> list[PreparedEntry]:
     """Build entries and commitments: everything that can fail on bad input.
 

@@ -29,6 +29,12 @@ class RequestState(StrEnum):
     ACKNOWLEDGED = "acknowledged"
 
 
+class CloseReason(StrEnum):
+    REQUESTED = "requested"  # the agency or the Inspection Service ends it
+    INDICTMENT = "indictment"  # 39 CFR 233.3(g)(7): ends when an indictment is filed
+    EXPIRED = "expired"  # the authorised period ran out
+
+
 class Action(StrEnum):
     REVIEW = "review"
     APPROVE = "approve"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from covergate.errors import InvalidTransition
-from covergate.requests.states import TRANSITIONS, Action, RequestState, next_state
+from covergate.lifecycle.states import TRANSITIONS, Action, RequestState, next_state
 
 ALL_PAIRS = [(s, a) for s in RequestState for a in Action]
 FORBIDDEN = [(s, a) for (s, a) in ALL_PAIRS if (s, a) not in TRANSITIONS]

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from covergate.errors import InvalidInput
-from covergate.requests.schemas import (
+from covergate.document import (
     SCHEMA_ID,
     DataCategory,
     RequestKind,
@@ -15,6 +14,7 @@ from covergate.requests.schemas import (
     request_document_from_data,
     request_json_schema,
 )
+from covergate.errors import InvalidInput
 from tests.factories import apply, mail_cover_data, records_data
 
 
