@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from typer import Abort
 
-from covergate.commands import admin, log, policy, requests
+from covergate.commands import admin, covers, log, policy, productions, requests
 from covergate.config import Settings
 from covergate.errors import CovergateError
 
@@ -51,7 +51,7 @@ def _root(
     ctx.obj = Settings.load(data)
 
 
-for _group in (admin, requests, policy, log):
+for _group in (admin, requests, covers, productions, policy, log):
     _group.register(app)
 
 

@@ -1,15 +1,15 @@
-"""Lifecycle commands: request submit/list/show, review, decide, extend, observe,
-close, produce, package, acknowledge. Each acts as the user whose token is given
-(``--token`` or ``$COVERGATE_TOKEN``) and accepts ``--json``."""
+"""Request commands: request submit/list/show, review, decide, extend, close.
+
+Each acts as the user whose token is given (``--token`` or ``$COVERGATE_TOKEN``) and
+accepts ``--json``. Recording is in ``commands.covers``; packages in
+``commands.productions``."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 from rich.table import Table
 
 from covergate.commands.common import (
@@ -18,24 +18,21 @@ from covergate.commands.common import (
     TokenOption,
     acting,
     console,
-    load_json,
     print_json,
     read_json_file,
 )
-from covergate.covers import service as covers
-from covergate.covers.schemas import MailObservation, ObservationInput, RecordsItem
 from covergate.document import DataCategory, parse_request_document
-from covergate.errors import InvalidInput, RuleViolation
+from covergate.errors import InvalidInput
 from covergate.lifecycle import access, documents
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import CloseReason, RequestState
-from covergate.productions import service as productions
-from covergate.requests import decisions, service, views
+from covergate.requests import decisions, notes, service, views
 from covergate.requests.schemas import DecisionInput, DecisionOutcome
-from covergate.validation import describe, parse_model
+from covergate.users.schemas import Role
+from covergate.validation import parse_model
 
 
-def _visible(a: Acting, request_id: str) -> Request:
+def visible(a: Acting, request_id: str) -> Request:
     """The request, if the acting user may see it (else NotFound)."""
     return access.get_visible(session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id)
 
@@ -45,7 +42,7 @@ request_app = typer.Typer(help="Submit, list and show requests.", no_args_is_hel
 IdArg = Annotated[str, typer.Argument(help="The request's public id.")]
 
 
-def _show(detail: dict[str, Any], as_json: bool) -> None:
+def show_detail(detail: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(detail)
         return
@@ -122,7 +119,7 @@ def submit(
             idempotency_key=idempotency_key,
         )
         detail = views.detail(session=a.session, request=result.request)
-    _show(detail, as_json)
+    show_detail(detail, as_json)
 
 
 @request_app.command("list")
@@ -170,22 +167,36 @@ def show(
     document: Annotated[
         bool, typer.Option("--document", help="Include subject data (needs --reason; logged).")
     ] = False,
+    with_notes: Annotated[
+        bool,
+        typer.Option("--notes", help="Include the sealed reviewer note and reasons (logged)."),
+    ] = False,
     reason: Annotated[str | None, typer.Option(help="Why you read subject data.")] = None,
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show one request; with --document also the subject data (access-logged)."""
+    """Show one request; --document adds subject data, --notes the notes (access-logged)."""
     with acting(ctx, token) as a:
-        request = _visible(a, request_id)
+        request = visible(a, request_id)
         detail = views.detail(session=a.session, request=request)
-        if document:
+        if document and a.user.role is Role.OBSERVER:
+            detail["document"] = documents.recording_view(
+                session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason or ""
+            ).to_json()
+        elif document:
             full = documents.full_document(
                 session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason or ""
             )
             detail["document"] = full.model_dump(mode="json")
-    _show(detail, as_json)
-    if document and not as_json:
-        print_json(detail["document"])
+        if with_notes:
+            detail["notes"] = notes.read_notes(
+                session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason or ""
+            ).to_json()
+    show_detail(detail, as_json)
+    if not as_json:
+        for part in ("document", "notes"):
+            if part in detail:
+                print_json(detail[part])
 
 
 def review(
@@ -199,10 +210,10 @@ def review(
     if not note.strip():
         raise InvalidInput("--note must not be empty", field="note")
     with acting(ctx, token) as a:
-        request = _visible(a, request_id)
+        request = visible(a, request_id)
         service.review(session=a.session, ctx=a.ctx, actor=a.user, request=request, note=note)
         detail = views.detail(session=a.session, request=request)
-    _show(detail, as_json)
+    show_detail(detail, as_json)
 
 
 def _justifications(items: list[str]) -> dict[str, str]:
@@ -258,12 +269,12 @@ def decide(
         what="decision",
     )
     with acting(ctx, token) as a:
-        request = _visible(a, request_id)
+        request = visible(a, request_id)
         decisions.decide(
             session=a.session, ctx=a.ctx, actor=a.user, request=request, decision=decision
         )
         detail = views.detail(session=a.session, request=request)
-    _show(detail, as_json)
+    show_detail(detail, as_json)
 
 
 def extend(
@@ -277,7 +288,7 @@ def extend(
     """Ask for an extension: a new request for at most 30 more days."""
     document = parse_request_document(read_json_file(file))
     with acting(ctx, token) as a:
-        parent = _visible(a, request_id)
+        parent = visible(a, request_id)
         result = service.extend(
             session=a.session,
             ctx=a.ctx,
@@ -287,63 +298,7 @@ def extend(
             idempotency_key=idempotency_key,
         )
         detail = views.detail(session=a.session, request=result.request)
-    _show(detail, as_json)
-
-
-_ITEM: TypeAdapter[MailObservation | RecordsItem] = TypeAdapter(ObservationInput)
-
-
-def _parse_items(raw: bytes) -> list[MailObservation | RecordsItem]:
-    data = load_json(raw, "observations")
-    items = data if isinstance(data, list) else [data]
-    if not items:
-        raise InvalidInput("observations: the file holds an empty list")
-    out: list[MailObservation | RecordsItem] = []
-    for i, item in enumerate(items):
-        try:
-            out.append(_ITEM.validate_python(item))
-        except ValidationError as exc:
-            raise describe(exc, f"observation [{i}]") from exc
-    return out
-
-
-def observe(
-    ctx: typer.Context,
-    request_id: IdArg,
-    file: Annotated[Path, typer.Argument(help="One observation or a JSON list of them.")],
-    token: TokenOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Record mail exteriors (or records items). Refusals are counted and reported."""
-    items = _parse_items(read_json_file(file))  # all validated before anything is written
-    with acting(ctx, token) as a:
-        request = _visible(a, request_id)
-        results = [
-            covers.observe(session=a.session, ctx=a.ctx, actor=a.user, request=request, item=item)
-            for item in items
-        ]
-    rows = [
-        {
-            "accepted": r.accepted,
-            "id": r.observation_id,
-            "reason": r.reason.value if r.reason else None,
-            "message": r.message,
-        }
-        for r in results
-    ]
-    if as_json:
-        print_json({"request": request_id, "results": rows})
-    else:
-        for i, row in enumerate(rows):
-            mark = "recorded" if row["accepted"] else f"REFUSED ({row['reason']}): {row['message']}"
-            console.print(f"[{i}] {mark}", markup=False)
-    refused = [r for r in results if not r.accepted]
-    if refused:
-        reasons = sorted({r.reason.value for r in refused if r.reason})
-        raise RuleViolation(
-            f"{len(refused)} of {len(results)} observations refused ({', '.join(reasons)}); "
-            "refusals are counted, nothing of them is kept"
-        )
+    show_detail(detail, as_json)
 
 
 def close(
@@ -355,115 +310,13 @@ def close(
 ) -> None:
     """Close a request: on request, on indictment, or after expiry."""
     with acting(ctx, token) as a:
-        request = _visible(a, request_id)
+        request = visible(a, request_id)
         service.close(session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason)
         detail = views.detail(session=a.session, request=request)
-    _show(detail, as_json)
-
-
-def _prepare_outdir(outdir: Path) -> None:
-    """Check, before anything is committed, that OUTDIR can take the package.
-
-    Nothing is created here: a refused command leaves no trace on disk either.
-    """
-    if outdir.exists():
-        if not outdir.is_dir() or any(outdir.iterdir()):
-            raise InvalidInput(f"{outdir}: must be a new or empty directory")
-        if not os.access(outdir, os.W_OK | os.X_OK):
-            raise InvalidInput(f"{outdir}: cannot write there (permission denied)")
-        return
-    ancestor = outdir.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InvalidInput(f"{outdir}: cannot create it, {ancestor} is not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise InvalidInput(f"{outdir}: cannot create it in {ancestor} (permission denied)")
-
-
-def _write_package(outdir: Path, files: dict[str, bytes]) -> None:
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (outdir / name).write_bytes(data)
-    except OSError as exc:
-        raise InvalidInput(
-            f"{outdir}: writing the package failed ({exc.strerror or exc})"
-        ) from None
-
-
-def produce(
-    ctx: typer.Context,
-    request_id: IdArg,
-    outdir: Annotated[Path, typer.Argument(help="New or empty directory for the package.")],
-    token: TokenOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Produce a closed request's package (reviewer) and write it to OUTDIR."""
-    _prepare_outdir(outdir)
-    with acting(ctx, token) as a:
-        request = _visible(a, request_id)
-        package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
-    _write_package(outdir, package.files)
-    out = {
-        "request": request_id,
-        "outdir": str(outdir),
-        "manifest_sha256": package.manifest_sha256,
-        "files": package.manifest["files"],
-    }
-    if as_json:
-        print_json(out)
-    else:
-        console.print(f"package for {request_id} written to {outdir}")
-        console.print(f"manifest sha256 {package.manifest_sha256}")
-
-
-def package(
-    ctx: typer.Context,
-    request_id: IdArg,
-    outdir: Annotated[Path, typer.Argument(help="New or empty directory for the package.")],
-    reason: Annotated[str, typer.Option(help="Why you read it (access-logged).")] = "",
-    token: TokenOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Download a produced package (the agency); the read is access-logged."""
-    _prepare_outdir(outdir)
-    with acting(ctx, token) as a:
-        request = _visible(a, request_id)
-        pkg = productions.read_package(
-            session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason
-        )
-    _write_package(outdir, pkg.files)
-    if as_json:
-        print_json(
-            {"request": request_id, "outdir": str(outdir), "manifest_sha256": pkg.manifest_sha256}
-        )
-    else:
-        console.print(f"package written to {outdir}; manifest sha256 {pkg.manifest_sha256}")
-
-
-def acknowledge(
-    ctx: typer.Context,
-    request_id: IdArg,
-    manifest_sha256: Annotated[str, typer.Option(help="SHA-256 of the manifest.json received.")],
-    token: TokenOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Acknowledge receipt of the package (the agency)."""
-    with acting(ctx, token) as a:
-        request = _visible(a, request_id)
-        productions.acknowledge(
-            session=a.session,
-            ctx=a.ctx,
-            actor=a.user,
-            request=request,
-            manifest_sha256=manifest_sha256.strip().lower(),
-        )
-        detail = views.detail(session=a.session, request=request)
-    _show(detail, as_json)
+    show_detail(detail, as_json)
 
 
 def register(root: typer.Typer) -> None:
     root.add_typer(request_app, name="request")
-    for command in (review, decide, extend, observe, close, produce, package, acknowledge):
+    for command in (review, decide, extend, close):
         root.command(command.__name__)(command)
