@@ -104,10 +104,6 @@ def test_invalid_users_are_refused(
     assert user_count(world) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="add_user builds 'a {role.value}' by hand instead of with_article(): 'a auditor'",
-)
 @pytest.mark.parametrize(
     ("kw", "message"),
     [

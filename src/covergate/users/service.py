@@ -13,7 +13,7 @@ from covergate.agencies.models import Agency
 from covergate.clock import Clock
 from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from covergate.users.models import ApiToken, User
-from covergate.users.schemas import Delegation, Role
+from covergate.users.schemas import Delegation, Role, with_article
 
 TOKEN_PREFIX = "cg_"  # noqa: S105 (a prefix, not a secret)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -41,14 +41,14 @@ def add_user(
     if role is Role.REQUESTER and agency is None:
         raise InvalidInput("a requester must belong to an agency (--agency)", field="agency")
     if role is not Role.REQUESTER and agency is not None:
-        raise InvalidInput(f"a {role.value} does not belong to an agency", field="agency")
+        raise InvalidInput(f"{with_article(role)} does not belong to an agency", field="agency")
     if role is Role.APPROVER and delegation is None:
         raise InvalidInput(
             "an approver needs a written delegation (--delegation), 39 CFR 233.3(d)",
             field="delegation",
         )
     if role is not Role.APPROVER and delegation is not None:
-        raise InvalidInput(f"a {role.value} cannot hold a delegation", field="delegation")
+        raise InvalidInput(f"{with_article(role)} cannot hold a delegation", field="delegation")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} already exists")
     user = User(
