@@ -40,7 +40,7 @@ from covergate.document import Ground, ProcessType, RequestKind
 from covergate.lifecycle.events import EventType, PublicEvent
 from covergate.tlog.bundles import encode_bundle
 from covergate.tlog.checkpoint import Checkpoint, sign_checkpoint
-from covergate.tlog.note import generate_signer
+from covergate.tlog.keys import generate_signer
 from covergate.tlog.tiles import TILE_WIDTH, Tile, entries_path, tile_path, tiles_for_size
 from covergate.tlog.verify import MemoryLogSource, verify_full_log
 from covergate.transparency import service

@@ -13,7 +13,7 @@ from covergate.crypto import FieldCipher
 from covergate.document import Ground, ProcessType, RequestKind
 from covergate.lifecycle.events import EventType, PublicEvent
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
-from covergate.tlog.note import Ed25519Signer, generate_signer
+from covergate.tlog.keys import Ed25519Signer, generate_signer
 from covergate.tlog.verify import verify_full_log
 from covergate.transparency import service
 from covergate.transparency.sources import DatabaseLogSource

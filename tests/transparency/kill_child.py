@@ -15,7 +15,7 @@ import sys
 
 from covergate.crypto import FieldCipher
 from covergate.db import make_engine, make_sessionmaker, transaction
-from covergate.tlog.note import signer_from_key_string
+from covergate.tlog.keys import signer_from_key_string
 from covergate.transparency import service
 from tests.transparency.factories import ORIGIN, event, private_record
 

@@ -20,8 +20,8 @@ from collections.abc import Sequence
 import pytest
 
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
-from covergate.tlog.note import Ed25519Signer
-from covergate.tlog.proofs import root_from_leaf_hashes
+from covergate.tlog.keys import Ed25519Signer
+from covergate.tlog.stored_hashes import root_from_leaf_hashes
 from covergate.transparency import service
 from covergate.transparency.faults import Step
 from covergate.transparency.tree import leaf_hashes

@@ -19,7 +19,7 @@ from covergate.config import Settings
 from covergate.errors import CovergateError, VerificationFailed
 from covergate.runtime import Runtime
 from covergate.tlog.checkpoint import open_checkpoint
-from covergate.tlog.note import Ed25519Signer
+from covergate.tlog.keys import Ed25519Signer
 from covergate.tlog.verify import verify_full_log
 from covergate.transparency import service
 from covergate.transparency.monitor import MonitorState, poll

@@ -8,7 +8,7 @@ from covergate.errors import InvalidInput, LogIntegrityError, NotFound
 from covergate.tlog.checkpoint import open_checkpoint
 from covergate.tlog.hashing import EMPTY_ROOT
 from covergate.tlog.proof_text import verify_tlog_proof
-from covergate.tlog.proofs import root_from_leaf_hashes
+from covergate.tlog.stored_hashes import root_from_leaf_hashes
 from covergate.tlog.tiles import Tile
 from covergate.transparency import service
 from covergate.transparency.entries import canonical_record, check_commitment

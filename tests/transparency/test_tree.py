@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from covergate.errors import LogIntegrityError
 from covergate.tlog.hashing import leaf_hash
-from covergate.tlog.proofs import MemoryHashStore, root_from_leaf_hashes, tree_hash
+from covergate.tlog.stored_hashes import MemoryHashStore, root_from_leaf_hashes, tree_hash
 from covergate.tlog.tiles import tile_data, tiles_for_size
 from covergate.transparency.tree import RunKey, edge_root, edge_root_and_runs, grow, leaf_hashes
 

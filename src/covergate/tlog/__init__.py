@@ -3,11 +3,17 @@
 No I/O beyond what a caller passes in, no database, no web. See docs/TLOG.md.
 
 - :mod:`.hashing`: RFC 6962 leaf and node hashes.
-- :mod:`.proofs`: stored-hash layout, tree hashes, inclusion and consistency
-  proofs (RFC 6962 2.1.1-2.1.2) and their verification (RFC 9162 2.1.3-2.1.4).
+- :mod:`.stored_hashes`: stored-hash layout (as golang.org/x/mod/sumdb/tlog)
+  and tree hashes over it.
+- :mod:`.inclusion`: inclusion proofs (RFC 6962 2.1.1) and their verification
+  (RFC 9162 2.1.3.2).
+- :mod:`.consistency`: consistency proofs (RFC 6962 2.1.2) and their
+  verification (RFC 9162 2.1.4.2).
 - :mod:`.tiles`: C2SP tlog-tiles paths, tile data and a verifying tile reader.
 - :mod:`.bundles`: C2SP tlog-tiles entry bundles.
-- :mod:`.note`: C2SP signed-note and tlog-cosignature.
+- :mod:`.note`: C2SP signed-note: signing and opening notes.
+- :mod:`.keys`: C2SP signed-note keys: key IDs, key strings, Ed25519.
+- :mod:`.cosignature`: C2SP tlog-cosignature.
 - :mod:`.checkpoint`: C2SP tlog-checkpoint.
 - :mod:`.proof_text`: C2SP tlog-proof.
 - :mod:`.verify`: recompute and check a whole published log.
@@ -17,32 +23,29 @@ from __future__ import annotations
 
 from covergate.tlog.bundles import MAX_ENTRY_SIZE, decode_bundle, encode_bundle
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
-from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash, leaf_hash, node_hash
-from covergate.tlog.note import (
+from covergate.tlog.consistency import consistency_proof, verify_consistency
+from covergate.tlog.cosignature import (
     COSIGNATURE_KEY_TYPE,
-    ED25519_KEY_TYPE,
     CosignatureSigner,
     CosignatureVerifier,
-    Ed25519Signer,
-    Ed25519Verifier,
-    Note,
-    NoteSignature,
-    NoteSigner,
-    NoteVerifier,
-    generate_signer,
-    key_id,
-    open_note,
-    sign_note,
-    signer_from_key_string,
-    signer_from_private_bytes,
     verifier_from_key_string,
 )
+from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash, leaf_hash, node_hash
+from covergate.tlog.inclusion import inclusion_proof, verify_inclusion
+from covergate.tlog.keys import (
+    ED25519_KEY_TYPE,
+    Ed25519Signer,
+    Ed25519Verifier,
+    generate_signer,
+    key_id,
+    signer_from_key_string,
+    signer_from_private_bytes,
+)
+from covergate.tlog.note import Note, NoteSignature, NoteSigner, NoteVerifier, open_note, sign_note
 from covergate.tlog.proof_text import TLOG_PROOF_HEADER, TlogProof, verify_tlog_proof
-from covergate.tlog.proofs import (
+from covergate.tlog.stored_hashes import (
     HashReader,
     MemoryHashStore,
-    consistency_proof,
-    inclusion_proof,
     root_from_leaf_hashes,
     split_stored_hash_index,
     stored_hash_count,
@@ -50,8 +53,6 @@ from covergate.tlog.proofs import (
     stored_hashes,
     stored_hashes_for_leaf_hash,
     tree_hash,
-    verify_consistency,
-    verify_inclusion,
 )
 from covergate.tlog.tiles import (
     TILE_HEIGHT,

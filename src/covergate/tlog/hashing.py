@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from typing import NewType
 
+from covergate.errors import VerificationFailed
+
 __all__ = ["EMPTY_ROOT", "HASH_SIZE", "Hash", "leaf_hash", "node_hash"]
 
 Hash = NewType("Hash", bytes)
@@ -37,3 +39,14 @@ def leaf_hash(entry: bytes) -> Hash:
 def node_hash(left: Hash, right: Hash) -> Hash:
     """Return SHA-256(0x01 || left || right)."""
     return Hash(hashlib.sha256(_NODE_PREFIX + left + right).digest())
+
+
+def check_hash_sizes(*hashes: bytes) -> None:
+    """Raise VerificationFailed unless every one of ``hashes`` is 32 bytes long.
+
+    What proof verifiers check first, so that a short or long value is never
+    hashed as if it were a tree hash.
+    """
+    for h in hashes:
+        if len(h) != HASH_SIZE:
+            raise VerificationFailed(f"a hash of {len(h)} bytes is not a SHA-256 hash")

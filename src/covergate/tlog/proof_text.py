@@ -18,8 +18,8 @@ from covergate.errors import MalformedLogData
 from covergate.tlog._b64 import decode_b64
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
 from covergate.tlog.hashing import HASH_SIZE, Hash, leaf_hash
+from covergate.tlog.inclusion import verify_inclusion
 from covergate.tlog.note import NoteVerifier
-from covergate.tlog.proofs import verify_inclusion
 
 __all__ = ["TLOG_PROOF_HEADER", "TlogProof", "verify_tlog_proof"]
 

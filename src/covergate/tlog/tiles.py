@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from covergate.errors import InvalidInput, MalformedLogData, VerificationFailed
 from covergate.tlog.hashing import HASH_SIZE, Hash, node_hash
-from covergate.tlog.proofs import (
+from covergate.tlog.stored_hashes import (
     HashReader,
     split_stored_hash_index,
     stored_hash_index,

@@ -26,7 +26,7 @@ from covergate.tlog.bundles import decode_bundle
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
 from covergate.tlog.hashing import Hash, leaf_hash, node_hash
 from covergate.tlog.note import NoteVerifier
-from covergate.tlog.proofs import root_from_leaf_hashes
+from covergate.tlog.stored_hashes import root_from_leaf_hashes
 from covergate.tlog.tiles import TILE_WIDTH, Tile, entries_path, tile_path
 
 __all__ = [

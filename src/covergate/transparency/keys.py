@@ -15,8 +15,8 @@ import os
 
 from covergate.config import Settings
 from covergate.errors import InvalidInput, MalformedLogData
-from covergate.tlog.note import ED25519_KEY_TYPE, Ed25519Signer, generate_signer, key_id
-from covergate.tlog.note import signer_from_private_bytes as _signer_from_seed
+from covergate.tlog.keys import ED25519_KEY_TYPE, Ed25519Signer, generate_signer, key_id
+from covergate.tlog.keys import signer_from_private_bytes as _signer_from_seed
 
 __all__ = ["ensure_log_key", "format_signer_key", "load_log_signer", "parse_signer_key"]
 

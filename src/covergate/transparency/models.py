@@ -4,7 +4,7 @@
 lifecycle code (sequencing); ``log_tiles``, ``log_checkpoints`` and the one row
 of ``log_state`` are written by integration. ``log_state`` holds the latest
 signed checkpoint: updating it with a compare-and-swap is the log's commit
-point (see :mod:`covergate.transparency.service`).
+point (see :mod:`covergate.transparency.integration`).
 """
 
 from __future__ import annotations

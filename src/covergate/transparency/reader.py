@@ -1,4 +1,4 @@
-"""A :class:`covergate.tlog.proofs.HashReader` over the tiles in the database.
+"""A :class:`covergate.tlog.stored_hashes.HashReader` over the tiles in the database.
 
 Any stored hash (golang.org/x/mod/sumdb/tlog layout) of an integrated tree lies
 in one tile: the hash of subtree (level, n) is the root of a run of
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from covergate.errors import LogIntegrityError
 from covergate.tlog.hashing import HASH_SIZE, Hash
-from covergate.tlog.proofs import split_stored_hash_index
+from covergate.tlog.stored_hashes import split_stored_hash_index
 from covergate.tlog.tiles import TILE_HEIGHT, Tile, hash_from_tile
 from covergate.transparency.models import LogTile
 
