@@ -28,6 +28,15 @@ rules:
 max_days:
   cases:
     - days: 30
+authority:
+  order: {{delegations: [chief_postal_inspector], citation: "39 CFR 233.3(d), (g)(4)"}}
+  national_security: {{delegations: [chief_postal_inspector], citation: 39 CFR 233.3(d)(1)-(2)}}
+  emergency_only: {{delegations: [], citation: 39 CFR 233.3(d)(3)}}
+  extension: {{max_days: 30, citation: 39 CFR 233.3(g)(5)}}
+  continuous:
+    max_days: 120
+    exceeded_by: [chief_postal_inspector]
+    citation: 39 CFR 233.3(g)(6)
 """
 
 

@@ -14,6 +14,7 @@ Example::
 
 from __future__ import annotations
 
+from covergate.policy.authority import Authority, DayLimit, Delegations
 from covergate.policy.engine import Policy, Rule, evaluate
 from covergate.policy.evaluation import Evaluation, Finding, Obligation, Outcome
 from covergate.policy.loader import (
@@ -33,7 +34,10 @@ from covergate.policy.simulate import (
 __all__ = [
     "DEFAULT_POLICY",
     "REDACTED",
+    "Authority",
+    "DayLimit",
     "DecisionOutcome",
+    "Delegations",
     "Evaluation",
     "Finding",
     "Obligation",

@@ -14,8 +14,9 @@ A condition is a mapping with exactly one operator::
     present: OPERAND          not null (and, for a list, not empty)
     is_null: OPERAND          the opposite
 
-An OPERAND is a dotted document path (``purpose.ground``) or a named fact
-(``total_days``, see ``covergate.policy.facts``). Values are checked against the
+An OPERAND is a dotted document path (``purpose.ground``), a named fact
+(``total_days``, see ``covergate.policy.facts``) or a day count of the policy's
+``authority`` section (``authority.extension.max_days``). Values are checked against the
 operand's type when the policy loads: an enum value must be a member, a number a
 number. A comparison with a null operand is false. Redacted free text may only be
 tested with ``present`` / ``is_null``.
@@ -65,9 +66,12 @@ def _never(f: Facts) -> bool:
 class ConditionCompiler:
     """Compiles conditions of one policy; errors name the policy, rule and field."""
 
-    def __init__(self, source: str, named: Mapping[str, object]) -> None:
+    def __init__(
+        self, source: str, named: Mapping[str, object], constants: Mapping[str, int] | None = None
+    ) -> None:
         self.source = source
         self.named_raw = named
+        self.constants: Mapping[str, int] = constants or {}
         self.named: dict[str, Condition] = {}
         self._compiling: list[str] = []
 
@@ -172,6 +176,9 @@ class ConditionCompiler:
     ) -> tuple[Callable[[Facts], object], ValueKind, type[Enum] | None]:
         if not isinstance(name, str):
             raise self.error(where, "the operand must be a path or fact name")
+        if name in self.constants:
+            constant = self.constants[name]
+            return (lambda f: constant), ValueKind.INT, None
         info = operand_info(name)
         get = operand_getter(name)
         if info is None or get is None:
@@ -184,6 +191,24 @@ class ConditionCompiler:
         if not presence and kind in (ValueKind.OBJECT, ValueKind.OBJECT_LIST):
             raise self.error(where, f"{name!r} is an object: only present/is_null may test it")
         return get, kind, enum
+
+    def number_operand(
+        self, value: object, where: str, kinds: set[ValueKind]
+    ) -> Callable[[Facts], object]:
+        """A literal integer, or a path, fact or constant of one of ``kinds``."""
+        if isinstance(value, int) and not isinstance(value, bool) and ValueKind.INT in kinds:
+            return lambda f: value
+        if isinstance(value, str):
+            if value in self.constants and ValueKind.INT in kinds:
+                constant = self.constants[value]
+                return lambda f: constant
+            info = operand_info(value)
+            get = operand_getter(value)
+            if info is not None and get is not None and info[0] in kinds:
+                return get
+            if info is not None:
+                raise self.error(where, f"{value!r} has the wrong type here")
+        raise self.error(where, f"unknown path or fact {value!r}")
 
     def _literal(
         self, value: object, kind: ValueKind, enum: type[Enum] | None, where: str

@@ -23,14 +23,23 @@ from typing import Any
 
 from covergate.document import RequestDocument, RequestKind
 from covergate.errors import InvalidInput
+from covergate.policy.authority import (
+    Authority,
+    DayLimit,
+    authority_constants,
+    compile_authority,
+)
 from covergate.policy.conditions import Condition, ConditionCompiler
 from covergate.policy.evaluation import Evaluation, Finding, Obligation, Outcome
-from covergate.policy.facts import Facts, ValueKind, operand_getter, operand_info
+from covergate.policy.facts import Facts, ValueKind
+from covergate.policy.limits import MaxDays, compile_max_days
 from covergate.policy.offences import OffenceTable
 
 __all__ = ["Policy", "Rule", "compile_policy", "evaluate"]
 
-POLICY_KEYS = frozenset({"name", "description", "extends", "conditions", "rules", "max_days"})
+POLICY_KEYS = frozenset(
+    {"name", "description", "extends", "conditions", "rules", "max_days", "authority"}
+)
 RULE_KEYS = frozenset(
     {"id", "title", "citation", "applies", "fail_when", "review_when", "messages", "obligations"}
 )
@@ -83,38 +92,6 @@ class _CompiledRule:
     obligations: tuple[_CompiledObligation, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Cap:
-    unless: Condition | None
-    at_most: Callable[[Facts], object]
-    minus: Callable[[Facts], object] | None
-
-
-@dataclass(frozen=True, slots=True)
-class _MaxDays:
-    cases: tuple[tuple[Condition | None, int | None], ...]
-    caps: tuple[_Cap, ...]
-
-    def compute(self, f: Facts) -> int | None:
-        days: int | None = None
-        for when, value in self.cases:
-            if when is None or when(f):
-                days = value
-                break
-        for cap in self.caps:
-            if cap.unless is not None and cap.unless(f):
-                continue
-            limit = cap.at_most(f)
-            if not isinstance(limit, int):
-                continue
-            if cap.minus is not None:
-                minus = cap.minus(f)
-                limit -= minus if isinstance(minus, int) else 0
-            limit = max(0, limit)
-            days = limit if days is None else min(days, limit)
-        return days
-
-
 @dataclass(frozen=True)
 class Policy:
     """A loaded, compiled policy. ``version`` is ``sha256:`` + hex of its canonical form."""
@@ -127,8 +104,16 @@ class Policy:
     canonical: Mapping[str, Any] = field(repr=False)
     source: str = field(repr=False)
     offences: OffenceTable = field(repr=False)
+    authority: Authority = field(repr=False)
     _by_kind: Mapping[RequestKind, tuple[_CompiledRule, ...]] = field(repr=False)
-    _max_days: _MaxDays = field(repr=False)
+    _max_days: MaxDays = field(repr=False)
+
+    def extension_limit(self, document: RequestDocument) -> DayLimit | None:
+        """The most days of one extension of this cover; None when it is exempt."""
+        limit = self.authority.extension
+        if limit.exempt is not None and limit.exempt(Facts(document, self.offences)):
+            return None
+        return limit
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -184,13 +169,16 @@ def compile_policy(
     rules: list[tuple[Mapping[str, Any], str]],
     conditions: Mapping[str, object],
     max_days: object,
+    authority: object,
     canonical: Mapping[str, Any],
     version: str,
     source: str,
     offences: OffenceTable,
 ) -> Policy:
     """Compile an already merged policy (``loader`` merges ``extends``)."""
-    cc = ConditionCompiler(source, conditions)
+    constants = authority_constants(authority, source)
+    cc = ConditionCompiler(source, conditions, constants)
+    compiled_authority = compile_authority(cc, authority)
     for name in conditions:
         cc.compile_named(name, f"conditions.{name}")
     public: list[Rule] = []
@@ -210,18 +198,23 @@ def compile_policy(
         canonical=canonical,
         source=source,
         offences=offences,
+        authority=compiled_authority,
         _by_kind={k: tuple(v) for k, v in by_kind.items()},
-        _max_days=_compile_max_days(cc, max_days),
+        _max_days=compile_max_days(cc, max_days),
     )
 
 
 def _text(cc: ConditionCompiler, raw: Mapping[str, Any], key: str, where: str) -> str:
+    """The text, whitespace folded, with ``{authority.X.max_days}`` replaced by its days."""
     value = raw.get(key)
     if value is None:
         raise cc.error(f"{where}.{key}", "required field is missing")
     if not isinstance(value, str) or not value.strip():
         raise cc.error(f"{where}.{key}", "must be a non-empty string")
-    return " ".join(value.split())
+    text = " ".join(value.split())
+    for name, days in cc.constants.items():
+        text = text.replace("{" + name + "}", str(days))
+    return text
 
 
 def _compile_rule(
@@ -283,21 +276,6 @@ def _compile_rule(
     return rule, compiled
 
 
-def _int_operand(
-    cc: ConditionCompiler, value: object, where: str, kinds: set[ValueKind]
-) -> Callable[[Facts], object]:
-    if isinstance(value, int) and not isinstance(value, bool) and ValueKind.INT in kinds:
-        return lambda f: value
-    if isinstance(value, str):
-        info = operand_info(value)
-        get = operand_getter(value)
-        if info is not None and get is not None and info[0] in kinds:
-            return get
-        if info is not None:
-            raise cc.error(where, f"{value!r} has the wrong type here")
-    raise cc.error(where, f"unknown path or fact {value!r}")
-
-
 def _compile_obligation(
     cc: ConditionCompiler, raw: object, where: str, citation: str
 ) -> _CompiledObligation:
@@ -310,7 +288,7 @@ def _compile_obligation(
     due = raw.get("due")
     if not isinstance(due, dict) or "from" not in due or set(due) - {"from", "plus"}:
         raise cc.error(f"{where}.due", "must be {from: DATE_PATH, plus: [DAYS, ...]}")
-    base = _int_operand(cc, due["from"], f"{where}.due.from", {ValueKind.DATE})
+    base = cc.number_operand(due["from"], f"{where}.due.from", {ValueKind.DATE})
     plus_raw = due.get("plus", [])
     if not isinstance(plus_raw, list):
         raise cc.error(f"{where}.due.plus", "must be a list of day counts or integer paths")
@@ -320,7 +298,7 @@ def _compile_obligation(
         if isinstance(item, int) and not isinstance(item, bool):
             plus_days += item
         else:
-            plus.append(_int_operand(cc, item, f"{where}.due.plus[{i}]", {ValueKind.INT}))
+            plus.append(cc.number_operand(item, f"{where}.due.plus[{i}]", {ValueKind.INT}))
     return _CompiledObligation(
         when=cc.compile(raw["when"], f"{where}.when") if "when" in raw else None,
         what=what,
@@ -329,51 +307,6 @@ def _compile_obligation(
         plus=tuple(plus),
         plus_days=plus_days,
     )
-
-
-def _compile_max_days(cc: ConditionCompiler, raw: object) -> _MaxDays:
-    where = "max_days"
-    if not isinstance(raw, dict) or set(raw) - {"cases", "caps"} or "cases" not in raw:
-        raise cc.error(where, "required: {cases: [{when, days}, ...], caps: [...]}")
-    cases_raw = raw["cases"]
-    if not isinstance(cases_raw, list) or not cases_raw:
-        raise cc.error(f"{where}.cases", "must be a non-empty list")
-    cases: list[tuple[Condition | None, int | None]] = []
-    for i, case in enumerate(cases_raw):
-        here = f"{where}.cases[{i}]"
-        if not isinstance(case, dict) or "days" not in case or set(case) - {"when", "days"}:
-            raise cc.error(here, "must be {when: COND, days: N or null}")
-        days = case["days"]
-        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
-            raise cc.error(f"{here}.days", "must be a whole number of days or null (no limit)")
-        when = cc.compile(case["when"], f"{here}.when") if "when" in case else None
-        cases.append((when, days))
-    if cases[-1][0] is not None:
-        raise cc.error(f"{where}.cases", "the last case must have no 'when' (the default)")
-    caps: list[_Cap] = []
-    caps_raw = raw.get("caps", [])
-    if not isinstance(caps_raw, list):
-        raise cc.error(f"{where}.caps", "must be a list")
-    for i, cap in enumerate(caps_raw):
-        here = f"{where}.caps[{i}]"
-        if (
-            not isinstance(cap, dict)
-            or "at_most" not in cap
-            or set(cap) - {"at_most", "minus", "unless"}
-        ):
-            raise cc.error(here, "must be {at_most: N or path, minus: path, unless: COND}")
-        caps.append(
-            _Cap(
-                unless=cc.compile(cap["unless"], f"{here}.unless") if "unless" in cap else None,
-                at_most=_int_operand(cc, cap["at_most"], f"{here}.at_most", {ValueKind.INT}),
-                minus=(
-                    _int_operand(cc, cap["minus"], f"{here}.minus", {ValueKind.INT})
-                    if "minus" in cap
-                    else None
-                ),
-            )
-        )
-    return _MaxDays(tuple(cases), tuple(caps))
 
 
 def _kinds(raw: object, named: Mapping[str, object], depth: int = 0) -> set[RequestKind] | None:

@@ -2,7 +2,8 @@
 
 A policy file is YAML (see docs/POLICY.md). ``extends: NAME`` inherits another
 policy: its named conditions, its rules (a rule with the same ``id`` replaces the
-inherited one in place; new rules follow) and its ``max_days`` unless given.
+inherited one in place; new rules follow), its ``max_days`` unless given, and
+each entry of its ``authority`` section the child does not give.
 
 The version is ``"sha256:" + hex(sha256(canonical))`` where canonical is the JSON
 (sorted keys, no whitespace, UTF-8) of ``{"offences": <offences.yaml as parsed>,
@@ -134,12 +135,14 @@ class _Merged:
         rules: list[tuple[Mapping[str, Any], str]],
         conditions: dict[str, object],
         max_days: object,
+        authority: dict[str, object],
     ) -> None:
         self.data = data
         self.canonical = canonical
         self.rules = rules
         self.conditions = conditions
         self.max_days = max_days
+        self.authority = authority
 
 
 def _merge(text: str, source: str, folder: Path | None, depth: int) -> _Merged:
@@ -152,11 +155,17 @@ def _merge(text: str, source: str, folder: Path | None, depth: int) -> _Merged:
     own_rules: list[tuple[Mapping[str, Any], str]] = [(r, name) for r in data["rules"]]
     parent_name = data.get("extends")
     if parent_name is None:
-        if "max_days" not in data:
-            raise InvalidInput(
-                f"policy {source}: max_days: required field is missing", field="max_days"
-            )
-        return _Merged(data, data, own_rules, dict(data.get("conditions", {})), data["max_days"])
+        for key in ("max_days", "authority"):
+            if key not in data:
+                raise InvalidInput(f"policy {source}: {key}: required field is missing", field=key)
+        return _Merged(
+            data,
+            data,
+            own_rules,
+            dict(data.get("conditions", {})),
+            data["max_days"],
+            _own_authority(data, source),
+        )
     if not isinstance(parent_name, str):
         raise InvalidInput(f"policy {source}: extends: must be a policy name", field="extends")
     parent = _merge_parent(parent_name, source, folder, depth)
@@ -176,8 +185,16 @@ def _merge(text: str, source: str, folder: Path | None, depth: int) -> _Merged:
         seen.add(rule_id)
     conditions = {**parent.conditions, **data.get("conditions", {})}
     max_days = data.get("max_days", parent.max_days)
+    authority = {**parent.authority, **_own_authority(data, source)}
     canonical = {**data, "extends": parent.canonical}
-    return _Merged(data, canonical, rules, conditions, max_days)
+    return _Merged(data, canonical, rules, conditions, max_days, authority)
+
+
+def _own_authority(data: dict[str, Any], source: str) -> dict[str, object]:
+    authority = data.get("authority", {})
+    if not isinstance(authority, dict) or not all(isinstance(k, str) for k in authority):
+        raise InvalidInput(f"policy {source}: authority: must be a mapping", field="authority")
+    return dict(authority)
 
 
 def _merge_parent(name: str, source: str, folder: Path | None, depth: int) -> _Merged:
@@ -209,6 +226,7 @@ def _build(text: str, *, source: str, folder: Path | None, depth: int) -> Policy
         rules=merged.rules,
         conditions=merged.conditions,
         max_days=merged.max_days,
+        authority=merged.authority,
         canonical=canonical,
         version=version,
         source=source,

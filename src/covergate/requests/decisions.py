@@ -3,7 +3,9 @@
 Enforced here, by the software, not left to people:
 
 - the approver is never the submitter or the reviewer, and holds a delegation that
-  allows the decision (39 CFR 233.3(d)(1)-(3), (g)(4));
+  allows the decision (39 CFR 233.3(d)(1)-(3), (g)(4)), as the ``authority`` section
+  of the policy in force says (who may order, national security, emergencies only,
+  more than the continuous-days cap);
 - nothing is approved past a ``fail`` finding; each ``review`` finding needs a
   written justification; no more days than the policy's ``max_days``;
 - an approval can narrow (days, categories) but never widen what was asked;
@@ -28,40 +30,69 @@ from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.period import authorised_window, refresh_state
 from covergate.lifecycle.states import Action, next_state
-from covergate.policy import Evaluation
+from covergate.policy import Evaluation, Policy
 from covergate.requests.models import Decision
 from covergate.requests.notes import seal_decision_notes
 from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.users.models import User
 from covergate.users.schemas import Delegation, Role
 
-CONTINUOUS_CAP_DAYS = 120  # 39 CFR 233.3(g)(6)
 MIN_JUSTIFICATION = 10
+
+#: How messages name a delegation ("the Chief Postal Inspector or a headquarters designee").
+_TITLES = {
+    Delegation.CHIEF_POSTAL_INSPECTOR.value: "the Chief Postal Inspector",
+    Delegation.HEADQUARTERS_DESIGNEE.value: "a headquarters designee",
+    Delegation.OPERATIONS_SUPPORT_GROUP_MANAGER.value: "an Operations Support Group manager",
+    Delegation.INSPECTOR_IN_CHARGE.value: "an Inspector in Charge",
+}
 
 
 def stored_evaluation(request: Request) -> Evaluation:
     return Evaluation.from_json(request.evaluation)
 
 
-def check_delegation(actor: User, document: RequestDocument, *, total_days: int) -> Delegation:
-    """39 CFR 233.3(d): whose written delegation allows this decision; returns it."""
+def _who(names: tuple[str, ...]) -> str:
+    titles = [_TITLES.get(n, n) for n in names]
+    if not titles:
+        return "no one"
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
+
+
+def check_delegation(
+    actor: User, document: RequestDocument, *, total_days: int, policy: Policy
+) -> Delegation:
+    """Whose written delegation allows this decision under ``policy.authority``; returns it.
+
+    ``policy`` is the policy in force at the decision (``ctx.policy``).
+    """
+    authority = policy.authority
     delegation = actor.delegation
+    order = authority.order
     if delegation is None:
-        raise Forbidden("you hold no written delegation to order covers, 39 CFR 233.3(d), (g)(4)")
-    top = {Delegation.CHIEF_POSTAL_INSPECTOR, Delegation.HEADQUARTERS_DESIGNEE}
-    if document.purpose.ground is Ground.NATIONAL_SECURITY and delegation not in top:
+        raise Forbidden(f"you hold no written delegation to order covers, {order.citation}")
+    if delegation.value not in order.allowed:
         raise Forbidden(
-            "national security requests are decided only by the Chief Postal Inspector or a "
-            f"headquarters designee, 39 CFR 233.3(d)(1)-(2); you are {delegation.value}"
+            f"only {_who(order.allowed)} may order a cover, {order.citation}; "
+            f"you are {delegation.value}"
         )
-    if delegation is Delegation.INSPECTOR_IN_CHARGE and document.emergency is None:
+    ns = authority.national_security
+    if document.purpose.ground is Ground.NATIONAL_SECURITY and delegation.value not in ns.allowed:
         raise Forbidden(
-            "an Inspector in Charge may order a cover only in an emergency, 39 CFR 233.3(d)(3)"
+            f"national security requests are decided only by {_who(ns.allowed)}, "
+            f"{ns.citation}; you are {delegation.value}"
         )
-    if total_days > CONTINUOUS_CAP_DAYS and delegation not in top:
+    emergency_only = authority.emergency_only
+    if delegation.value in emergency_only.allowed and document.emergency is None:
         raise Forbidden(
-            f"more than {CONTINUOUS_CAP_DAYS} continuous days needs the Chief Postal Inspector "
-            f"or a headquarters designee personally, 39 CFR 233.3(g)(6); you are {delegation.value}"
+            f"{_TITLES.get(delegation.value, delegation.value)} may order a cover only in an "
+            f"emergency, {emergency_only.citation}"
+        )
+    cap = authority.continuous
+    if total_days > cap.days and delegation.value not in cap.exceeded_by:
+        raise Forbidden(
+            f"more than {cap.days} continuous days needs {_who(cap.exceeded_by)} "
+            f"personally, {cap.citation}; you are {delegation.value}"
         )
     return delegation
 
@@ -84,7 +115,10 @@ def decide(
     prior = document.scope.prior_days
     deny = decision.outcome is DecisionOutcome.DENY
     delegation = check_delegation(
-        actor, document, total_days=prior + (0 if deny else request.days_requested)
+        actor,
+        document,
+        total_days=prior + (0 if deny else request.days_requested),
+        policy=ctx.policy,
     )
     action = Action.DENY if deny else Action.APPROVE
     next_state(request.state, action)  # fail early, before any check that might mislead

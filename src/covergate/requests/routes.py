@@ -156,7 +156,16 @@ def decide_request(
 @router.post(
     "/requests/{request_id}/extensions",
     status_code=status.HTTP_201_CREATED,
-    summary="Ask for an extension (a new request for up to 30 days)",
+    summary="Ask for an extension (a new request continuous with the cover)",
+    description=(
+        "An extension is a new request for the days that follow the cover, at most as "
+        "many as the policy in force allows for one extension (its `authority.extension`: "
+        "30 days under 39 CFR 233.3(g)(5), none for fugitive and national security "
+        "covers). It always covers the subject of the cover it extends: the `subject` "
+        "given in the body (name, address, attorneys) is replaced by the cover's own, so "
+        "the answer never depends on a guess about the covered address. That use of the "
+        "cover's subject data is written to the access log."
+    ),
 )
 def extend_request(
     request_id: str,

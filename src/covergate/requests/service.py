@@ -24,7 +24,7 @@ from covergate.agencies.models import Agency
 from covergate.context import ServiceContext
 from covergate.document import RequestDocument, RequestKind, request_document_from_data
 from covergate.errors import Forbidden, IdempotencyConflict, InvalidInput, RuleViolation
-from covergate.lifecycle.access import require_role
+from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.advance import advance, record_event
 from covergate.lifecycle.documents import (
     PRIVATE_LABEL,
@@ -34,7 +34,7 @@ from covergate.lifecycle.documents import (
     split_private,
 )
 from covergate.lifecycle.events import EventType
-from covergate.lifecycle.models import Request, RequestEvent
+from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
 from covergate.lifecycle.states import Action, CloseReason, RequestState
 from covergate.policy import evaluate
@@ -44,8 +44,6 @@ from covergate.requests.models import Decision
 from covergate.requests.notes import seal_note
 from covergate.users.models import User
 from covergate.users.schemas import Role
-
-EXTENSION_MAX_DAYS = 30  # 39 CFR 233.3(g)(5)
 
 APPROVED_STATES = frozenset(
     {
@@ -213,7 +211,14 @@ def extend(
     document: RequestDocument,
     idempotency_key: str | None = None,
 ) -> Submission:
-    """An extension is a new request for at most 30 more days, continuous with the cover."""
+    """An extension is a new request continuous with the cover it extends.
+
+    Its days are limited by ``authority.extension`` of the policy in force (none for
+    a cover that limit exempts). It carries the cover's own subject (name, address,
+    attorneys): any subject the document gives is replaced before the policy check,
+    the digest and storage, so the answer never depends on a guess about the covered
+    address. That use of the cover's subject data is written to the access log.
+    """
     require_role(actor, Role.REQUESTER, doing="ask for extensions")
     if parent.kind is not RequestKind.MAIL_COVER:
         raise RuleViolation("only mail covers are extended; ask for records in a new request")
@@ -225,12 +230,6 @@ def extend(
         raise RuleViolation("the cover has no authorised period to extend")
     if document.kind is not parent.kind:
         raise InvalidInput("kind: an extension has the kind of the cover it extends", field="kind")
-    if document.scope.days > EXTENSION_MAX_DAYS:
-        raise RuleViolation(
-            f"scope.days: an extension is for at most {EXTENSION_MAX_DAYS} days, "
-            "39 CFR 233.3(g)(5)",
-            field="scope.days",
-        )
     expected_start = parent.active_until + timedelta(days=1)
     if document.scope.start != expected_start:
         raise InvalidInput(
@@ -249,11 +248,23 @@ def extend(
         raise InvalidInput(
             "purpose.ground: an extension keeps the cover's ground", field="purpose.ground"
         )
-    parent_full = decrypt_document(ctx, parent)
-    if document.subject.address != parent_full.subject.address:
-        raise InvalidInput(
-            "subject.address: an extension covers the same address", field="subject.address"
+    limit = ctx.policy.extension_limit(document)
+    if limit is not None and document.scope.days > limit.days:
+        raise RuleViolation(
+            f"scope.days: an extension is for at most {limit.days} days, {limit.citation}",
+            field="scope.days",
         )
+    # The subject is the cover's, never the requester's guess (no probing the address).
+    subject = decrypt_document(ctx, parent).subject
+    document = document.model_copy(update={"subject": subject})
+    record_access(
+        session=session,
+        ctx=ctx,
+        actor=actor,
+        request=parent,
+        what=AccessKind.SUBJECT,
+        reason=f"extension carries the subject of cover {parent.public_id}",
+    )
     return submit(
         session=session,
         ctx=ctx,
