@@ -144,16 +144,7 @@ def test_as_dict_names_the_user_role_request_kind_reason_and_interface(world: Wo
     assert at.replace(tzinfo=None) == datetime(2026, 1, 2, 9, 0)
 
 
-def test_as_dict_time_is_the_same_on_both_backends(
-    world: World, database: Database, request: pytest.FixtureRequest
-) -> None:
-    if database.backend == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="SQLite gives DateTime(timezone=True) back naive: 'at' loses '+00:00'",
-            )
-        )
+def test_as_dict_time_is_the_same_on_both_backends(world: World) -> None:
     rid = world.submit()
     read_subject(world, rid, "legal review of grounds")
     with world.tx() as s:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from covergate.db import Base, value_enum
+from covergate.db import Base, UtcDateTime, value_enum
 from covergate.document import Jurisdiction
 
 
@@ -19,4 +19,4 @@ class Agency(Base):
     jurisdiction: Mapped[Jurisdiction] = mapped_column(value_enum(Jurisdiction, 20))
     # AgencyFunction values; the functions the agency is registered to perform.
     functions: Mapped[list[str]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, LargeBinary
+from sqlalchemy import Date, ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.covers.schemas import RefusalReason
-from covergate.db import Base, value_enum
+from covergate.db import Base, UtcDateTime, value_enum
 from covergate.document import DataCategory
 
 
@@ -21,7 +21,7 @@ class Observation(Base):
     item_date: Mapped[date] = mapped_column(Date)
     data_ct: Mapped[bytes] = mapped_column(LargeBinary)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class RefusedObservation(Base):

@@ -21,7 +21,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -33,7 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from covergate.agencies.models import Agency
 from covergate.context import Via
-from covergate.db import Base, value_enum
+from covergate.db import Base, UtcDateTime, value_enum
 from covergate.document import Ground, ProcessType, RequestKind
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.states import CloseReason, RequestState
@@ -85,8 +84,8 @@ class Request(Base):
     close_reason: Mapped[CloseReason | None] = mapped_column(value_enum(CloseReason))
     refused_observations: Mapped[int] = mapped_column(Integer, default=0)
 
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     agency: Mapped[Agency] = relationship(lazy="joined")
@@ -109,7 +108,7 @@ class RequestEvent(Base):
     day: Mapped[date] = mapped_column(Date)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entry_index: Mapped[int] = mapped_column(Integer, unique=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class AccessRecord(Base):
@@ -121,4 +120,4 @@ class AccessRecord(Base):
     what: Mapped[AccessKind] = mapped_column(value_enum(AccessKind, 20))
     reason: Mapped[str] = mapped_column(Text)
     via: Mapped[Via] = mapped_column(value_enum(Via, 10))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, String
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from covergate.db import Base
+from covergate.db import Base, UtcDateTime
 
 
 class Production(Base):
@@ -20,6 +20,6 @@ class Production(Base):
     manifest_sha256: Mapped[str] = mapped_column(String(64))
     files_ct: Mapped[bytes] = mapped_column(LargeBinary)
     produced_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    produced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    produced_at: Mapped[datetime] = mapped_column(UtcDateTime)
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

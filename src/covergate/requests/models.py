@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from covergate.db import Base, value_enum
+from covergate.db import Base, UtcDateTime, value_enum
 from covergate.requests.schemas import DecisionOutcome
 from covergate.users.models import User
 from covergate.users.schemas import Delegation
@@ -28,6 +28,6 @@ class Decision(Base):
     notes_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     delegation: Mapped[Delegation] = mapped_column(value_enum(Delegation))
     policy_version: Mapped[str] = mapped_column(String(80))
-    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
     approver: Mapped[User] = relationship(lazy="joined")
