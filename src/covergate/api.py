@@ -79,9 +79,13 @@ def describe_validation(errors: list[Any]) -> tuple[str, str | None, str, int]:
 
 
 def maintain(runtime: Runtime) -> None:
-    """Start and expire covers whose date has come, then integrate the log."""
+    """Start and expire covers whose date has come, then integrate the log.
+
+    The last integration runs even if the sweep appended nothing: at start-up it
+    finishes what a crash interrupted.
+    """
     ctx = runtime.context(Via.API)
-    with runtime.sessions() as session, session.begin():
+    with runtime.transaction() as session:
         period.sweep(session=session, ctx=ctx)
     runtime.integrate_log()
 

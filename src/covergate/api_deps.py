@@ -51,7 +51,7 @@ def authenticated_token(
     without a valid token gets 401, never a description of the request schema.
     The handler's unit of work authenticates again inside its transaction.
     """
-    with runtime.sessions() as session:
+    with runtime.transaction() as session:
         authenticate(session=session, token=token)
     return token or ""
 

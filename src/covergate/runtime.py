@@ -97,20 +97,32 @@ class Runtime:
         )
 
     @contextmanager
-    def unit_of_work(self, token: str | None) -> Iterator[tuple[Session, User]]:
-        """Authenticate and run one transaction; then integrate the log if it grew.
+    def transaction(self) -> Iterator[Session]:
+        """One transaction; then, if it appended log entries, integrate the log.
+
+        Commits when the block ends, rolls back if it raises; a concurrent change
+        to the same row becomes a :class:`covergate.errors.Conflict`. Only a
+        transaction that sequenced entries integrates them, so a read never takes
+        the log writer's lock.
 
         A crash between the commit and the integration loses nothing: the entries
         are sequenced in the committed transaction and the next integration (after
-        the next change, the maintenance loop, or start-up) picks them up. Reads
-        that append nothing never take the log writer's lock.
+        the next change, the maintenance loop, or start-up) picks them up.
+
+            with rt.transaction() as session:
+                agencies.register(session=session, ...)
         """
         with transaction(self.sessions) as session:
-            user = authenticate(session=session, token=token)
-            yield session, user
+            yield session
             grew = appended(session)
         if grew:
             self.integrate_log()
+
+    @contextmanager
+    def unit_of_work(self, token: str | None) -> Iterator[tuple[Session, User]]:
+        """Authenticate ``token`` and run one :meth:`transaction` as that user."""
+        with self.transaction() as session:
+            yield session, authenticate(session=session, token=token)
 
     def close(self) -> None:
         self.engine.dispose()

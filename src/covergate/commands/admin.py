@@ -112,7 +112,7 @@ def agency_add(
     function: Annotated[list[AgencyFunction], typer.Option(help="A function (repeat).")],
 ) -> None:
     """Register an agency with its jurisdiction and functions."""
-    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+    with runtime(ctx) as rt, rt.transaction() as session:
         agency = agencies.register(
             session=session,
             clock=rt.clock,
@@ -139,7 +139,7 @@ def user_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a user and print a new API token (shown once, stored hashed)."""
-    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+    with runtime(ctx) as rt, rt.transaction() as session:
         agency_row = agencies.get_by_name(session=session, name=agency) if agency else None
         user = users.add_user(
             session=session,
@@ -166,7 +166,7 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Issue another API token for a user (shown once, stored hashed)."""
-    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+    with runtime(ctx) as rt, rt.transaction() as session:
         user = users.get_by_email(session=session, email=email)
         token = users.create_token(session=session, clock=rt.clock, user=user, label=label)
     if as_json:
@@ -219,7 +219,7 @@ def report_command(
     as_json: JsonOption = False,
 ) -> None:
     """Public statistics: counts by agency, ground, legal process and outcome."""
-    with runtime(ctx) as rt, rt.sessions() as session:
+    with runtime(ctx) as rt, rt.transaction() as session:
         stats = report.statistics(session=session, year=year)
     if as_json:
         print_json(stats)

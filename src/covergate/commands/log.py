@@ -89,13 +89,9 @@ def key(ctx: typer.Context) -> None:
 @log_app.command("integrate")
 def integrate(ctx: typer.Context) -> None:
     """Integrate sequenced entries and sign a new checkpoint (also runs at start-up)."""
-    settings = settings_of(ctx)
-    signer = load_log_signer(settings)
     with runtime(ctx) as rt:
-        checkpoint = service.integrate_pending(
-            sessions=rt.sessions, signer=signer, origin=settings.log_origin
-        )
-        with rt.sessions() as session, session.begin():
+        checkpoint = rt.integrate_log()
+        with rt.transaction() as session:
             size = service.status(session=session).size
     if checkpoint is None:
         typer.echo(f"nothing to integrate; tree size {size}")
@@ -109,7 +105,7 @@ def export(
     outdir: Annotated[Path, typer.Argument(help="Directory to write the log's files into.")],
 ) -> None:
     """Write checkpoint, tiles and entry bundles as a static tree of files."""
-    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+    with runtime(ctx) as rt, rt.transaction() as session:
         with _progress("exporting") as progress:
             task = progress.add_task("export", total=None)
 
@@ -130,7 +126,7 @@ def proof(
     ] = None,
 ) -> None:
     """Print the C2SP tlog-proof of entry INDEX against the latest checkpoint."""
-    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+    with runtime(ctx) as rt, rt.transaction() as session:
         text = service.proof_text(session=session, index=index)
         if entry_out is not None:
             entry_out.write_bytes(service.read_entry(session=session, index=index))
@@ -158,7 +154,7 @@ def verify(
     if source is not None:
         _verify_from(open_source(source), verifier, old, source)
         return
-    with runtime(ctx) as rt, rt.sessions() as session, session.begin():
+    with runtime(ctx) as rt, rt.transaction() as session:
         _verify_from(DatabaseLogSource(session), verifier, old, "the local database")
 
 

@@ -265,7 +265,7 @@ def simulate_command(
 
     chosen = resolve_policy(ctx, policy)
     start = _since(since)
-    with common.runtime(ctx) as rt, rt.sessions() as session:
+    with common.runtime(ctx) as rt, rt.transaction() as session:
         rows = simulation_rows(session=session, since=start)
         run_simulation(rows, chosen, fmt=fmt, output=output)
 

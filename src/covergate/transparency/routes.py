@@ -43,7 +43,7 @@ class LogContext:
 def log_context(request: Request) -> Iterator[LogContext]:
     """One short transaction per request, from the app's runtime."""
     runtime: Runtime = request.app.state.runtime
-    with runtime.sessions() as session, session.begin():
+    with runtime.transaction() as session:
         yield LogContext(session=session, origin=runtime.settings.log_origin)
 
 

@@ -123,7 +123,7 @@ class PageContext:
 def page_context(request: Request) -> Iterator[PageContext]:
     """One short transaction per page, from the app's runtime."""
     runtime: Runtime = request.app.state.runtime
-    with runtime.sessions() as session, session.begin():
+    with runtime.transaction() as session:
         yield PageContext(session=session, runtime=runtime)
 
 

@@ -1,0 +1,131 @@
+"""The demo's agencies and staff, and the tokens handed out to try the API with.
+
+Staff are kept by user id (:class:`Staff`), not as rows: each simulated day has
+its own session and loads the users it needs in it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from covergate.agencies import service as agencies
+from covergate.agencies.models import Agency
+from covergate.clock import Clock
+from covergate.demo.world import AGENCIES, USPIS, USPIS_FUNCTIONS
+from covergate.document import Jurisdiction
+from covergate.users import service as users
+from covergate.users.models import User
+from covergate.users.schemas import Delegation, Role
+
+DEMO_DOMAIN = "@demo.example"
+
+# (key, role, delegation, whether the demo prints a token for it)
+PEOPLE: list[tuple[str, Role, Delegation | None, bool]] = [
+    ("reviewer", Role.REVIEWER, None, True),
+    ("reviewer2", Role.REVIEWER, None, False),
+    ("chief", Role.APPROVER, Delegation.CHIEF_POSTAL_INSPECTOR, True),
+    ("hq", Role.APPROVER, Delegation.HEADQUARTERS_DESIGNEE, False),
+    ("osg", Role.APPROVER, Delegation.OPERATIONS_SUPPORT_GROUP_MANAGER, True),
+    ("iic", Role.APPROVER, Delegation.INSPECTOR_IN_CHARGE, False),
+    ("observer", Role.OBSERVER, None, True),
+    ("auditor", Role.AUDITOR, None, True),
+    ("admin", Role.ADMIN, None, True),
+]
+FBI = "Federal Bureau of Investigation"  # its requester is the one given a token
+
+Token = tuple[str, str, str]
+"""(role label, email, bearer token)."""
+
+
+@dataclass
+class Staff:
+    """User ids by role key (``"reviewer"``, ``"requester:<agency>"``)."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def load(self, session: Session) -> list[User]:
+        """Every staff member, as rows of ``session``, in one query."""
+        return list(session.scalars(select(User).where(User.id.in_(self.ids.values()))))
+
+    def user(self, session: Session, key: str) -> User:
+        """The user ``key`` as a row of ``session``."""
+        return session.get_one(User, self.ids[key])
+
+    def requester(self, session: Session, agency: str) -> User:
+        return self.user(session, f"requester:{agency}")
+
+
+def seed_people(*, session: Session, clock: Clock) -> tuple[Staff, list[Token]]:
+    """Register the agencies and add their requesters and the Postal Service's staff."""
+    staff = Staff()
+    tokens: list[Token] = []
+    registered: dict[str, Agency] = {}
+    for name, jurisdiction, functions, _ in AGENCIES:
+        registered[name] = agencies.register(
+            session=session, clock=clock, name=name, jurisdiction=jurisdiction, functions=functions
+        )
+    registered[USPIS] = agencies.register(
+        session=session,
+        clock=clock,
+        name=USPIS,
+        jurisdiction=Jurisdiction.FEDERAL,
+        functions=USPIS_FUNCTIONS,
+    )
+    for i, (name, agency) in enumerate(registered.items()):
+        user = users.add_user(
+            session=session,
+            clock=clock,
+            email=f"requester{i}{DEMO_DOMAIN}",
+            name=f"Requester of {name}",
+            role=Role.REQUESTER,
+            agency=agency,
+        )
+        staff.ids[f"requester:{name}"] = user.id
+        if name == FBI:
+            token = users.create_token(session=session, clock=clock, user=user)
+            tokens.append(("requester (FBI)", user.email, token))
+    for key, role, delegation, with_token in PEOPLE:
+        user = users.add_user(
+            session=session,
+            clock=clock,
+            email=f"{key}{DEMO_DOMAIN}",
+            name=f"Demo {key}",
+            role=role,
+            delegation=delegation,
+        )
+        staff.ids[key] = user.id
+        if with_token:
+            token = users.create_token(session=session, clock=clock, user=user)
+            tokens.append((role_label(user), user.email, token))
+    return staff, tokens
+
+
+def fresh_tokens(*, session: Session, clock: Clock) -> list[Token] | None:
+    """New tokens for the demo users a seeded demo prints; None without demo users."""
+    wanted = {"requester1", *(key for key, *_, with_token in PEOPLE if with_token)}
+    demo_users = list(
+        session.scalars(select(User).where(User.email.like(f"%{DEMO_DOMAIN}")).order_by(User.id))
+    )
+    if not demo_users:
+        return None
+    return [
+        (
+            role_label(user),
+            user.email,
+            users.create_token(session=session, clock=clock, user=user, label="demo"),
+        )
+        for user in demo_users
+        if user.email.removesuffix(DEMO_DOMAIN) in wanted
+    ]
+
+
+def role_label(user: User) -> str:
+    """``"approver (chief_postal_inspector)"``, ``"requester (<agency>)"``, ``"auditor"``."""
+    if user.delegation is not None:
+        return f"{user.role.value} ({user.delegation.value})"
+    if user.agency is not None:
+        return f"{user.role.value} ({user.agency.name})"
+    return user.role.value

@@ -1,0 +1,150 @@
+"""Seed a synthetic year: the schedule of steps, one transaction per simulated day."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from covergate.clock import FixedClock
+from covergate.context import ServiceContext, Via
+from covergate.demo.agenda import Agenda, Case, Day, submit
+from covergate.demo.people import Token, fresh_tokens, seed_people
+from covergate.demo.world import (
+    AGENCIES,
+    DEMO_END,
+    DEMO_START,
+    USPIS,
+    USPIS_FUNCTIONS,
+    DemoWorld,
+)
+from covergate.document import AgencyFunction, Jurisdiction, request_document_from_data
+from covergate.errors import CovergateError
+from covergate.lifecycle import period
+from covergate.lifecycle.models import Request
+from covergate.runtime import Runtime
+from covergate.transparency import service as tlog
+
+SWEEP_LIMIT = 1_000_000  # every due cover starts or expires on its day
+
+
+@dataclass
+class DemoResult:
+    requests: int  # every request stored, extensions included
+    log_size: int
+    seconds: float
+    verifier_key: str
+    extensions: int = 0  # of which extensions
+    tokens: list[Token] = field(default_factory=list)
+    reused: bool = False  # True when the data was there already and nothing was seeded
+
+
+def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoResult:
+    """Seed the database of ``rt`` with a synthetic year. Refuses a non-empty database.
+
+    Each simulated day is one :meth:`Runtime.transaction`, so the log is
+    integrated (a new signed checkpoint) at the end of every day that changed it.
+    """
+    started = time.perf_counter()
+    rng = random.Random(seed)  # noqa: S311 (synthetic data, reproducible by design)
+    clock = FixedClock()
+    clock.set_date(DEMO_START)
+    ctx = ServiceContext(
+        clock=clock,
+        cipher=rt.cipher,
+        policy=rt.policy,
+        via=Via.CLI,
+        new_public_id=_seeded_ids(random.Random(seed + 1)),  # noqa: S311
+    )
+    with rt.transaction() as session:
+        if session.scalar(select(Request.id).limit(1)) is not None:
+            return _existing_demo(session, rt, started)
+        staff, tokens = seed_people(session=session, clock=clock)
+
+    agenda = Agenda()
+    world = DemoWorld(rng)
+    meta: dict[str, tuple[Jurisdiction, list[AgencyFunction]]] = {
+        name: (jurisdiction, functions) for name, jurisdiction, functions, _ in AGENCIES
+    }
+    meta[USPIS] = (Jurisdiction.FEDERAL, USPIS_FUNCTIONS)
+    names = [name for name, *_ in AGENCIES]
+    weights = [weight for *_, weight in AGENCIES]
+    picks = rng.choices(names, weights=weights, k=outside) + [USPIS] * inspectors
+    for number, agency in enumerate(picks):
+        received = DEMO_START + timedelta(days=rng.randint(0, 364))
+        jurisdiction, functions = meta[agency]
+        data = world.document(agency, jurisdiction, functions, received)
+        agenda.add(received, submit, Case(number, agency, request_document_from_data(data)))
+
+    with Progress(
+        TextColumn("seeding a year of requests"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task("demo", total=len(agenda))
+        done = 0
+        while (today := agenda.next_day()) is not None and today <= DEMO_END:
+            clock.set_date(today)
+            with rt.transaction() as session:
+                # What the server's maintenance loop does: covers start and expire
+                # on their dates whether or not anyone looks at them.
+                period.sweep(session=session, ctx=ctx, limit=SWEEP_LIMIT)
+                day = Day(session=session, ctx=ctx, staff=staff, rng=rng)
+                day.load(agenda.cases_on(today))
+                for appointment in agenda.due(today):
+                    for step, delay, case in appointment.step(day, appointment.case):
+                        agenda.add(today + timedelta(days=delay), step, case)
+                    done += 1
+                    progress.update(task, completed=done, total=done + len(agenda))
+        clock.set_date(DEMO_END)
+        with rt.transaction() as session:
+            period.sweep(session=session, ctx=ctx, limit=SWEEP_LIMIT)
+    with rt.transaction() as session:
+        return _result(session, rt, started, tokens, reused=False)
+
+
+def _seeded_ids(rng: random.Random) -> Callable[[], str]:
+    return lambda: f"{rng.getrandbits(128):032x}"
+
+
+def _existing_demo(session: Session, rt: Runtime, started: float) -> DemoResult:
+    """The database holds data already: seed nothing, hand out fresh demo tokens.
+
+    Only demo users (``@demo.example``) get tokens; a database without them is
+    not a demo database, and the command says so instead of touching it.
+    """
+    tokens = fresh_tokens(session=session, clock=rt.clock)
+    if tokens is None:
+        raise CovergateError(
+            f"the database at {rt.settings.database_url} already holds requests that are not "
+            "demo data; run the demo on a new --data directory"
+        )
+    return _result(session, rt, started, tokens, reused=True)
+
+
+def _result(
+    session: Session,
+    rt: Runtime,
+    started: float,
+    tokens: list[Token],
+    *,
+    reused: bool,
+) -> DemoResult:
+    count = select(func.count()).select_from(Request)
+    return DemoResult(
+        requests=session.scalar(count) or 0,
+        extensions=session.scalar(count.where(Request.parent_id.is_not(None))) or 0,
+        log_size=tlog.status(session=session).size,
+        seconds=time.perf_counter() - started,
+        verifier_key=rt.log_signer.verifier_key(),
+        tokens=tokens,
+        reused=reused,
+    )
