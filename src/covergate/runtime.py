@@ -19,7 +19,6 @@ from covergate.context import ServiceContext, Via, random_public_id
 from covergate.crypto import FieldCipher, create_key_file, load_key
 from covergate.db import make_engine, make_sessionmaker, migrate, transaction
 from covergate.policy import Policy, load_policy
-from covergate.requests.notes import seal_legacy_notes
 from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.note import Ed25519Signer
 from covergate.transparency.keys import ensure_log_key, load_log_signer
@@ -56,9 +55,6 @@ class Runtime:
         engine = make_engine(settings.database_url)
         if run_migrations:
             migrate(engine)
-            # Notes written in clear by earlier versions are sealed once the key is loaded.
-            with transaction(make_sessionmaker(engine)) as session:
-                seal_legacy_notes(session=session, cipher=cipher)
         return cls(
             settings=settings,
             engine=engine,

@@ -19,6 +19,7 @@ from covergate.config import Settings
 from covergate.context import ServiceContext, Via
 from covergate.errors import InvalidInput
 from covergate.runtime import Runtime
+from covergate.upgrades import upgrade_data
 from covergate.users.models import User
 
 console = Console()
@@ -41,6 +42,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 def runtime(ctx: typer.Context, *, create: bool = False) -> Iterator[Runtime]:
     rt = Runtime.open(settings_of(ctx), create=create)
     try:
+        upgrade_data(rt)
         yield rt
     finally:
         rt.close()

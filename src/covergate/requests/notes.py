@@ -121,9 +121,8 @@ def seal_legacy_notes(*, session: Session, cipher: FieldCipher) -> int:
         request.review_note_ct = cipher.encrypt_json(request.review_note, label=NOTES_LABEL)
         request.review_note = None
         count += 1
+    # Every decision gets its sealed notes, empty ones too, so none is scanned again.
     for decision in session.scalars(select(Decision).where(Decision.notes_ct.is_(None))):
-        if decision.reasons is None and not decision.justifications:
-            continue
         decision.notes_ct = seal_decision_notes(
             cipher, reasons=decision.reasons, justifications=dict(decision.justifications or {})
         )
