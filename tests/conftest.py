@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from covergate import models
 from covergate.db import Base, make_engine, make_sessionmaker, migrate
+from tests.api_server import LiveServer, live_server
+from tests.world import World, build_world
 
 PG_ADMIN_URL = os.environ.get(
     "COVERGATE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -97,3 +100,32 @@ def database(migrated: tuple[str, str, Engine]) -> Iterator[Database]:
     _empty_all_tables(engine)
     yield Database(backend, url, engine, make_sessionmaker(engine))
     _empty_all_tables(engine)
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    """Agencies, one user per role and a fixed clock on ``database`` (both backends)."""
+    return build_world(database.sessions)
+
+
+#: The day the API test servers start on (the factories' requests start 3 days later).
+API_TODAY = date(2026, 1, 2)
+
+
+@pytest.fixture(scope="module")
+def server(
+    migrated: tuple[str, str, Engine], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """One real uvicorn server per backend and test module (starting one costs ~0.3 s)."""
+    _backend, url, _engine = migrated
+    with live_server(url, tmp_path_factory.mktemp("api"), today=API_TODAY) as live:
+        yield live
+
+
+@pytest.fixture
+def api(server: LiveServer, database: Database) -> LiveServer:
+    """The server on a fresh database (``database`` emptied it): people, tokens, clock."""
+    if database.url != server.runtime.settings.database_url:
+        raise AssertionError("the server and the database fixture disagree on the backend")
+    server.reseed(API_TODAY)
+    return server

@@ -18,11 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.engine import Engine
 
 from covergate.document import request_document_from_data
-from tests.api_server import PROBLEM, LiveServer, live_server
-from tests.conftest import Database
+from tests.api_server import PROBLEM, LiveServer
 from tests.factories import mail_cover_data, records_data
 
 TODAY = date(2026, 1, 2)
@@ -33,24 +31,6 @@ ATTORNEY = {
     "name": "Casey Counsel",
     "address": {"line1": "400 Court Plaza", "city": "Springfield", "state": "IL", "zip": "62702"},
 }
-
-
-@pytest.fixture(scope="module")
-def server(
-    migrated: tuple[str, str, Engine], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """One uvicorn server per backend for this module (starting one costs ~0.3 s)."""
-    _backend, url, _engine = migrated
-    with live_server(url, tmp_path_factory.mktemp("api"), today=TODAY) as live:
-        yield live
-
-
-@pytest.fixture
-def api(server: LiveServer, database: Database) -> LiveServer:
-    """The server on a fresh database (``database`` emptied it): people, tokens, clock."""
-    assert database.url == server.runtime.settings.database_url
-    server.reseed(TODAY)
-    return server
 
 
 # --- helpers ---

@@ -12,17 +12,13 @@ from tests.api_server import LiveServer
 from tests.factories import mail_cover_data
 from tests.test_api import (  # the fixtures and helpers of the API tests
     active_cover,
-    api,
     approve,
     assert_problem,
     detail,
     mail,
     review,
-    server,
     submit,
 )
-
-__all__ = ["api", "server"]  # fixtures, used by name
 
 REASON = {"X-Access-Reason": "checking the case file"}
 

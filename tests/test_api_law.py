@@ -9,20 +9,16 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import Engine
 
-from tests.api_server import LiveServer, live_server
-from tests.conftest import Database
+from tests.api_server import LiveServer
 from tests.factories import mail_cover_data, records_data
 from tests.test_api import (
     LAST_DAY,
     SUBJECT_ADDRESS,
-    TODAY,
     active_cover,
     assert_problem,
     detail,
@@ -47,22 +43,6 @@ WRONG_SUBJECT = {
     "address": {"line1": "14 Elm Street", "city": "Springfield", "state": "IL", "zip": "62701"},
     "known_attorneys": [],
 }
-
-
-@pytest.fixture(scope="module")
-def server(
-    migrated: tuple[str, str, Engine], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    _backend, url, _engine = migrated
-    with live_server(url, tmp_path_factory.mktemp("api-law"), today=TODAY) as live:
-        yield live
-
-
-@pytest.fixture
-def api(server: LiveServer, database: Database) -> LiveServer:
-    assert database.url == server.runtime.settings.database_url
-    server.reseed(TODAY)
-    return server
 
 
 def approve_body(api: LiveServer, rid: str) -> dict[str, Any]:

@@ -17,16 +17,10 @@ from covergate.agencies.models import Agency
 from covergate.document import AgencyFunction, Jurisdiction
 from covergate.errors import InvalidInput, NotFound
 from covergate.transparency.schemas import is_publishable_agency_name
-from tests.conftest import Database
-from tests.world import DEA, FBI, SEC, World, build_world
+from tests.world import DEA, FBI, SEC, World
 
 CRIMINAL = AgencyFunction.CRIMINAL_INVESTIGATION
 POSTAL = AgencyFunction.POSTAL_INSPECTION
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def register(

@@ -21,16 +21,10 @@ from covergate.lifecycle.models import AccessKind, AccessRecord
 from covergate.lifecycle.states import RequestState
 from covergate.requests.schemas import DecisionOutcome
 from covergate.users.schemas import Role
-from tests.conftest import Database
 from tests.factories import mail_cover_data
-from tests.world import World, build_world
+from tests.world import World
 
 TODAY = date(2026, 1, 2)
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def read_subject(world: World, rid: str, reason: str, who: str = "reviewer") -> None:

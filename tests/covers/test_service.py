@@ -23,20 +23,14 @@ from covergate.lifecycle.models import AccessKind, AccessRecord
 from covergate.lifecycle.states import CloseReason, RequestState
 from covergate.requests import service as requests
 from covergate.requests.schemas import DecisionOutcome
-from tests.conftest import Database
 from tests.factories import mail_cover_data, records_data
-from tests.world import World, build_world
+from tests.world import World
 
 TODAY = date(2026, 1, 2)
 START = date(2026, 1, 5)
 SUBJECT = mail_cover_data()["subject"]
 ATTORNEY = SUBJECT["known_attorneys"][0]
 ELSEWHERE = {"line1": "1 Other St", "city": "Peoria", "state": "IL", "zip": "61602"}
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def mail(day: date, **changes: Any) -> dict[str, Any]:

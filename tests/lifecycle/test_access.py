@@ -19,16 +19,10 @@ from covergate.lifecycle.states import CloseReason
 from covergate.requests import service as requests
 from covergate.requests.schemas import DecisionOutcome
 from covergate.users.schemas import Role
-from tests.conftest import Database
 from tests.factories import mail_cover_data
-from tests.world import DEA, World, build_world
+from tests.world import DEA, World
 
 TODAY = date(2026, 1, 2)
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def visible_to_observer(world: World, rid: str) -> bool:

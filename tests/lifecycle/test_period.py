@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from covergate.covers.models import Observation, RefusedObservation
@@ -16,18 +15,12 @@ from covergate.covers.schemas import RefusalReason
 from covergate.lifecycle.models import RequestEvent
 from covergate.lifecycle.period import authorised_window
 from covergate.transparency.service import read_commitment
-from tests.conftest import Database
 from tests.factories import mail_cover_data
 from tests.requests.test_service import mail, observe
-from tests.world import World, build_world
+from tests.world import World
 
 ASKED_START = date(2026, 1, 5)
 DECIDED = date(2026, 2, 1)
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def late_cover(world: World) -> str:

@@ -37,17 +37,11 @@ from covergate.productions import service as productions
 from covergate.productions.models import Production
 from covergate.requests import service as requests
 from covergate.transparency.models import LogEntry
-from tests.conftest import Database
 from tests.factories import mail_cover_data, records_data
-from tests.world import FBI, World, build_world
+from tests.world import FBI, World
 
 START = date(2026, 1, 5)
 SUBJECT = mail_cover_data()["subject"]
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def snapshot(world: World) -> tuple[Any, ...]:

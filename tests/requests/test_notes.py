@@ -16,15 +16,10 @@ from covergate.requests.models import Decision
 from covergate.requests.schemas import DecisionOutcome
 from tests.conftest import Database
 from tests.factories import mail_cover_data
-from tests.world import World, build_world
+from tests.world import World
 
 NOTE = "Jordan Example's landlord confirms the checks arrive at 12 Elm Street."
 REASONS = "Narrowed: Jordan Example's grounds cover 20 days only."
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def reviewed_and_narrowed(world: World) -> str:

@@ -36,9 +36,8 @@ from covergate.productions import service as productions
 from covergate.requests import decisions, service
 from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.transparency.models import LogEntry
-from tests.conftest import Database
 from tests.factories import mail_cover_data, records_data
-from tests.world import FBI, World, build_world
+from tests.world import FBI, World
 
 START = date(2026, 1, 5)
 NS = {
@@ -51,11 +50,6 @@ NS = {
         "approved_by_agency_head": True,
     },
 }
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
 
 
 def snapshot(world: World) -> tuple[Any, ...]:

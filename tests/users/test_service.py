@@ -14,13 +14,7 @@ from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFo
 from covergate.users import service as users
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import Delegation, Role, with_article
-from tests.conftest import Database
-from tests.world import FBI, World, build_world
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return build_world(database.sessions)
+from tests.world import FBI, World
 
 
 def user_count(world: World) -> int:
