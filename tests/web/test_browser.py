@@ -101,7 +101,16 @@ def page(browser: Browser, server: LiveServer) -> Iterator[Page]:
     tab = context.new_page()
     problems: list[str] = []
     tab.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    tab.on("requestfailed", lambda r: problems.append(f"failed: {r.url}"))
+    # A request cut short because the test moved on to the next page (the favicon of
+    # the page just left, say) is the browser's doing, not the server's.
+    tab.on(
+        "requestfailed",
+        lambda r: (
+            None
+            if r.failure == "net::ERR_ABORTED"
+            else problems.append(f"failed: {r.url} ({r.failure})")
+        ),
+    )
     tab.on(
         "response",
         lambda r: problems.append(f"{r.status}: {r.url}") if r.status >= 400 else None,
