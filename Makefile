@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: install
-	$(BIN)/covergate demo
+	$(BIN)/covergate demo --host $(HOST) --port $(PORT)
 	$(BIN)/covergate serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium at /usr/bin/chromium (never a downloaded

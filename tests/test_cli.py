@@ -467,3 +467,21 @@ def test_produce_into_an_uncreatable_directory_changes_nothing(cli: Cli, tmp_pat
     done = cli.run("produce", rid, blocker / "package", token="reviewer")
     assert_one_error_line(done, "a-file")
     assert snapshot(cli.url) == before
+
+
+def test_ids_are_shown_whole_and_a_unique_prefix_is_taken(cli: Cli, tmp_path: Path) -> None:
+    doc = write_json(tmp_path / "r.json", mail_cover_data(start=today() + timedelta(days=3)))
+    rid = cli.json("request", "submit", doc, token="fbi")["id"]
+    env = cli.env() | {"COLUMNS": "80"}  # a narrow terminal: the id column must not be cut
+    argv = ["--data", str(cli.data_dir), "request", "list", "--token", cli.tokens["fbi"]]
+    listed = cli.zygote.run(argv, env, None) if cli.zygote else cli.run(*argv[2:])
+    assert listed.returncode == 0, listed.stderr
+    assert rid in listed.stdout  # whole, not "af6fec55…"
+    shown = cli.json("request", "show", rid[:8], token="fbi")
+    assert shown["id"] == rid
+    # a prefix matches only what the user may see: the DEA requester learns nothing
+    assert_one_error_line(cli.run("request", "show", rid[:8], token="dea"), "no request")
+    assert_one_error_line(
+        cli.run("request", "show", rid[:4], token="fbi"), "prefix of one of 6 or more"
+    )
+    assert_one_error_line(cli.run("request", "show", "zzzzzzzz", token="fbi"), "request id")

@@ -17,7 +17,7 @@ from covergate.commands.common import (
     print_json,
     read_json_file,
 )
-from covergate.commands.requests import IdArg
+from covergate.commands.requests import IdArg, resolve
 from covergate.covers import service as covers
 from covergate.covers.schemas import MailObservation, ObservationInput, RecordsItem
 from covergate.errors import InvalidInput, RuleViolation
@@ -51,7 +51,7 @@ def observe(
     items = _parse_items(read_json_file(file))  # all validated before anything is written
     with acting(ctx, token) as a:
         request = covers.find_for_recording(
-            session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id
+            session=a.session, ctx=a.ctx, actor=a.user, public_id=resolve(a, request_id)
         )
         results = [
             covers.observe(session=a.session, ctx=a.ctx, actor=a.user, request=request, item=item)

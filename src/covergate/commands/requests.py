@@ -22,7 +22,7 @@ from covergate.commands.common import (
     read_json_file,
 )
 from covergate.document import DataCategory, parse_request_document
-from covergate.errors import InvalidInput
+from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle import access, documents
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import CloseReason, RequestState
@@ -33,13 +33,58 @@ from covergate.validation import parse_model
 
 
 def visible(a: Acting, request_id: str) -> Request:
-    """The request, if the acting user may see it (else NotFound)."""
-    return access.get_visible(session=a.session, ctx=a.ctx, actor=a.user, public_id=request_id)
+    """The request, if the acting user may see it (else NotFound); see :func:`resolve`."""
+    return access.get_visible(
+        session=a.session, ctx=a.ctx, actor=a.user, public_id=resolve(a, request_id)
+    )
+
+
+def resolve(a: Acting, request_id: str) -> str:
+    """The whole id of ``request_id``, which may be a unique prefix of 6 or more characters.
+
+    Only requests the acting user may see are matched, so a prefix tells nothing about
+    anyone else's requests; several matches are an error listing how many.
+    """
+    text = request_id.strip().lower()
+    if len(text) == ID_LENGTH:
+        return text
+    if not MIN_PREFIX <= len(text) < ID_LENGTH or text.strip("0123456789abcdef"):
+        raise InvalidInput(
+            f"request id: {request_id!r} is neither a request id ({ID_LENGTH} hex characters) "
+            f"nor a prefix of one of {MIN_PREFIX} or more",
+            field="request_id",
+        )
+    query = access.visible_query(a.user, a.ctx)
+    found = (
+        []
+        if query is None
+        else list(
+            a.session.scalars(
+                query.with_only_columns(Request.public_id)
+                .where(Request.public_id.startswith(text))
+                .limit(2)
+            )
+        )
+    )
+    if not found:
+        raise NotFound(f"no request {text}")
+    if len(found) > 1:
+        raise InvalidInput(
+            f"request id: more than one of your requests starts with {text}; give more of it",
+            field="request_id",
+        )
+    return str(found[0])
+
+
+ID_LENGTH = 32
+MIN_PREFIX = 6
 
 
 request_app = typer.Typer(help="Submit, list and show requests.", no_args_is_help=True)
 
-IdArg = Annotated[str, typer.Argument(help="The request's public id.")]
+IdArg = Annotated[
+    str, typer.Argument(help="The request's id, or a unique prefix of 6 or more characters.")
+]
 
 
 def show_detail(detail: dict[str, Any], as_json: bool) -> None:
@@ -148,8 +193,10 @@ def list_(
         print_json({"requests": rows})
         return
     table = Table()
-    for col in ("id", "kind", "state", "agency", "ground", "received", "days_requested"):
-        table.add_column(col)
+    # Whole ids, never cut to "af6fec55…": they are what every other command takes.
+    table.add_column("id", no_wrap=True, min_width=ID_LENGTH)
+    for col in ("kind", "state", "agency", "ground", "received", "days_requested"):
+        table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(
             *(
