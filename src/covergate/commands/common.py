@@ -64,18 +64,68 @@ def acting(ctx: typer.Context, token: str | None) -> Iterator[Acting]:
         yield Acting(rt, session, user, rt.context(Via.CLI))
 
 
-def read_json_file(path: Path) -> bytes:
-    """A file's bytes, or InvalidInput naming the file (``-`` reads standard input)."""
-    if str(path) == "-":
-        return sys.stdin.buffer.read()
+#: The most bytes covergate reads from one input file (a document, observations,
+#: an entry, a proof, a checkpoint): far above any real one, small enough to hold.
+MAX_INPUT_BYTES = 1 << 20
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit % (1 << 20) == 0 else f"{limit} bytes"
+
+
+def os_reason(exc: OSError) -> str:
+    """The reason of a filesystem error, in words, without the path."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or directory"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return reason[:1].lower() + reason[1:]
+
+
+@contextmanager
+def on_path(path: Path, doing: str = "") -> Iterator[None]:
+    """Turn a filesystem error into one ``InvalidInput`` line naming ``path``.
+
+    with on_path(outdir, "cannot write the package"):
+        outdir.mkdir()
+    """
     try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInput(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path}: is a directory, not a file") from None
-    except PermissionError:
-        raise InvalidInput(f"{path}: permission denied") from None
+        yield
+    except OSError as exc:
+        reason = os_reason(exc)
+        raise InvalidInput(
+            f"{path}: {doing} ({reason})" if doing else f"{path}: {reason}"
+        ) from None
+
+
+def read_input_file(path: Path, *, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """A file's bytes, at most ``limit`` of them, or InvalidInput naming the file.
+
+    ``-`` reads standard input. At most ``limit + 1`` bytes are ever read, so a
+    device or pipe that never ends (``/dev/zero``) is refused, not swallowed.
+    """
+    if str(path) == "-":
+        data, where = sys.stdin.buffer.read(limit + 1), "standard input"
+    else:
+        where = str(path)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(limit + 1)
+        except FileNotFoundError:
+            raise InvalidInput(f"{path}: no such file") from None
+        except OSError as exc:
+            raise InvalidInput(f"{path}: {os_reason(exc)}") from None
+    if len(data) > limit:
+        raise InvalidInput(f"{where}: larger than the {_size_text(limit)} limit for input files")
+    return data
+
+
+def read_json_file(path: Path) -> bytes:
+    """A JSON input file's bytes (at most 1 MiB; ``-`` reads standard input)."""
+    return read_input_file(path)
 
 
 def load_json(raw: bytes, what: str) -> Any:

@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,10 +25,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from covergate.commands.common import runtime, settings_of
+from covergate.commands.common import on_path, read_input_file, runtime, settings_of
 from covergate.errors import InvalidInput
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
-from covergate.tlog.note import Ed25519Verifier
+from covergate.tlog.note import Ed25519Verifier, NoteVerifier
 from covergate.tlog.proof_text import verify_tlog_proof
 from covergate.tlog.verify import LogSource, fetch_checkpoint
 from covergate.transparency import service
@@ -60,7 +62,9 @@ def _progress(what: str) -> Iterator[Progress]:
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err, transient=True) as progress:
+    # Only on a terminal: elsewhere Rich would still end with an empty line on
+    # stderr, and an error must be the one line there.
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
         yield progress
 
 
@@ -74,10 +78,44 @@ def _verifier(ctx: typer.Context, key: str | None) -> Ed25519Verifier:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: {exc.strerror or exc}") from exc
+    return read_input_file(path)  # at most 1 MiB: entries, proofs and checkpoints are tiny
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write a whole file or none: a temporary file beside it, then a rename."""
+    with on_path(path, "cannot write it"):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:32]}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+class _StateFile(MonitorState):
+    """The monitor's state file; its filesystem errors are one line naming it."""
+
+    def load(self, verifier: NoteVerifier) -> tuple[Checkpoint, bytes] | None:
+        with on_path(self.path, "cannot read the monitor state"):
+            exists = self.path.exists()
+        if not exists:
+            return None
+        note = read_input_file(self.path)
+        return open_checkpoint(note, verifier), note
+
+    def save(self, note: bytes) -> None:
+        with on_path(self.path, "cannot save the monitor state"):
+            super().save(note)
+
+
+def _open(location: str) -> LogSource:
+    if location.startswith(("http://", "https://")):
+        return open_source(location)
+    with on_path(Path(location), "cannot read the log there"):
+        return open_source(location)
 
 
 @log_app.command("key")
@@ -104,17 +142,21 @@ def export(
     ctx: typer.Context,
     outdir: Annotated[Path, typer.Argument(help="Directory to write the log's files into.")],
 ) -> None:
-    """Write checkpoint, tiles and entry bundles as a static tree of files."""
-    with runtime(ctx) as rt, rt.transaction() as session:
-        with _progress("exporting") as progress:
-            task = progress.add_task("export", total=None)
+    """Write checkpoint, tiles and entry bundles as a static tree of files.
 
-            def step(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
+    OUTDIR must be new, empty, or an earlier export of this log, which is then
+    brought up to date (new files added, the checkpoint replaced last)."""
+    with runtime(ctx) as rt, rt.transaction() as session, _progress("exporting") as progress:
+        task = progress.add_task("export", total=None)
 
-            count = export_log(session=session, outdir=outdir, progress=step)
-        size = service.status(session=session).size
-    typer.echo(f"wrote {count} files for tree size {size} to {outdir}")
+        def step(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        report = export_log(session=session, outdir=outdir, progress=step)
+    typer.echo(
+        f"exported tree size {report.size} to {outdir}: {report.written} files written, "
+        f"{report.unchanged} already there and unchanged"
+    )
 
 
 @log_app.command("proof")
@@ -129,7 +171,7 @@ def proof(
     with runtime(ctx) as rt, rt.transaction() as session:
         text = service.proof_text(session=session, index=index)
         if entry_out is not None:
-            entry_out.write_bytes(service.read_entry(session=session, index=index))
+            _write_atomically(entry_out, service.read_entry(session=session, index=index))
     sys.stdout.buffer.write(text)
     sys.stdout.flush()
 
@@ -152,7 +194,8 @@ def verify(
     verifier = _verifier(ctx, key)
     old = None if old_checkpoint is None else open_checkpoint(_read(old_checkpoint), verifier)
     if source is not None:
-        _verify_from(open_source(source), verifier, old, source)
+        with on_path(Path(source), "cannot read the log there"):
+            _verify_from(_open(source), verifier, old, source)
         return
     with runtime(ctx) as rt, rt.transaction() as session:
         _verify_from(DatabaseLogSource(session), verifier, old, "the local database")
@@ -198,8 +241,8 @@ def monitor(
     """Follow a log: verify each new checkpoint extends the last one seen, and
     print each new entry as a JSON line."""
     verifier = _verifier(ctx, key)
-    source = open_source(location)
-    monitor_state = MonitorState(state)
+    source = _open(location)
+    monitor_state = _StateFile(state)
 
     def show(index: int, entry: bytes) -> None:
         typer.echo(json.dumps({"index": index, "entry": json.loads(entry)}, sort_keys=True))

@@ -3,62 +3,173 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
-from covergate.commands.common import JsonOption, TokenOption, acting, console, print_json
+from covergate.commands.common import (
+    JsonOption,
+    TokenOption,
+    acting,
+    console,
+    on_path,
+    print_json,
+)
 from covergate.commands.requests import IdArg, show_detail, visible
 from covergate.errors import InvalidInput
 from covergate.productions import service as productions
 from covergate.requests import views
 
+OutdirArg = Annotated[Path, typer.Argument(help="New or empty directory for the package.")]
 
-def _prepare_outdir(outdir: Path) -> None:
+
+def _check_outdir(outdir: Path) -> None:
     """Check, before anything is committed, that OUTDIR can take the package.
 
     Nothing is created here: a refused command leaves no trace on disk either.
     """
-    if outdir.exists():
-        if not outdir.is_dir() or any(outdir.iterdir()):
-            raise InvalidInput(f"{outdir}: must be a new or empty directory")
-        if not os.access(outdir, os.W_OK | os.X_OK):
-            raise InvalidInput(f"{outdir}: cannot write there (permission denied)")
-        return
-    ancestor = outdir.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise InvalidInput(f"{outdir}: cannot create it, {ancestor} is not a directory")
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise InvalidInput(f"{outdir}: cannot create it in {ancestor} (permission denied)")
+    with on_path(outdir):
+        if outdir.is_symlink():
+            raise InvalidInput(f"{outdir}: must be a new or empty directory, not a symlink")
+        if outdir.exists():
+            if not outdir.is_dir() or any(outdir.iterdir()):
+                raise InvalidInput(f"{outdir}: must be a new or empty directory")
+            if not os.access(outdir.parent, os.W_OK | os.X_OK):
+                raise InvalidInput(f"{outdir}: cannot replace it (permission denied)")
+            return
+        ancestor = outdir.parent
+        while not ancestor.exists():
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise InvalidInput(f"{outdir}: cannot create it, {ancestor} is not a directory")
+        if not os.access(ancestor, os.W_OK | os.X_OK):
+            raise InvalidInput(f"{outdir}: cannot create it in {ancestor} (permission denied)")
 
 
-def _write_package(outdir: Path, files: dict[str, bytes]) -> None:
+class _Staging:
+    """A package written beside OUTDIR first, moved into place only once committed.
+
+    The order, and what a crash at each point leaves:
+
+    1. ``_check_outdir``, then the transaction reads (and for ``produce`` changes)
+       the request. Crash: nothing committed, nothing on disk.
+    2. ``write`` (still inside the transaction): create OUTDIR's missing parents and
+       a hidden ``.covergate-package-*.partial`` directory beside OUTDIR; write and
+       fsync every file. A failure here raises, so the transaction rolls back: the
+       request stays as it was, no log entry, no access record; the temporary
+       directory and the parents made are removed. Crash: nothing committed; a
+       stale hidden ``.partial`` directory may remain (safe to delete).
+    3. Commit. Crash just after: the commit holds (``produced``, its log entry, the
+       access record) and the complete, fsynced package is in the ``.partial``
+       directory; ``covergate package`` gives it again.
+    4. ``publish``: one ``rename`` of the ``.partial`` directory onto OUTDIR (atomic:
+       OUTDIR is absent or the empty directory it replaces), then fsync the parent.
+       If the rename fails, the error says where the complete package is.
+
+    Files are written mode 0600 in a 0700 directory: they hold subject data.
+    """
+
+    def __init__(self, outdir: Path, verb: str) -> None:
+        self.outdir = outdir
+        self.target = Path(os.path.abspath(outdir))
+        self.verb = verb
+        self.tmp: Path | None = None
+        self.created: list[Path] = []
+        self.committed = False
+
+    def write(self, session: Session, files: dict[str, bytes]) -> None:
+        with on_path(self.outdir, "cannot write the package"):
+            missing: list[Path] = []
+            parent = self.target.parent
+            while not parent.exists():
+                missing.append(parent)
+                parent = parent.parent
+            for directory in reversed(missing):
+                directory.mkdir()
+                self.created.append(directory)
+            self.tmp = Path(
+                tempfile.mkdtemp(
+                    prefix=".covergate-package-", suffix=".partial", dir=self.target.parent
+                )
+            )
+            for name, data in files.items():
+                fd = os.open(self.tmp / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            _fsync_dir(self.tmp)
+            _fsync_dir(self.target.parent)
+        event.listen(session, "after_commit", self._on_commit)
+
+    def _on_commit(self, _session: Any) -> None:
+        self.committed = True
+
+    def settle(self) -> None:
+        """After the transaction: publish if it committed, else remove every trace."""
+        if self.tmp is not None and self.committed:
+            self.publish(self.tmp)
+        else:
+            self.discard()
+
+    def publish(self, tmp: Path) -> None:
+        doing = (
+            f"the package was {self.verb} but could not be moved into place; "
+            f"it is complete in {tmp}"
+        )
+        with on_path(self.outdir, doing):
+            os.rename(tmp, self.target)
+        with on_path(self.outdir, "the package is in place but its directory entry not synced"):
+            _fsync_dir(self.target.parent)
+
+    def discard(self) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        for directory in reversed(self.created):
+            with suppress(OSError):  # someone else put something there meanwhile: keep it
+                directory.rmdir()
+
+
+@contextmanager
+def _staged(outdir: Path, verb: str) -> Iterator[_Staging]:
+    _check_outdir(outdir)
+    staging = _Staging(outdir, verb)
     try:
-        outdir.mkdir(parents=True, exist_ok=True)
-        for name, data in files.items():
-            (outdir / name).write_bytes(data)
-    except OSError as exc:
-        raise InvalidInput(
-            f"{outdir}: writing the package failed ({exc.strerror or exc})"
-        ) from None
+        yield staging
+    finally:
+        staging.settle()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def produce(
     ctx: typer.Context,
     request_id: IdArg,
-    outdir: Annotated[Path, typer.Argument(help="New or empty directory for the package.")],
+    outdir: OutdirArg,
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Produce a closed request's package (reviewer) and write it to OUTDIR."""
-    _prepare_outdir(outdir)
-    with acting(ctx, token) as a:
+    """Produce a closed request's package (reviewer) and write it to OUTDIR.
+
+    All or nothing: if the package cannot be written, nothing is committed.
+    """
+    with _staged(outdir, "produced") as staging, acting(ctx, token) as a:
         request = visible(a, request_id)
         package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
-    _write_package(outdir, package.files)
+        staging.write(a.session, package.files)
     out = {
         "request": request_id,
         "outdir": str(outdir),
@@ -75,19 +186,21 @@ def produce(
 def package(
     ctx: typer.Context,
     request_id: IdArg,
-    outdir: Annotated[Path, typer.Argument(help="New or empty directory for the package.")],
+    outdir: OutdirArg,
     reason: Annotated[str, typer.Option(help="Why you read it (access-logged).")] = "",
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Download a produced package (the agency); the read is access-logged."""
-    _prepare_outdir(outdir)
-    with acting(ctx, token) as a:
+    """Download a produced package (the agency); the read is access-logged.
+
+    All or nothing: a package that cannot be written is not recorded as read.
+    """
+    with _staged(outdir, "read") as staging, acting(ctx, token) as a:
         request = visible(a, request_id)
         pkg = productions.read_package(
             session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason
         )
-    _write_package(outdir, pkg.files)
+        staging.write(a.session, pkg.files)
     if as_json:
         print_json(
             {"request": request_id, "outdir": str(outdir), "manifest_sha256": pkg.manifest_sha256}

@@ -5,16 +5,45 @@ tree, the partial tiles and bundles of every size ever checkpointed (so monitors
 holding an older checkpoint can still check consistency), then the checkpoint
 *last*: a copy synced to a web server or object store in that order never
 publishes a checkpoint whose tiles are missing.
+
+Exports are incremental. OUTDIR must be missing, empty, or an earlier export of
+this same log: its ``covergate-export.json`` names the log (origin and signing
+key, ``name+keyid`` as in the verifier key) and its ``checkpoint`` must be a note
+this log signed, byte for byte. Anything else is refused before a byte is
+written. Into an earlier export, new tiles and bundles are added, full tiles and
+bundles already there are left as they are (and checked equal to the log's),
+partial ones are replaced, and the checkpoint is replaced last.
+
+Every file is written to a temporary name beside it, fsynced and renamed into
+place, so no reader sees half a file. What a crash leaves, step by step:
+
+1. Checking OUTDIR: nothing written.
+2. Writing ``covergate-export.json`` (first export only): at most a stale hidden
+   ``.covergate-export.json.*.tmp``; OUTDIR is then empty of real files.
+3. Adding tiles and bundles: OUTDIR still serves the old checkpoint, and every
+   file it needs is there unchanged (full tiles are never rewritten; a partial
+   tile is replaced atomically by the same bytes or a missing one added); the new
+   files are beyond the old tree and harmless. Stale ``.*.tmp`` files may remain.
+4. Replacing the checkpoint (``os.replace``, after every directory is fsynced): the
+   old or the new checkpoint, each with all its files. Running the export again
+   finishes the job from any of these states.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from covergate.errors import InvalidInput, LogIntegrityError, MalformedLogData
+from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
@@ -27,12 +56,28 @@ from covergate.tlog.tiles import (
 from covergate.transparency import service
 from covergate.transparency.sources import read_path
 
-__all__ = ["export_log", "published_paths"]
+__all__ = ["METADATA", "ExportReport", "export_log", "published_paths"]
+
+#: The file naming the log an export directory belongs to.
+METADATA = "covergate-export.json"
+FORMAT = "covergate/log-export/v1"
+_SMALL_FILE = 64 * 1024  # checkpoint and metadata files are far smaller
 
 
-def published_paths(*, session: Session) -> list[str]:
-    """Every path the log serves for its signed tree, the checkpoint last."""
-    size = service.status(session=session).size
+@dataclass(frozen=True)
+class ExportReport:
+    """What one export did: the tree size exported, files written, files kept."""
+
+    size: int
+    written: int
+    unchanged: int
+
+
+def published_paths(*, session: Session, size: int | None = None) -> list[str]:
+    """Every path the log serves for its signed tree (or the tree of ``size``,
+    which the log signed), the checkpoint last."""
+    if size is None:
+        size = service.status(session=session).size
     paths: list[str] = []
     seen: set[str] = set()
 
@@ -65,18 +110,153 @@ def published_paths(*, session: Session) -> list[str]:
 
 def export_log(
     *, session: Session, outdir: Path, progress: Callable[[int, int], None] | None = None
-) -> int:
-    """Write the log under ``outdir``; returns the number of files written."""
-    paths = published_paths(session=session)
-    for done, path in enumerate(paths, 1):
-        _write_atomically(outdir / path, read_path(session=session, path=path))
-        if progress is not None:
-            progress(done, len(paths))
-    return len(paths)
+) -> ExportReport:
+    """Write (or bring up to date) the log's static copy under ``outdir``.
+
+    Raises InvalidInput, naming the path, when ``outdir`` is not empty and not an
+    earlier export of this log, when a file already there differs from the log's,
+    or when the filesystem fails.
+    """
+    state = service.status(session=session)
+    note = state.checkpoint
+    if note is None:
+        return ExportReport(0, 0, 0)
+    identity = _identity(note)
+    signed = {n for _, n in service.checkpoint_history(session=session)} | {note}
+    _check_outdir(outdir, identity, signed)
+    # The paths of the tree this note signs: a concurrent integration may grow
+    # the log meanwhile, and its tiles must not be mixed into this export.
+    paths = [p for p in published_paths(session=session, size=state.size) if p != "checkpoint"]
+    written = unchanged = 0
+    touched: set[Path] = set()
+    with _on_path(outdir):
+        outdir.mkdir(parents=True, exist_ok=True)
+        if not (outdir / METADATA).exists():
+            _write_atomically(outdir / METADATA, _metadata_bytes(identity))
+        for done, path in enumerate(paths, 1):
+            target = outdir / path
+            data = read_path(session=session, path=path)
+            existing = _read_if_exists(target, len(data) + 1)
+            if existing == data:
+                unchanged += 1
+            elif existing is not None and ".p/" not in path:
+                raise InvalidInput(
+                    f"{target}: differs from this log's {path}; the export was changed or "
+                    "damaged (its checkpoint was left as it was)"
+                )
+            else:  # missing, or a partial tile or bundle to replace
+                _write_atomically(target, data)
+                touched.add(target.parent)
+                written += 1
+            if progress is not None:
+                progress(done, len(paths) + 1)
+        for directory in sorted(touched, key=lambda d: len(d.parts), reverse=True):
+            _fsync_dir(directory)
+        # The commit point of the export: only now may readers see the new tree.
+        _write_atomically(outdir / "checkpoint", note)
+        _fsync_dir(outdir)
+    if progress is not None:
+        progress(len(paths) + 1, len(paths) + 1)
+    return ExportReport(state.size, written + 1, unchanged)
+
+
+def _identity(note: bytes) -> dict[str, str]:
+    """Which log signed ``note``: its origin and its key (``name+keyid``)."""
+    split = note.rfind(b"\n\n")
+    if split < 0:
+        raise LogIntegrityError("the log's latest checkpoint has no signature block")
+    try:
+        origin = Checkpoint.from_text(note[: split + 1]).origin
+        for line in note[split + 2 :].decode().splitlines():
+            _dash, name, signature = line.split(" ")
+            if name == origin:
+                key_id = base64.b64decode(signature, validate=True)[:4].hex()
+                return {"format": FORMAT, "origin": origin, "key": f"{name}+{key_id}"}
+    except (MalformedLogData, UnicodeDecodeError, ValueError) as exc:
+        raise LogIntegrityError(f"the log's latest checkpoint is malformed: {exc}") from exc
+    raise LogIntegrityError("the log's latest checkpoint is not signed by its origin's key")
+
+
+def _metadata_bytes(identity: dict[str, str]) -> bytes:
+    return json.dumps(identity, indent=2, sort_keys=True).encode() + b"\n"
+
+
+def _check_outdir(outdir: Path, identity: dict[str, str], signed: set[bytes]) -> None:
+    """Refuse, before writing anything, a directory that is not ours to write."""
+    ours = f"{identity['origin']} (key {identity['key']})"
+    with _on_path(outdir):
+        if not outdir.exists():
+            return
+        if not outdir.is_dir():
+            raise InvalidInput(f"{outdir}: not a directory")
+        if not any(outdir.iterdir()):
+            return
+        metadata = _read_if_exists(outdir / METADATA, _SMALL_FILE)
+        checkpoint = _read_if_exists(outdir / "checkpoint", _SMALL_FILE)
+    if metadata is None and checkpoint is None:
+        raise InvalidInput(
+            f"{outdir}: not empty and not an export of a covergate log; "
+            "export into a new or empty directory or an earlier export of this log"
+        )
+    if metadata is not None:
+        try:
+            theirs = json.loads(metadata)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            theirs = None
+        if not isinstance(theirs, dict) or theirs.get("format") != FORMAT:
+            raise InvalidInput(f"{outdir / METADATA}: not a covergate export description")
+        if theirs != identity:
+            raise InvalidInput(
+                f"{outdir}: an export of another log, {theirs.get('origin')} "
+                f"(key {theirs.get('key')}), not of {ours}"
+            )
+    if checkpoint is not None and checkpoint not in signed:
+        raise InvalidInput(
+            f"{outdir / 'checkpoint'}: not a checkpoint {ours} signed; "
+            f"{outdir} is an export of another log or of a fork"
+        )
+
+
+@contextmanager
+def _on_path(outdir: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename if isinstance(exc.filename, str) else str(outdir)
+        reason = exc.strerror or type(exc).__name__
+        raise InvalidInput(
+            f"{where}: cannot export the log ({reason[:1].lower()}{reason[1:]})"
+        ) from None
+
+
+def _read_if_exists(path: Path, limit: int) -> bytes | None:
+    """At most ``limit`` bytes of ``path``; None when there is no such file."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit)
+    except FileNotFoundError:
+        return None
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary name beside ``target``, fsync, rename."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # public files; mkstemp makes them 0600
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
