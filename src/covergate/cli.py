@@ -77,6 +77,11 @@ def main(argv: list[str] | None = None) -> None:
     except Abort:
         err_console.print("aborted", markup=False, highlight=False)
         sys.exit(1)
+    except OSError as exc:
+        # A backstop: commands name their paths themselves (commands.common.on_path);
+        # whatever filesystem error is left still ends in one line, not a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or type(exc).__name__}")
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -15,6 +15,7 @@ from covergate.cli import main
 from covergate.commands.policy import ReportFormat, run_simulation
 from covergate.document import request_document_from_data
 from covergate.policy import DecisionOutcome, StoredRequest, load_policy, redact
+from tests.cli_runner import Cli, assert_one_error_line
 from tests.factories import mail_cover_data, records_data
 
 
@@ -172,3 +173,15 @@ def test_simulation_body(
     run_simulation(rows(), load_policy("usps-2017"), fmt=fmt, output=target, progress_console=quiet)
     assert target.read_text()
     assert capsys.readouterr().out == ""
+
+
+def test_policy_check_reads_at_most_1_mib(tmp_path: Path) -> None:
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * (1024 * 1024 + 1))
+    done = Cli(tmp_path / "unused", None).run("policy", "check", big, real=True)
+    assert_one_error_line(done, "cannot read the request document", "1 MiB")
+
+
+def test_a_data_directory_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
+    done = Cli(tmp_path / ("d" * 300), None).run("init", real=True)
+    assert_one_error_line(done)

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from covergate.commands import common
+from covergate.commands.common import read_input_file
 from covergate.document import parse_request_document
 from covergate.errors import InvalidInput
 from covergate.policy import (
@@ -79,14 +80,12 @@ def resolve_policy(ctx: typer.Context, name: str | None) -> Policy:
 
 
 def read_document_file(path: Path) -> bytes:
-    if str(path) == "-":
-        return sys.stdin.buffer.read()
+    """The request document's bytes (at most 1 MiB; ``-`` reads standard input)."""
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        return read_input_file(path)
+    except InvalidInput as exc:
         raise InvalidInput(
-            f"{path}: cannot read the request document: {reason}", field="FILE"
+            f"cannot read the request document: {exc.message}", field="FILE"
         ) from exc
 
 
