@@ -12,13 +12,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from covergate import __version__
+from covergate.api_deps import refuse_duplicate_json_keys
 from covergate.audit.routes import router as audit_router
 from covergate.context import Via
 from covergate.covers.routes import router as covers_router
@@ -123,6 +124,8 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         description="System of record for mail covers and postal records requests. "
         "Every state change is committed to a public C2SP transparency log at /log.",
         lifespan=lifespan,
+        # Every route, whichever router: a JSON body that repeats a key is refused.
+        dependencies=[Depends(refuse_duplicate_json_keys)],
     )
     app.state.runtime = runtime
 

@@ -4,6 +4,9 @@ Handlers own their transaction through ``runtime.unit_of_work(token)``
 (:meth:`covergate.runtime.Runtime.unit_of_work`): it commits the request's state
 change together with its log entries, then, if the log grew, integrates it (tiles
 and a new signed checkpoint) in a second transaction.
+
+:func:`refuse_duplicate_json_keys` runs before every route (``create_app`` sets it
+on the app): FastAPI's JSON parser lets the last of two equal keys win.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pydantic import BaseModel, Field
 from covergate.context import ServiceContext, Via
 from covergate.runtime import Runtime
 from covergate.users.service import authenticate
+from covergate.validation import refuse_duplicate_keys
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -57,6 +61,31 @@ def authenticated_token(
 
 
 TokenDep = Annotated[str, Depends(authenticated_token)]
+
+
+def _is_json(content_type: str | None) -> bool:
+    """Whether FastAPI reads this body as JSON (no type given counts as JSON)."""
+    if content_type is None:
+        return True
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+async def refuse_duplicate_json_keys(request: Request) -> None:
+    """422 naming the path when a JSON body gives a key twice (``{"kind": .., "kind": ..}``).
+
+    FastAPI has already read and cached the body of a route that takes one, so this
+    reads it from memory; a form (the web pages) is left alone, unread. Text that is
+    not JSON passes here and FastAPI reports it. Like malformed JSON, a repeated key
+    is answered before the token is checked: it says nothing of the request schema.
+    """
+    if not _is_json(request.headers.get("content-type")):
+        return
+    body = await request.body()
+    if body:
+        refuse_duplicate_keys(body, what="request body")
 
 
 class Problem(BaseModel):

@@ -4,6 +4,12 @@ This is a stable contract: fields may be added, never renamed. Validation is
 strict: unknown fields, wrong types (no silent coercion of ``"5"`` to ``5``) and
 missing required fields are rejected with a message naming the field.
 
+Every date lies between :data:`MIN_DATE` and :data:`MAX_DATE`, so that adding the
+days of any period or obligation to it stays far inside Python's dates. Text holds
+no control characters (no NUL, which PostgreSQL cannot store, no terminal escapes);
+long free text (:data:`Text`) may hold line breaks (LF, CR LF, as browsers send a
+textarea) and tabs. Required text is never blank.
+
 Example::
 
     doc = parse_request_document(Path("request.json").read_bytes())
@@ -13,11 +19,13 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -33,20 +41,76 @@ from covergate.validation import parse_model, parse_model_json
 SCHEMA_ID = "covergate/request/v1"
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The first and last day any date of a request may be (decades of cover and notice
+#: periods added to MAX_DATE are still far from year 9999, where ``date`` ends).
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2200, 12, 31)
+_DATE_RANGE = f"must be a date between {MIN_DATE} and {MAX_DATE}, written YYYY-MM-DD"
 
 
 def _iso_date(value: Any) -> Any:
-    """Accept a ``date`` or an exact ``YYYY-MM-DD`` string; nothing else."""
+    """Accept a ``date`` or an exact ``YYYY-MM-DD`` string in range; nothing else."""
     if isinstance(value, date):
-        return value
-    if isinstance(value, str) and _DATE_RE.match(value):
-        return date.fromisoformat(value)
-    raise ValueError("must be a date written YYYY-MM-DD")
+        day = value
+    elif isinstance(value, str) and _DATE_RE.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a date written YYYY-MM-DD") from None
+    else:
+        raise ValueError("must be a date written YYYY-MM-DD")
+    if not MIN_DATE <= day <= MAX_DATE:
+        raise ValueError(_DATE_RANGE)
+    return day
+
+
+#: Line breaks and tabs, allowed in long free text only.
+_LAYOUT = frozenset("\n\r\t")
+
+
+def _control(value: str, allowed: frozenset[str]) -> str:
+    for i, ch in enumerate(value):
+        # Cc: C0 controls (NUL, ESC ...), DEL and C1; Cs: lone surrogates
+        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
+            raise ValueError(
+                f"must not contain control characters (U+{ord(ch):04X} at position {i})"
+            )
+    return value
+
+
+def no_control(value: str) -> str:
+    """A single line of text: no control character at all."""
+    return _control(value, frozenset())
+
+
+def no_control_but_layout(value: str) -> str:
+    """Free text: line breaks and tabs, no other control character."""
+    return _control(value, _LAYOUT)
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank (only spaces or line breaks)")
+    return value
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-Text = Annotated[StrictStr, Field(min_length=1, max_length=10_000)]
-ShortText = Annotated[StrictStr, Field(min_length=1, max_length=300)]
+#: Long free text (grounds, notes, reasons): line breaks and tabs allowed, never blank.
+Text = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=10_000),
+    AfterValidator(no_control_but_layout),
+    AfterValidator(not_blank),
+]
+#: One line of text (names, numbers, titles): no control characters, never blank.
+ShortText = Annotated[
+    StrictStr,
+    Field(min_length=1, max_length=300),
+    AfterValidator(no_control),
+    AfterValidator(not_blank),
+]
+#: One line of text that may be empty (a value of a records item).
+PlainText = Annotated[StrictStr, AfterValidator(no_control)]
 
 
 class RequestKind(StrEnum):
@@ -150,7 +214,7 @@ class Agency(StrictModel):
 class Requester(StrictModel):
     name: ShortText
     title: ShortText
-    email: Annotated[StrictStr, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=300)]
+    email: Annotated[PlainText, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=300)]
 
 
 class Received(StrictModel):
@@ -186,7 +250,7 @@ class Address(StrictModel):
     line1: ShortText
     line2: ShortText | None = None
     city: ShortText
-    state: Annotated[StrictStr, Field(min_length=2, max_length=40)]
+    state: Annotated[PlainText, Field(min_length=2, max_length=40), AfterValidator(not_blank)]
     zip: Annotated[StrictStr, Field(pattern=r"^\d{5}(-\d{4})?$")]
 
 

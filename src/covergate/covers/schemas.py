@@ -6,9 +6,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictStr, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
-from covergate.document import Address, DataCategory, IsoDate, ShortText
+from covergate.document import Address, DataCategory, IsoDate, PlainText, ShortText
 
 
 class MailClass(StrEnum):
@@ -47,7 +47,7 @@ class MailObservation(_Strict):
     mail_class: MailClass
     sender: Correspondent
     addressee: Correspondent
-    postmark: Annotated[StrictStr, Field(min_length=1, max_length=200)] | None = None
+    postmark: Annotated[PlainText, Field(min_length=1, max_length=200)] | None = None
 
 
 class RecordsItem(_Strict):
@@ -57,7 +57,7 @@ class RecordsItem(_Strict):
     record_date: IsoDate
     fields: Annotated[
         dict[
-            Annotated[StrictStr, Field(max_length=60)], Annotated[StrictStr, Field(max_length=500)]
+            Annotated[PlainText, Field(max_length=60)], Annotated[PlainText, Field(max_length=500)]
         ],
         Field(min_length=1, max_length=40),
     ]

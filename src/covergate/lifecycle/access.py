@@ -31,6 +31,8 @@ from covergate.users.models import User
 from covergate.users.schemas import Role, with_article
 
 __all__ = [
+    "MAX_LIMIT",
+    "MAX_OFFSET",
     "MIN_REASON",
     "OBSERVER_LEAD_DAYS",
     "can_see",
@@ -42,6 +44,9 @@ __all__ = [
 ]
 
 MIN_REASON = 5
+#: Bounds of one page of a list: beyond them databases overflow their integers.
+MAX_LIMIT = 1000
+MAX_OFFSET = 10_000_000
 #: An observer sees an approved cover this many days before it starts, to prepare.
 OBSERVER_LEAD_DAYS = 7
 #: Roles that see every request.
@@ -116,10 +121,10 @@ def list_visible(
     offset: int = 0,
 ) -> list[Request]:
     """Requests the actor may see, newest first. There is no search by subject."""
-    if limit < 1 or limit > 1000:
-        raise InvalidInput("limit must be between 1 and 1000", field="limit")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative", field="offset")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}", field="limit")
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}", field="offset")
     query = visible_query(actor, ctx)
     if query is None:
         return []

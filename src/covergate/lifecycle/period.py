@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
+from covergate.errors import InvalidInput
 from covergate.lifecycle.advance import advance
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import Request
@@ -43,11 +44,21 @@ class Window:
 
 
 def authorised_window(*, asked_start: date, days: int, decided_on: date) -> Window:
-    """``days`` days from the later of the start asked for and the decision day."""
+    """``days`` days from the later of the start asked for and the decision day.
+
+    InvalidInput (naming ``days``) if the last day would not be a date; the request
+    document's dates are bounded, so only a caller skipping validation gets there.
+    """
     start = max(asked_start, decided_on)
+    try:
+        end = start + timedelta(days=days - 1)
+    except OverflowError:
+        raise InvalidInput(
+            f"days: {days} days from {start} end after the last date there is", field="days"
+        ) from None
     return Window(
         start=start,
-        end=start + timedelta(days=days - 1),
+        end=end,
         moved_from=asked_start if asked_start < decided_on else None,
     )
 

@@ -67,8 +67,16 @@ class _CompiledObligation:
     base: Callable[[Facts], object]
     plus: tuple[Callable[[Facts], object], ...]
     plus_days: int
+    base_field: str  # the path or fact the due date counts from, named in errors
 
     def due(self, f: Facts) -> date | None:
+        """The due date; InvalidInput naming the field if it would not be a date.
+
+        The document's dates are bounded (``document.MAX_DATE``), so this only fires
+        for documents built without validation or for a policy adding centuries.
+        An obligation is never dropped silently: refusing is safer than a request
+        whose notice or confirmation deadline nobody would see.
+        """
         base = self.base(f)
         if not isinstance(base, date):
             return None
@@ -78,7 +86,14 @@ class _CompiledObligation:
             if not isinstance(value, int):
                 return None
             days += value
-        return base + timedelta(days=days)
+        try:
+            return base + timedelta(days=days)
+        except OverflowError:  # beyond year 9999, or more days than timedelta holds
+            raise InvalidInput(
+                f"{self.base_field}: {base} plus {days} days, when {self.what!r} is due, "
+                "is not a date",
+                field=self.base_field,
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +321,7 @@ def _compile_obligation(
         base=base,
         plus=tuple(plus),
         plus_days=plus_days,
+        base_field=str(due["from"]),
     )
 
 

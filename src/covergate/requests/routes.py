@@ -64,8 +64,8 @@ def list_requests(
     ctx: ContextDep,
     token: TokenDep,
     state: RequestState | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=access.MAX_LIMIT)] = 100,
+    offset: Annotated[int, Query(ge=0, le=access.MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
         rows = access.list_visible(

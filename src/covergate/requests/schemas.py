@@ -5,10 +5,15 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import AfterValidator, Field, StrictInt, StrictStr
 
-from covergate.document import DataCategory, StrictModel, Text
+from covergate.document import DataCategory, StrictModel, Text, no_control, not_blank
 from covergate.lifecycle.states import CloseReason
+
+#: A rule id as a justification's key: one printable line.
+RuleId = Annotated[
+    StrictStr, Field(max_length=100), AfterValidator(no_control), AfterValidator(not_blank)
+]
 
 
 class DecisionOutcome(StrEnum):
@@ -23,10 +28,9 @@ class DecisionInput(StrictModel):
     outcome: DecisionOutcome
     days: Annotated[StrictInt, Field(ge=1, le=3650)] | None = None
     categories: Annotated[list[DataCategory], Field(min_length=1)] | None = None
-    reasons: Annotated[StrictStr, Field(max_length=10_000)] | None = None
-    justifications: dict[Annotated[StrictStr, Field(max_length=100)], Text] = Field(
-        default_factory=dict
-    )
+    # Free text, as the note: no control characters (no NUL), never blank.
+    reasons: Text | None = None
+    justifications: dict[RuleId, Text] = Field(default_factory=dict)
 
 
 class ReviewInput(StrictModel):
