@@ -485,3 +485,16 @@ def test_ids_are_shown_whole_and_a_unique_prefix_is_taken(cli: Cli, tmp_path: Pa
         cli.run("request", "show", rid[:4], token="fbi"), "prefix of one of 6 or more"
     )
     assert_one_error_line(cli.run("request", "show", "zzzzzzzz", token="fbi"), "request id")
+
+
+def test_cli_inputs_get_the_apis_checks(cli: Cli, tmp_path: Path) -> None:
+    doc = write_json(tmp_path / "r.json", mail_cover_data(start=today() + timedelta(days=3)))
+    rid = cli.json("request", "submit", doc, token="fbi")["id"]
+    before = snapshot(cli.url)
+    assert_one_error_line(
+        cli.run("review", rid, "--note", "Checked\x00 it", token="reviewer"), "--note"
+    )
+    repeated = tmp_path / "obs.json"
+    repeated.write_text('{"mail_date": "2026-01-05", "mail_date": "2026-01-06"}')
+    assert_one_error_line(cli.run("observe", rid, repeated, token="observer"), "mail_date", "twice")
+    assert snapshot(cli.url) == before

@@ -21,6 +21,7 @@ from covergate.errors import InvalidInput
 from covergate.runtime import Runtime
 from covergate.upgrades import upgrade_data
 from covergate.users.models import User
+from covergate.validation import load_json_strict
 
 console = Console()
 
@@ -129,10 +130,8 @@ def read_json_file(path: Path) -> bytes:
 
 
 def load_json(raw: bytes, what: str) -> Any:
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"{what}: not valid JSON ({exc})") from None
+    """JSON from a file given to the CLI: InvalidInput on bad JSON or a key given twice."""
+    return load_json_strict(raw, what)
 
 
 def print_json(value: Any) -> None:

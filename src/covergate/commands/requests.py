@@ -27,7 +27,7 @@ from covergate.lifecycle import access, documents
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import CloseReason, RequestState
 from covergate.requests import decisions, notes, service, views
-from covergate.requests.schemas import DecisionInput, DecisionOutcome
+from covergate.requests.schemas import DecisionInput, DecisionOutcome, ReviewInput
 from covergate.users.schemas import Role
 from covergate.validation import parse_model
 
@@ -256,9 +256,11 @@ def review(
     """Annotate a submitted request as reviewer (moves it to in_review)."""
     if not note.strip():
         raise InvalidInput("--note must not be empty", field="note")
+    # The same checks as the API's body (no control characters, not blank, bounded).
+    body = parse_model(ReviewInput, {"note": note}, what="--note")
     with acting(ctx, token) as a:
         request = visible(a, request_id)
-        service.review(session=a.session, ctx=a.ctx, actor=a.user, request=request, note=note)
+        service.review(session=a.session, ctx=a.ctx, actor=a.user, request=request, note=body.note)
         detail = views.detail(session=a.session, request=request)
     show_detail(detail, as_json)
 
