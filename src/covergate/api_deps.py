@@ -56,7 +56,7 @@ def authenticated_token(
     The handler's unit of work authenticates again inside its transaction.
     """
     with runtime.transaction() as session:
-        authenticate(session=session, token=token)
+        authenticate(session=session, token=token, clock=runtime.clock)
     return token or ""
 
 

@@ -118,7 +118,7 @@ class Runtime:
     def unit_of_work(self, token: str | None) -> Iterator[tuple[Session, User]]:
         """Authenticate ``token`` and run one :meth:`transaction` as that user."""
         with self.transaction() as session:
-            yield session, authenticate(session=session, token=token)
+            yield session, authenticate(session=session, token=token, clock=self.clock)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,7 +34,7 @@ def add(world: World, **kw: Any) -> User:
 
 def authenticate(world: World, token: str | None) -> User:
     with world.tx() as s:
-        return users.authenticate(session=s, token=token)
+        return users.authenticate(session=s, token=token, clock=world.clock)
 
 
 # --- adding users ---
@@ -223,3 +223,174 @@ def test_a_disabled_user_is_refused_with_every_token(world: World) -> None:
         with pytest.raises(AuthenticationFailed, match="the token is not valid"):
             authenticate(world, token)
     assert authenticate(world, world.tokens["chief"]).role is Role.APPROVER
+
+
+# --- managing accounts: listing, revoking, disabling, expiry ---
+
+
+def token_row(world: World, key: str) -> ApiToken:
+    with world.tx() as s:
+        row = s.scalar(
+            select(ApiToken).where(ApiToken.digest == users.token_digest(world.tokens[key]))
+        )
+        assert row is not None
+        s.expunge(row)
+        return row
+
+
+def test_tokens_are_listed_by_a_short_id_never_by_their_secret(world: World) -> None:
+    with world.tx() as s:
+        listed = [
+            users.token_as_dict(t, clock=world.clock)
+            for t in users.list_tokens(session=s, clock=world.clock)
+        ]
+    assert len(listed) == len(world.tokens)
+    fbi = next(t for t in listed if t["user"] == "fbi@test.example")
+    digest = users.token_digest(world.tokens["fbi"])
+    assert fbi["id"] == digest.hex()[:12]
+    assert fbi == {
+        "id": fbi["id"],
+        "user": "fbi@test.example",
+        "label": "cli",
+        "created": "2026-01-02T09:00:00+00:00",
+        "expires": None,
+        "revoked": None,
+        "status": "active",
+    }
+    text = repr(listed)
+    assert not any(token in text or token[-8:] in text for token in world.tokens.values())
+
+
+def test_a_revoked_token_is_refused_at_once_and_says_so(world: World) -> None:
+    tid = users.token_id(token_row(world, "fbi"))
+    world.clock.advance(timedelta(hours=1))
+    with world.tx() as s:
+        revoked = users.revoke_token(session=s, clock=world.clock, token_id=tid)
+        assert revoked.revoked_at == world.clock.now()
+    with pytest.raises(AuthenticationFailed, match="the token is not valid: it was revoked"):
+        authenticate(world, world.tokens["fbi"])
+    assert authenticate(world, world.tokens["fbi2"]).id == world.people["fbi2"].id
+    with world.tx() as s:
+        (row,) = [
+            t for t in users.list_tokens(session=s, clock=world.clock) if users.token_id(t) == tid
+        ]
+        assert users.token_as_dict(row, clock=world.clock)["status"] == "revoked"
+        with pytest.raises(Conflict, match=f"token {tid} was already revoked"):
+            users.revoke_token(session=s, clock=world.clock, token_id=tid)
+
+
+def test_a_token_can_be_revoked_by_its_own_text(world: World) -> None:
+    with world.tx() as s:
+        users.revoke_token(session=s, clock=world.clock, token_id=world.tokens["dea"])
+    with pytest.raises(AuthenticationFailed, match="revoked"):
+        authenticate(world, world.tokens["dea"])
+
+
+@pytest.mark.parametrize("bad", ["0000000000ff", "zz", ""])
+def test_revoking_an_unknown_token_is_refused(world: World, bad: str) -> None:
+    with world.tx() as s, pytest.raises((NotFound, InvalidInput)):
+        users.revoke_token(session=s, clock=world.clock, token_id=bad)
+    with world.tx() as s:
+        assert all(t.revoked_at is None for t in s.scalars(select(ApiToken)))
+
+
+def test_a_disabled_user_is_refused_with_every_token_until_enabled(world: World) -> None:
+    with world.tx() as s:
+        user = world.user(s, "osg")
+        spare = users.create_token(session=s, clock=world.clock, user=user)
+        users.disable_user(session=s, clock=world.clock, user=user)
+        assert user.disabled_at == world.clock.now()
+    for token in (world.tokens["osg"], spare):
+        with pytest.raises(AuthenticationFailed, match=r"the account \S+ is disabled"):
+            authenticate(world, token)
+    with world.tx() as s:
+        with pytest.raises(Conflict, match=re.escape("osg@test.example is already disabled")):
+            users.disable_user(session=s, clock=world.clock, user=world.user(s, "osg"))
+        listed = {
+            u["email"]: u
+            for u in (users.user_as_dict(v, clock=world.clock) for v in users.list_users(session=s))
+        }
+        assert listed["osg@test.example"]["disabled"] == "2026-01-02T09:00:00+00:00"
+        assert listed["chief@test.example"]["disabled"] is None
+        assert listed["osg@test.example"]["role"] == "approver"
+        assert listed["osg@test.example"]["tokens"] == 2
+        users.enable_user(session=s, user=world.user(s, "osg"))
+    for token in (world.tokens["osg"], spare):
+        assert authenticate(world, token).id == world.people["osg"].id
+    with world.tx() as s, pytest.raises(Conflict, match="is not disabled"):
+        users.enable_user(session=s, user=world.user(s, "osg"))
+
+
+def test_an_expired_token_is_refused_with_a_message_saying_so(world: World) -> None:
+    with world.tx() as s:
+        user = world.user(s, "reviewer")
+        expires = users.expiry(2, clock=world.clock)
+        token = users.create_token(session=s, clock=world.clock, user=user, expires_at=expires)
+    assert expires == world.clock.now() + timedelta(days=2)
+
+    def check() -> User:
+        with world.tx() as s:
+            return users.authenticate(session=s, token=token, clock=world.clock)
+
+    assert check().id == world.people["reviewer"].id
+    world.clock.advance(timedelta(days=2) - timedelta(seconds=1))
+    assert check().id == world.people["reviewer"].id
+    world.clock.advance(timedelta(seconds=1))
+    with pytest.raises(
+        AuthenticationFailed, match="the token is not valid: it expired on 2026-01-04 09:00 UTC"
+    ):
+        check()
+    with world.tx() as s:
+        (row,) = [
+            t for t in users.list_tokens(session=s, clock=world.clock) if t.expires_at is not None
+        ]
+        shown = users.token_as_dict(row, clock=world.clock)
+        assert shown["status"] == "expired"
+        assert shown["expires"] == "2026-01-04T09:00:00+00:00"
+        active = users.list_tokens(session=s, active_only=True, clock=world.clock)
+        assert row.id not in {t.id for t in active}
+
+
+def test_an_expiry_is_days_or_a_date_through_its_end(world: World) -> None:
+    now = world.clock.now()
+    assert users.parse_expiry("30", clock=world.clock) == now + timedelta(days=30)
+    assert users.parse_expiry("30d", clock=world.clock) == now + timedelta(days=30)
+    assert users.parse_expiry("2026-01-02", clock=world.clock) == datetime(2026, 1, 3, tzinfo=UTC)
+    assert users.parse_expiry("2027-06-30", clock=world.clock) == datetime(2027, 7, 1, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0", "at least 1 day"),
+        ("-3", "days or a date"),
+        ("soon", "days or a date"),
+        ("2026-01-01", "2026-01-01 is in the past"),
+        ("99999", "at most 3650 days"),
+    ],
+)
+def test_a_bad_expiry_is_refused(world: World, text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message) as caught:
+        users.parse_expiry(text, clock=world.clock)
+    assert caught.value.field == "expires"
+
+
+def test_a_token_cannot_be_issued_already_expired(world: World) -> None:
+    with world.tx() as s, pytest.raises(InvalidInput, match="expiry must be in the future"):
+        users.create_token(
+            session=s,
+            clock=world.clock,
+            user=world.user(s, "auditor"),
+            expires_at=world.clock.now(),
+        )
+
+
+def test_the_tokens_of_some_users_are_revoked_together(world: World) -> None:
+    with world.tx() as s:
+        chosen = [world.user(s, "fbi"), world.user(s, "dea")]
+        assert users.revoke_tokens_of(session=s, clock=world.clock, users=chosen) == 2
+        assert users.revoke_tokens_of(session=s, clock=world.clock, users=chosen) == 0
+    for key in ("fbi", "dea"):
+        with pytest.raises(AuthenticationFailed):
+            authenticate(world, world.tokens[key])
+    assert authenticate(world, world.tokens["fbi2"]).id == world.people["fbi2"].id

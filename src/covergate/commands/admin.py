@@ -1,5 +1,11 @@
 """Operator commands: init, serve, demo, agency/user/token management, schema, audit,
-report."""
+report.
+
+Account commands (``user add|list|disable|enable``, ``token create|list|revoke``) are
+the operator's, like ``init``: whoever may open the data directory and database may
+manage accounts, with no token. That is how the first admin is made, and how an
+operator recovers when every admin token is lost. Over HTTP only admins may.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +31,17 @@ from covergate.report import service as report
 from covergate.users import service as users
 from covergate.users.schemas import Delegation, Role
 
-user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
-token_app = typer.Typer(help="Issue API tokens.", no_args_is_help=True)
+ExpiresOption = Annotated[
+    str | None,
+    typer.Option(
+        "--expires",
+        help="Days (30, 30d) or the last day it works (2027-01-31, UTC). Default: never.",
+        show_default=False,
+    ),
+]
+
+user_app = typer.Typer(help="Add, list, disable and enable users.", no_args_is_help=True)
+token_app = typer.Typer(help="Issue, list and revoke API tokens.", no_args_is_help=True)
 agency_app = typer.Typer(help="Register agencies.", no_args_is_help=True)
 schema_app = typer.Typer(help="Print JSON Schemas of the contracts.", no_args_is_help=True)
 
@@ -89,6 +104,11 @@ def demo(
             f"({result.requests} requests, {result.log_size} log entries); "
             "nothing seeded, fresh tokens issued"
         )
+        if result.revoked:
+            console.print(
+                f"revoked the {result.revoked} demo tokens printed before; only those below work",
+                markup=False,
+            )
     else:
         console.print(
             f"\n[bold]covergate demo[/] seeded {result.requests} requests "
@@ -136,10 +156,12 @@ def user_add(
     delegation: Annotated[
         Delegation | None, typer.Option(help="Written delegation (approvers only).")
     ] = None,
+    expires: ExpiresOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a user and print a new API token (shown once, stored hashed)."""
     with runtime(ctx) as rt, rt.transaction() as session:
+        expires_at = users.parse_expiry(expires, clock=rt.clock) if expires else None
         agency_row = agencies.get_by_name(session=session, name=agency) if agency else None
         user = users.add_user(
             session=session,
@@ -150,12 +172,61 @@ def user_add(
             agency=agency_row,
             delegation=delegation,
         )
-        token = users.create_token(session=session, clock=rt.clock, user=user)
+        row, token = users.issue_token(
+            session=session, clock=rt.clock, user=user, expires_at=expires_at
+        )
+        shown = users.token_as_dict(row, clock=rt.clock)
     if as_json:
-        print_json({"email": email, "role": role.value, "token": token})
+        print_json({"email": email, "role": role.value, "token": token, **_token_fields(shown)})
     else:
         console.print(f"user {email} ({role.value}) added; token (shown once):", markup=False)
         console.print(token, markup=False)
+
+
+@user_app.command("list")
+def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Every user: role, delegation or agency, whether disabled, live tokens."""
+    with runtime(ctx) as rt, rt.transaction() as session:
+        rows = [users.user_as_dict(u, clock=rt.clock) for u in users.list_users(session=session)]
+    if as_json:
+        print_json({"users": rows})
+        return
+    columns = ("email", "name", "role", "delegation", "agency", "created", "disabled", "tokens")
+    _table("users", columns, rows)
+
+
+@user_app.command("disable")
+def user_disable(
+    ctx: typer.Context, email: Annotated[str, typer.Argument()], as_json: JsonOption = False
+) -> None:
+    """Refuse every token of a user at once, until `user enable`."""
+    with runtime(ctx) as rt, rt.transaction() as session:
+        user = users.get_by_email(session=session, email=email)
+        users.disable_user(session=session, clock=rt.clock, user=user)
+        shown = users.user_as_dict(user, clock=rt.clock)
+    if as_json:
+        print_json(shown)
+    else:
+        console.print(
+            f"user {email} disabled; its {shown['tokens']} tokens are refused until "
+            f"`covergate user enable {email}`",
+            markup=False,
+        )
+
+
+@user_app.command("enable")
+def user_enable(
+    ctx: typer.Context, email: Annotated[str, typer.Argument()], as_json: JsonOption = False
+) -> None:
+    """Accept a disabled user's tokens again (those not revoked or expired)."""
+    with runtime(ctx) as rt, rt.transaction() as session:
+        user = users.get_by_email(session=session, email=email)
+        users.enable_user(session=session, user=user)
+        shown = users.user_as_dict(user, clock=rt.clock)
+    if as_json:
+        print_json(shown)
+    else:
+        console.print(f"user {email} enabled; {shown['tokens']} tokens work again", markup=False)
 
 
 @token_app.command("create")
@@ -163,16 +234,75 @@ def token_create(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument()],
     label: Annotated[str, typer.Option(help="What the token is for.")] = "cli",
+    expires: ExpiresOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Issue another API token for a user (shown once, stored hashed)."""
     with runtime(ctx) as rt, rt.transaction() as session:
         user = users.get_by_email(session=session, email=email)
-        token = users.create_token(session=session, clock=rt.clock, user=user, label=label)
+        expires_at = users.parse_expiry(expires, clock=rt.clock) if expires else None
+        row, token = users.issue_token(
+            session=session, clock=rt.clock, user=user, label=label, expires_at=expires_at
+        )
+        shown = users.token_as_dict(row, clock=rt.clock)
     if as_json:
-        print_json({"email": email, "token": token})
+        print_json({"email": email, "token": token, **_token_fields(shown)})
     else:
         console.print(token, markup=False)
+
+
+@token_app.command("list")
+def token_list(
+    ctx: typer.Context,
+    user: Annotated[str | None, typer.Option(help="Only this user's tokens (email).")] = None,
+    active: Annotated[bool, typer.Option("--active", help="Only tokens that work now.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Tokens by id (never their secrets): user, label, created, expires, status."""
+    with runtime(ctx) as rt, rt.transaction() as session:
+        holder = users.get_by_email(session=session, email=user) if user else None
+        rows = [
+            users.token_as_dict(t, clock=rt.clock)
+            for t in users.list_tokens(
+                session=session, user=holder, active_only=active, clock=rt.clock
+            )
+        ]
+    if as_json:
+        print_json({"tokens": rows})
+        return
+    _table("tokens", ("id", "user", "label", "created", "expires", "revoked", "status"), rows)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    ctx: typer.Context,
+    token_id: Annotated[
+        str, typer.Argument(metavar="ID", help="The id `token list` shows, or the token itself.")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Revoke a token at once: the next command or request with it is refused."""
+    with runtime(ctx) as rt, rt.transaction() as session:
+        row = users.revoke_token(session=session, clock=rt.clock, token_id=token_id)
+        shown = users.token_as_dict(row, clock=rt.clock)
+    if as_json:
+        print_json(shown)
+    else:
+        console.print(f"token {shown['id']} of {shown['user']} revoked", markup=False)
+
+
+def _token_fields(shown: dict[str, object]) -> dict[str, object]:
+    return {"id": shown["id"], "label": shown["label"], "expires": shown["expires"]}
+
+
+def _table(title: str, columns: tuple[str, ...], rows: list[dict[str, object]]) -> None:
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        # The first column names the row (an id, an email): never cut, whatever the width.
+        table.add_column(col, no_wrap=i == 0, overflow="fold")
+    for r in rows:
+        table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
+    console.print(table)
 
 
 @schema_app.command("request")

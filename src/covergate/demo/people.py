@@ -21,6 +21,7 @@ from covergate.users.models import User
 from covergate.users.schemas import Delegation, Role
 
 DEMO_DOMAIN = "@demo.example"
+DEMO_LABEL = "demo"  # the label of every token the demo prints
 
 # (key, role, delegation, whether the demo prints a token for it)
 PEOPLE: list[tuple[str, Role, Delegation | None, bool]] = [
@@ -85,7 +86,7 @@ def seed_people(*, session: Session, clock: Clock) -> tuple[Staff, list[Token]]:
         )
         staff.ids[f"requester:{name}"] = user.id
         if name == FBI:
-            token = users.create_token(session=session, clock=clock, user=user)
+            token = users.create_token(session=session, clock=clock, user=user, label=DEMO_LABEL)
             tokens.append(("requester (FBI)", user.email, token))
     for key, role, delegation, with_token in PEOPLE:
         user = users.add_user(
@@ -98,28 +99,36 @@ def seed_people(*, session: Session, clock: Clock) -> tuple[Staff, list[Token]]:
         )
         staff.ids[key] = user.id
         if with_token:
-            token = users.create_token(session=session, clock=clock, user=user)
+            token = users.create_token(session=session, clock=clock, user=user, label=DEMO_LABEL)
             tokens.append((role_label(user), user.email, token))
     return staff, tokens
 
 
-def fresh_tokens(*, session: Session, clock: Clock) -> list[Token] | None:
-    """New tokens for the demo users a seeded demo prints; None without demo users."""
+def fresh_tokens(*, session: Session, clock: Clock) -> tuple[list[Token], int] | None:
+    """New tokens for the demo users a seeded demo prints, and how many tokens
+    printed before were revoked; None without demo users.
+
+    Every unrevoked token of a demo user is revoked first: the demo's accounts are
+    the demo's, and a re-run must not leave the tokens it printed last time
+    working (databases seeded before tokens were labelled hold them as "cli").
+    """
     wanted = {"requester1", *(key for key, *_, with_token in PEOPLE if with_token)}
     demo_users = list(
         session.scalars(select(User).where(User.email.like(f"%{DEMO_DOMAIN}")).order_by(User.id))
     )
     if not demo_users:
         return None
-    return [
+    revoked = users.revoke_tokens_of(session=session, clock=clock, users=demo_users)
+    tokens = [
         (
             role_label(user),
             user.email,
-            users.create_token(session=session, clock=clock, user=user, label="demo"),
+            users.create_token(session=session, clock=clock, user=user, label=DEMO_LABEL),
         )
         for user in demo_users
         if user.email.removesuffix(DEMO_DOMAIN) in wanted
     ]
+    return tokens, revoked
 
 
 def role_label(user: User) -> str:

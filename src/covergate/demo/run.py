@@ -43,6 +43,7 @@ class DemoResult:
     extensions: int = 0  # of which extensions
     tokens: list[Token] = field(default_factory=list)
     reused: bool = False  # True when the data was there already and nothing was seeded
+    revoked: int = 0  # demo tokens printed by an earlier run, revoked by this one
 
 
 def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoResult:
@@ -116,18 +117,22 @@ def _seeded_ids(rng: random.Random) -> Callable[[], str]:
 
 
 def _existing_demo(session: Session, rt: Runtime, started: float) -> DemoResult:
-    """The database holds data already: seed nothing, hand out fresh demo tokens.
+    """The database holds data already: seed nothing, revoke the demo tokens printed
+    before and hand out fresh ones, in one transaction.
 
     Only demo users (``@demo.example``) get tokens; a database without them is
     not a demo database, and the command says so instead of touching it.
     """
-    tokens = fresh_tokens(session=session, clock=rt.clock)
-    if tokens is None:
+    fresh = fresh_tokens(session=session, clock=rt.clock)
+    if fresh is None:
         raise CovergateError(
             f"the database at {rt.settings.database_url} already holds requests that are not "
             "demo data; run the demo on a new --data directory"
         )
-    return _result(session, rt, started, tokens, reused=True)
+    tokens, revoked = fresh
+    result = _result(session, rt, started, tokens, reused=True)
+    result.revoked = revoked
+    return result
 
 
 def _result(

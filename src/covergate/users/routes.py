@@ -1,14 +1,44 @@
-"""HTTP route telling a token's holder who they are."""
+"""HTTP routes: who a token's holder is, and account management for admins.
+
+Under ``/api/v1/admin``: list users and tokens, issue a token, revoke one,
+disable and enable a user. Every other role gets 403 naming who may.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from covergate.api_deps import PROBLEM_RESPONSES, RuntimeDep, TokenDep
+from covergate.lifecycle.access import require_role
+from covergate.users import service
+from covergate.users.models import User
+from covergate.users.schemas import Role
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
+
+MANAGE = "manage accounts"
+
+
+class TokenInput(BaseModel):
+    """A token to issue: for whom, what for, and when it stops working."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: str = Field(max_length=300)
+    label: str = Field(default="api", min_length=1, max_length=100)
+    expires: int | date | None = Field(
+        default=None,
+        description="Days from now, or the last day it works (UTC); none: never expires.",
+        examples=[30, "2027-01-31"],
+    )
+
+
+def _admin(user: User) -> None:
+    require_role(user, Role.ADMIN, doing=MANAGE)
 
 
 @router.get("/me", summary="The authenticated user")
@@ -21,3 +51,71 @@ def me(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
             "delegation": user.delegation.value if user.delegation else None,
             "agency": user.agency.name if user.agency else None,
         }
+
+
+@router.get("/admin/users", summary="Every user, with whether they are disabled (admins)")
+def list_users(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
+    with runtime.unit_of_work(token) as (session, actor):
+        _admin(actor)
+        rows = service.list_users(session=session)
+        return {"users": [service.user_as_dict(u, clock=runtime.clock) for u in rows]}
+
+
+@router.post("/admin/users/{email}/disable", summary="Refuse every token of a user (admins)")
+def disable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
+    with runtime.unit_of_work(token) as (session, actor):
+        _admin(actor)
+        user = service.get_by_email(session=session, email=email)
+        service.disable_user(session=session, clock=runtime.clock, user=user)
+        return service.user_as_dict(user, clock=runtime.clock)
+
+
+@router.post("/admin/users/{email}/enable", summary="Accept a disabled user's tokens again")
+def enable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
+    with runtime.unit_of_work(token) as (session, actor):
+        _admin(actor)
+        user = service.get_by_email(session=session, email=email)
+        service.enable_user(session=session, user=user)
+        return service.user_as_dict(user, clock=runtime.clock)
+
+
+@router.get("/admin/tokens", summary="Tokens by id, never their secrets (admins)")
+def list_tokens(
+    runtime: RuntimeDep,
+    token: TokenDep,
+    user: Annotated[str | None, Query(description="Only this user's tokens (email).")] = None,
+    active: bool = False,
+) -> dict[str, Any]:
+    with runtime.unit_of_work(token) as (session, actor):
+        _admin(actor)
+        holder = service.get_by_email(session=session, email=user) if user else None
+        rows = service.list_tokens(
+            session=session, user=holder, active_only=active, clock=runtime.clock
+        )
+        return {"tokens": [service.token_as_dict(t, clock=runtime.clock) for t in rows]}
+
+
+@router.post(
+    "/admin/tokens",
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue a token for a user; shown once, stored hashed (admins)",
+)
+def create_token(body: TokenInput, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
+    with runtime.unit_of_work(token) as (session, actor):
+        _admin(actor)
+        user = service.get_by_email(session=session, email=body.email)
+        expires_at = (
+            service.expiry(body.expires, clock=runtime.clock) if body.expires is not None else None
+        )
+        row, secret = service.issue_token(
+            session=session, clock=runtime.clock, user=user, label=body.label, expires_at=expires_at
+        )
+        return {**service.token_as_dict(row, clock=runtime.clock), "token": secret}
+
+
+@router.post("/admin/tokens/{token_id}/revoke", summary="Revoke a token at once (admins)")
+def revoke_token(token_id: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
+    with runtime.unit_of_work(token) as (session, actor):
+        _admin(actor)
+        row = service.revoke_token(session=session, clock=runtime.clock, token_id=token_id)
+        return service.token_as_dict(row, clock=runtime.clock)

@@ -1,8 +1,9 @@
-"""Roles and delegations."""
+"""Roles, delegations, and how a token is named and shown."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NewType
 
 
 class Role(StrEnum):
@@ -33,3 +34,18 @@ def with_article(role: Role) -> str:
     """``an auditor``, ``a reviewer``: for messages that name a role."""
     article = "an" if role.value[0] in "aeiou" else "a"
     return f"{article} {role.value}"
+
+
+TokenId = NewType("TokenId", str)
+"""A token's public name: the first hex digits of its SHA-256 digest (``3f9a1c0b2d4e``).
+
+Anyone holding a token can work out its id; the id tells nothing of the token."""
+
+
+class TokenStatus(StrEnum):
+    """Whether a token signs in now, and if not, why."""
+
+    ACTIVE = "active"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    USER_DISABLED = "user_disabled"  # the token is fine; its holder's account is not

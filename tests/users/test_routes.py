@@ -1,0 +1,134 @@
+"""Accounts and tokens over HTTP, against a real uvicorn server, on both backends.
+
+Only admins manage accounts; every change takes effect on the next request.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.api_server import LiveServer
+from tests.test_api import assert_problem
+
+ADMIN = "/api/v1/admin"
+
+
+def tokens(api: LiveServer, **params: Any) -> list[dict[str, Any]]:
+    response = api.get(f"{ADMIN}/tokens", "admin", params=params)
+    assert response.status_code == 200, response.text
+    listed: list[dict[str, Any]] = response.json()["tokens"]
+    return listed
+
+
+def token_of(api: LiveServer, email: str) -> dict[str, Any]:
+    (token,) = tokens(api, user=email)
+    return token
+
+
+def me(api: LiveServer, who: str) -> int:
+    return api.get("/api/v1/me", who).status_code
+
+
+def test_admins_list_tokens_without_their_secrets(api: LiveServer) -> None:
+    listed = tokens(api)
+    assert {t["user"] for t in listed} == {f"{k}@test.example" for k in api.tokens}
+    assert all(t["status"] == "active" and t["revoked"] is None for t in listed)
+    assert not any(
+        secret in api.get(f"{ADMIN}/tokens", "admin").text for secret in api.tokens.values()
+    )
+
+
+def test_admins_list_users(api: LiveServer) -> None:
+    response = api.get(f"{ADMIN}/users", "admin")
+    assert response.status_code == 200, response.text
+    by_email = {u["email"]: u for u in response.json()["users"]}
+    assert by_email["osg@test.example"]["delegation"] == "operations_support_group_manager"
+    assert by_email["fbi@test.example"]["agency"] == "Federal Bureau of Investigation"
+    assert by_email["fbi@test.example"]["tokens"] == 1
+    assert all(u["disabled"] is None for u in by_email.values())
+
+
+def test_a_revoked_token_is_refused_at_once(api: LiveServer) -> None:
+    assert me(api, "fbi") == 200
+    tid = token_of(api, "fbi@test.example")["id"]
+    response = api.post(f"{ADMIN}/tokens/{tid}/revoke", "admin")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "revoked"
+    assert_problem(api.get("/api/v1/me", "fbi"), 401, "unauthenticated", mentions="revoked")
+    assert me(api, "fbi2") == 200
+    again = api.post(f"{ADMIN}/tokens/{tid}/revoke", "admin")
+    assert_problem(again, 409, "conflict", mentions="already revoked")
+    assert_problem(api.post(f"{ADMIN}/tokens/00000000ffff/revoke", "admin"), 404, "not-found")
+
+
+def test_a_disabled_user_is_refused_with_every_token_until_enabled(api: LiveServer) -> None:
+    issued = api.post(f"{ADMIN}/tokens", "admin", json={"email": "osg@test.example"})
+    assert issued.status_code == 201, issued.text
+    api.tokens["osg-spare"] = issued.json()["token"]
+    assert me(api, "osg-spare") == 200
+    response = api.post(f"{ADMIN}/users/osg@test.example/disable", "admin")
+    assert response.status_code == 200, response.text
+    assert response.json()["disabled"] is not None
+    for who in ("osg", "osg-spare"):
+        assert_problem(api.get("/api/v1/me", who), 401, "unauthenticated", mentions="disabled")
+    assert me(api, "chief") == 200
+    enabled = api.post(f"{ADMIN}/users/osg@test.example/enable", "admin")
+    assert enabled.status_code == 200, enabled.text
+    assert enabled.json()["disabled"] is None
+    assert me(api, "osg") == me(api, "osg-spare") == 200
+    missing = api.post(f"{ADMIN}/users/nobody@test.example/disable", "admin")
+    assert_problem(missing, 404, "not-found", mentions="nobody@test.example")
+
+
+def test_an_expired_token_is_refused_with_a_message_saying_so(api: LiveServer) -> None:
+    issued = api.post(
+        f"{ADMIN}/tokens", "admin", json={"email": "reviewer@test.example", "expires": 3}
+    )
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    assert body["expires"] == "2026-01-05T09:00:00+00:00"
+    api.tokens["short"] = body["token"]
+    assert me(api, "short") == 200  # the server's clock, not the wall clock, decides
+    api.clock.advance(timedelta(days=3))
+    response = api.get("/api/v1/me", "short")
+    assert_problem(response, 401, "unauthenticated", mentions="expired on 2026-01-05 09:00 UTC")
+    assert me(api, "reviewer") == 200
+    statuses = {t["id"]: t["status"] for t in tokens(api, user="reviewer@test.example")}
+    assert statuses[body["id"]] == "expired"
+
+
+def test_an_expiry_in_the_past_is_refused(api: LiveServer) -> None:
+    response = api.post(
+        f"{ADMIN}/tokens", "admin", json={"email": "reviewer@test.example", "expires": "2025-12-31"}
+    )
+    assert_problem(response, 422, "invalid-input", mentions="in the past")
+
+
+@pytest.mark.parametrize("who", ["fbi", "reviewer", "chief", "observer", "auditor"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/tokens"),
+        ("GET", "/users"),
+        ("POST", "/users/osg@test.example/disable"),
+        ("POST", "/users/osg@test.example/enable"),
+        ("POST", "/tokens/00000000ffff/revoke"),
+    ],
+)
+def test_only_admins_manage_accounts(api: LiveServer, who: str, method: str, path: str) -> None:
+    response = api.call(method, ADMIN + path, who)
+    assert_problem(response, 403, "forbidden", mentions="only an admin may manage accounts")
+    assert me(api, "osg") == 200
+
+
+def test_only_admins_issue_tokens(api: LiveServer) -> None:
+    response = api.post(f"{ADMIN}/tokens", "auditor", json={"email": "auditor@test.example"})
+    assert_problem(response, 403, "forbidden", mentions="you are an auditor")
+    assert len(tokens(api, user="auditor@test.example")) == 1
+
+
+def test_without_a_token_account_routes_are_401(api: LiveServer) -> None:
+    assert_problem(api.get(f"{ADMIN}/users"), 401, "unauthenticated")
