@@ -10,6 +10,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
@@ -17,6 +18,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from covergate import __version__
 from covergate.api_deps import refuse_duplicate_json_keys
@@ -42,6 +45,35 @@ def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JS
     body = {"type": PROBLEM_BASE + code, "title": title, "status": status, "detail": detail}
     body.update({k: v for k, v in extra.items() if v is not None})
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def status_title(status: int) -> str:
+    """The standard phrase of ``status``, as a title: "Not found", "Bad request"."""
+    try:
+        return HTTPStatus(status).phrase.capitalize()
+    except ValueError:  # a status with no registered phrase
+        return "Error"
+
+
+#: The methods a 405's Allow may name (RFC 9110 section 9).
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method some route of ``app`` fully answers on the path of ``scope``.
+
+    Each method is tried on a bare copy of the scope: FastAPI nests included routers,
+    so asking the routes themselves is the one way that sees them all.
+    """
+    where = {"type": "http", "path": scope["path"], "root_path": scope.get("root_path", "")}
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**where, "method": method})[0] is Match.FULL
+            for route in app.router.routes
+        )
+    ]
 
 
 _LOCATIONS = {"body": "request body", "query": "query", "path": "path", "header": "header"}
@@ -145,9 +177,16 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         return problem(422, "invalid-input", "Invalid input", detail, field=path)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "Error")
-        return problem(exc.status_code, title.lower().replace(" ", "-"), title, str(exc.detail))
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = status_title(exc.status_code)
+        response = problem(exc.status_code, title.lower().replace(" ", "-"), title, str(exc.detail))
+        # Starlette's own headers, such as a 405's Allow (RFC 9110 section 15.5.6).
+        response.headers.update(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path only; Allow
+            # must list every method the path has (GET and POST are two routes here).
+            response.headers["Allow"] = ", ".join(allowed_methods(app, request.scope))
+        return response
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
