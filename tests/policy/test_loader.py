@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from importlib import resources
 from pathlib import Path
 
 import pytest
+import yaml
 
 from covergate.document import request_document_from_data
 from covergate.errors import InvalidInput
 from covergate.policy import available_policies, evaluate, load_policy, load_policy_file
 from covergate.policy.loader import canonical_json
+from covergate.policy.offences import parse_bundled_yaml
 from tests.factories import mail_cover_data
 
 MINIMAL = """
@@ -153,3 +156,15 @@ def test_self_extension_is_refused(tmp_path: Path) -> None:
 def test_policy_data_is_json_plain() -> None:
     for name in available_policies():
         json.loads(canonical_json(load_policy(name).canonical))
+
+
+def test_bundled_yaml_parses_the_same_with_libyaml_and_pure_python() -> None:
+    """``parse_bundled_yaml`` (libyaml when present) builds what ``yaml.safe_load`` does."""
+    folder = resources.files("covergate.policy")
+    texts = [folder.joinpath("offences.yaml").read_text("utf-8")]
+    texts += [
+        folder.joinpath("policies", f"{name}.yaml").read_text("utf-8")
+        for name in available_policies()
+    ]
+    for text in texts:
+        assert parse_bundled_yaml(text) == yaml.safe_load(text)

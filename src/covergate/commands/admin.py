@@ -15,8 +15,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from covergate.agencies import service as agencies
-from covergate.audit import service as audit
 from covergate.commands.common import (
     JsonOption,
     TokenOption,
@@ -25,10 +23,7 @@ from covergate.commands.common import (
     print_json,
     runtime,
 )
-from covergate.document import AgencyFunction, Jurisdiction, request_json_schema
-from covergate.lifecycle import access
-from covergate.report import service as report
-from covergate.users import service as users
+from covergate.document import AgencyFunction, Jurisdiction
 from covergate.users.schemas import Delegation, Role
 
 ExpiresOption = Annotated[
@@ -132,6 +127,8 @@ def agency_add(
     function: Annotated[list[AgencyFunction], typer.Option(help="A function (repeat).")],
 ) -> None:
     """Register an agency with its jurisdiction and functions."""
+    from covergate.agencies import service as agencies
+
     with runtime(ctx) as rt, rt.transaction() as session:
         agency = agencies.register(
             session=session,
@@ -160,6 +157,9 @@ def user_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a user and print a new API token (shown once, stored hashed)."""
+    from covergate.agencies import service as agencies
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         expires_at = users.parse_expiry(expires, clock=rt.clock) if expires else None
         agency_row = agencies.get_by_name(session=session, name=agency) if agency else None
@@ -186,6 +186,8 @@ def user_add(
 @user_app.command("list")
 def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Every user: role, delegation or agency, whether disabled, live tokens."""
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         rows = [users.user_as_dict(u, clock=rt.clock) for u in users.list_users(session=session)]
     if as_json:
@@ -200,6 +202,8 @@ def user_disable(
     ctx: typer.Context, email: Annotated[str, typer.Argument()], as_json: JsonOption = False
 ) -> None:
     """Refuse every token of a user at once, until `user enable`."""
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         user = users.get_by_email(session=session, email=email)
         users.disable_user(session=session, clock=rt.clock, user=user)
@@ -219,6 +223,8 @@ def user_enable(
     ctx: typer.Context, email: Annotated[str, typer.Argument()], as_json: JsonOption = False
 ) -> None:
     """Accept a disabled user's tokens again (those not revoked or expired)."""
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         user = users.get_by_email(session=session, email=email)
         users.enable_user(session=session, user=user)
@@ -238,6 +244,8 @@ def token_create(
     as_json: JsonOption = False,
 ) -> None:
     """Issue another API token for a user (shown once, stored hashed)."""
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         user = users.get_by_email(session=session, email=email)
         expires_at = users.parse_expiry(expires, clock=rt.clock) if expires else None
@@ -259,6 +267,8 @@ def token_list(
     as_json: JsonOption = False,
 ) -> None:
     """Tokens by id (never their secrets): user, label, created, expires, status."""
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         holder = users.get_by_email(session=session, email=user) if user else None
         rows = [
@@ -282,6 +292,8 @@ def token_revoke(
     as_json: JsonOption = False,
 ) -> None:
     """Revoke a token at once: the next command or request with it is refused."""
+    from covergate.users import service as users
+
     with runtime(ctx) as rt, rt.transaction() as session:
         row = users.revoke_token(session=session, clock=rt.clock, token_id=token_id)
         shown = users.token_as_dict(row, clock=rt.clock)
@@ -308,6 +320,8 @@ def _table(title: str, columns: tuple[str, ...], rows: list[dict[str, object]]) 
 @schema_app.command("request")
 def schema_request() -> None:
     """Print the JSON Schema of the request document (covergate/request/v1)."""
+    from covergate.document import request_json_schema
+
     print_json(request_json_schema())
 
 
@@ -319,6 +333,9 @@ def audit_command(
     as_json: JsonOption = False,
 ) -> None:
     """The access log (auditors): who read subject data, when, which request, why."""
+    from covergate.audit import service as audit
+    from covergate.lifecycle import access
+
     with acting(ctx, token) as a:
         audit.require_auditor(a.user)
         request_id = None
@@ -349,6 +366,8 @@ def report_command(
     as_json: JsonOption = False,
 ) -> None:
     """Public statistics: counts by agency, ground, legal process and outcome."""
+    from covergate.report import service as report
+
     with runtime(ctx) as rt, rt.transaction() as session:
         stats = report.statistics(session=session, year=year)
     if as_json:

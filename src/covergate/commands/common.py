@@ -1,4 +1,9 @@
-"""Helpers shared by command modules: settings, runtime, acting as a user, output."""
+"""Helpers shared by command modules: settings, runtime, acting as a user, output.
+
+Light to import: the command line is built from these modules on every run
+(``covergate --help`` too), so the runtime, the database and pydantic are imported
+inside the helpers that use them, never at the top.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
 
 from covergate.config import Settings
-from covergate.context import ServiceContext, Via
 from covergate.errors import InvalidInput
-from covergate.runtime import Runtime
-from covergate.upgrades import upgrade_data
-from covergate.users.models import User
-from covergate.validation import load_json_strict
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from covergate.context import ServiceContext
+    from covergate.runtime import Runtime
+    from covergate.users.models import User
 
 console = Console()
 
@@ -41,6 +47,9 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 @contextmanager
 def runtime(ctx: typer.Context, *, create: bool = False) -> Iterator[Runtime]:
+    from covergate.runtime import Runtime
+    from covergate.upgrades import upgrade_data
+
     rt = Runtime.open(settings_of(ctx), create=create)
     try:
         upgrade_data(rt)
@@ -60,6 +69,8 @@ class Acting:
 @contextmanager
 def acting(ctx: typer.Context, token: str | None) -> Iterator[Acting]:
     """Authenticate with a token and run one transaction; integrate the log after it."""
+    from covergate.context import Via
+
     token = token or os.environ.get("COVERGATE_TOKEN")
     with runtime(ctx) as rt, rt.unit_of_work(token) as (session, user):
         yield Acting(rt, session, user, rt.context(Via.CLI))
@@ -131,6 +142,8 @@ def read_json_file(path: Path) -> bytes:
 
 def load_json(raw: bytes, what: str) -> Any:
     """JSON from a file given to the CLI: InvalidInput on bad JSON or a key given twice."""
+    from covergate.validation import load_json_strict
+
     return load_json_strict(raw, what)
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import TypeAdapter, ValidationError
 
 from covergate.commands.common import (
     JsonOption,
@@ -18,15 +17,19 @@ from covergate.commands.common import (
     read_json_file,
 )
 from covergate.commands.requests import IdArg, resolve
-from covergate.covers import service as covers
-from covergate.covers.schemas import MailObservation, ObservationInput, RecordsItem
 from covergate.errors import InvalidInput, RuleViolation
-from covergate.validation import describe
 
-_ITEM: TypeAdapter[MailObservation | RecordsItem] = TypeAdapter(ObservationInput)
+if TYPE_CHECKING:
+    from covergate.covers.schemas import MailObservation, RecordsItem
 
 
 def _parse_items(raw: bytes) -> list[MailObservation | RecordsItem]:
+    from pydantic import TypeAdapter, ValidationError
+
+    from covergate.covers.schemas import ObservationInput
+    from covergate.validation import describe
+
+    adapter: TypeAdapter[MailObservation | RecordsItem] = TypeAdapter(ObservationInput)
     data = load_json(raw, "observations")
     items = data if isinstance(data, list) else [data]
     if not items:
@@ -34,7 +37,7 @@ def _parse_items(raw: bytes) -> list[MailObservation | RecordsItem]:
     out: list[MailObservation | RecordsItem] = []
     for i, item in enumerate(items):
         try:
-            out.append(_ITEM.validate_python(item))
+            out.append(adapter.validate_python(item))
         except ValidationError as exc:
             raise describe(exc, f"observation [{i}]") from exc
     return out
@@ -48,6 +51,8 @@ def observe(
     as_json: JsonOption = False,
 ) -> None:
     """Record mail exteriors (or records items). Refusals are counted and reported."""
+    from covergate.covers import service as covers
+
     items = _parse_items(read_json_file(file))  # all validated before anything is written
     with acting(ctx, token) as a:
         request = covers.find_for_recording(

@@ -19,24 +19,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from covergate.commands.common import on_path, read_input_file, runtime, settings_of
 from covergate.errors import InvalidInput
-from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
-from covergate.tlog.note import Ed25519Verifier, NoteVerifier
-from covergate.tlog.proof_text import verify_tlog_proof
-from covergate.tlog.verify import LogSource, fetch_checkpoint
-from covergate.transparency import service
-from covergate.transparency.export import export_log
-from covergate.transparency.keys import load_log_signer
-from covergate.transparency.monitor import MonitorState, poll
-from covergate.transparency.sources import DatabaseLogSource, open_source
-from covergate.transparency.verification import verify_log
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from covergate.tlog.checkpoint import Checkpoint
+    from covergate.tlog.note import Ed25519Verifier
+    from covergate.tlog.verify import LogSource
 
 log_app = typer.Typer(
     name="log", help="The public transparency log: key, export, proofs, verification."
@@ -56,6 +52,14 @@ def register(root: typer.Typer) -> None:
 
 @contextmanager
 def _progress(what: str) -> Iterator[Progress]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn(what),
         BarColumn(),
@@ -69,6 +73,9 @@ def _progress(what: str) -> Iterator[Progress]:
 
 
 def _verifier(ctx: typer.Context, key: str | None) -> Ed25519Verifier:
+    from covergate.tlog.note import Ed25519Verifier
+    from covergate.transparency.keys import load_log_signer
+
     if key:
         return Ed25519Verifier.from_key_string(key)
     try:
@@ -95,23 +102,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
             raise
 
 
-class _StateFile(MonitorState):
-    """The monitor's state file; its filesystem errors are one line naming it."""
-
-    def load(self, verifier: NoteVerifier) -> tuple[Checkpoint, bytes] | None:
-        with on_path(self.path, "cannot read the monitor state"):
-            exists = self.path.exists()
-        if not exists:
-            return None
-        note = read_input_file(self.path)
-        return open_checkpoint(note, verifier), note
-
-    def save(self, note: bytes) -> None:
-        with on_path(self.path, "cannot save the monitor state"):
-            super().save(note)
-
-
 def _open(location: str) -> LogSource:
+    from covergate.transparency.sources import open_source
+
     if location.startswith(("http://", "https://")):
         return open_source(location)
     with on_path(Path(location), "cannot read the log there"):
@@ -121,12 +114,16 @@ def _open(location: str) -> LogSource:
 @log_app.command("key")
 def key(ctx: typer.Context) -> None:
     """Print the log's verifier key (name+id+base64 key)."""
+    from covergate.transparency.keys import load_log_signer
+
     typer.echo(load_log_signer(settings_of(ctx)).verifier_key())
 
 
 @log_app.command("integrate")
 def integrate(ctx: typer.Context) -> None:
     """Integrate sequenced entries and sign a new checkpoint (also runs at start-up)."""
+    from covergate.transparency import service
+
     with runtime(ctx) as rt:
         checkpoint = rt.integrate_log()
         with rt.transaction() as session:
@@ -146,6 +143,8 @@ def export(
 
     OUTDIR must be new, empty, or an earlier export of this log, which is then
     brought up to date (new files added, the checkpoint replaced last)."""
+    from covergate.transparency.export import export_log
+
     with runtime(ctx) as rt, rt.transaction() as session, _progress("exporting") as progress:
         task = progress.add_task("export", total=None)
 
@@ -168,6 +167,8 @@ def proof(
     ] = None,
 ) -> None:
     """Print the C2SP tlog-proof of entry INDEX against the latest checkpoint."""
+    from covergate.transparency import service
+
     with runtime(ctx) as rt, rt.transaction() as session:
         text = service.proof_text(session=session, index=index)
         if entry_out is not None:
@@ -191,6 +192,9 @@ def verify(
 ) -> None:
     """Recompute the whole tree from the entry bundles; check every tile, the
     root and the checkpoint signature."""
+    from covergate.tlog.checkpoint import open_checkpoint
+    from covergate.transparency.sources import DatabaseLogSource
+
     verifier = _verifier(ctx, key)
     old = None if old_checkpoint is None else open_checkpoint(_read(old_checkpoint), verifier)
     if source is not None:
@@ -207,6 +211,9 @@ def _verify_from(
     old: Checkpoint | None,
     where: str,
 ) -> None:
+    from covergate.tlog.verify import fetch_checkpoint
+    from covergate.transparency.verification import verify_log
+
     checkpoint = fetch_checkpoint(source, verifier)
     with _progress("verifying") as progress:
         task = progress.add_task("verify", total=checkpoint.size)
@@ -240,9 +247,12 @@ def monitor(
 ) -> None:
     """Follow a log: verify each new checkpoint extends the last one seen, and
     print each new entry as a JSON line."""
+    from covergate.commands.monitor_state import StateFile
+    from covergate.transparency.monitor import poll
+
     verifier = _verifier(ctx, key)
     source = _open(location)
-    monitor_state = _StateFile(state)
+    monitor_state = StateFile(state)
 
     def show(index: int, entry: bytes) -> None:
         typer.echo(json.dumps({"index": index, "entry": json.loads(entry)}, sort_keys=True))
@@ -269,6 +279,9 @@ def verify_entry(
     proof_file: Annotated[Path, typer.Argument(help="Its C2SP tlog-proof.")],
 ) -> None:
     """Check that ENTRY_FILE is in the log, offline, using PROOF_FILE."""
+    from covergate.tlog.note import Ed25519Verifier
+    from covergate.tlog.proof_text import verify_tlog_proof
+
     verifier = Ed25519Verifier.from_key_string(key)
     entry, proof_text = _read(entry_file), _read(proof_file)
     index_line = next(

@@ -14,32 +14,20 @@ from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 from rich.table import Table
 
 from covergate.commands import common
 from covergate.commands.common import read_input_file
-from covergate.document import parse_request_document
+from covergate.config import DEFAULT_POLICY
 from covergate.errors import InvalidInput
-from covergate.policy import (
-    DEFAULT_POLICY,
-    Evaluation,
-    Outcome,
-    Policy,
-    SimulationReport,
-    StoredRequest,
-    available_policies,
-    evaluate,
-    load_policy,
-    load_policy_file,
-    simulate,
-)
-from covergate.policy.simulate import Tally
+
+if TYPE_CHECKING:
+    from covergate.policy import Evaluation, Outcome, Policy, SimulationReport, StoredRequest
+    from covergate.policy.simulate import Tally
 
 policy_app = typer.Typer(
     help="Check requests against a policy; list, show, explain, validate and simulate policies.",
@@ -64,7 +52,11 @@ PolicyOption = Annotated[
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-_STYLE = {Outcome.PASS: "green", Outcome.FAIL: "bold red", Outcome.REVIEW: "yellow"}
+
+def _style(outcome: Outcome) -> str:
+    from covergate.policy import Outcome
+
+    return {Outcome.PASS: "green", Outcome.FAIL: "bold red", Outcome.REVIEW: "yellow"}[outcome]
 
 
 def register(root: typer.Typer) -> None:
@@ -73,6 +65,8 @@ def register(root: typer.Typer) -> None:
 
 def resolve_policy(ctx: typer.Context, name: str | None) -> Policy:
     """A bundled policy by name, or a policy file when NAME is a path to a .yaml file."""
+    from covergate.policy import load_policy, load_policy_file
+
     chosen = name or common.settings_of(ctx).policy
     if chosen.endswith((".yaml", ".yml")) and Path(chosen).is_file():
         return load_policy_file(Path(chosen))
@@ -97,6 +91,9 @@ def check(
     as_json: JsonFlag = False,
 ) -> None:
     """Evaluate one request document; exit 0 admissible, 1 not admissible, 2 bad input."""
+    from covergate.document import parse_request_document
+    from covergate.policy import evaluate
+
     chosen = resolve_policy(ctx, policy)
     document = parse_request_document(read_document_file(file))
     result = evaluate(document, chosen)
@@ -115,7 +112,7 @@ def print_evaluation(result: Evaluation, console: Console) -> None:
     table.add_column("citation")
     table.add_column("message")
     for f in result.findings:
-        style = _STYLE[f.outcome]
+        style = _style(f.outcome)
         table.add_row(f.rule, f"[{style}]{f.outcome.value}[/]", f.citation, f.message)
     console.print(table)
     if result.obligations:
@@ -134,6 +131,8 @@ def print_evaluation(result: Evaluation, console: Console) -> None:
 @policy_app.command("list")
 def list_policies(as_json: JsonFlag = False) -> None:
     """The bundled policies, with their versions."""
+    from covergate.policy import DEFAULT_POLICY, available_policies, load_policy
+
     policies = [load_policy(name) for name in available_policies()]
     if as_json:
         common.print_json(
@@ -207,6 +206,10 @@ def explain(
     rule: Annotated[str, typer.Argument(help="A rule id, as in `policy show`.")],
 ) -> None:
     """One rule in full: citation, conditions and the message for each outcome."""
+    import yaml
+
+    from covergate.policy import Outcome
+
     policy = resolve_policy(ctx, name)
     r = policy.rule(rule)
     console = Console()
@@ -217,7 +220,7 @@ def explain(
     if conditions:
         console.print(yaml.safe_dump(conditions, sort_keys=False).rstrip(), markup=False)
     for outcome, message in r.messages.items():
-        console.print(f"[{_STYLE[Outcome(outcome)]}]{outcome}[/]: {message}")
+        console.print(f"[{_style(Outcome(outcome))}]{outcome}[/]: {message}")
     if "obligations" in r.raw:
         obligations = yaml.safe_dump({"obligations": r.raw["obligations"]}, sort_keys=False)
         console.print(obligations.rstrip(), markup=False)
@@ -228,6 +231,8 @@ def validate(
     file: Annotated[Path, typer.Argument(help="A policy .yaml file.")],
 ) -> None:
     """Check a policy file: keys, operators, paths, values, citations. Exit 2 if invalid."""
+    from covergate.policy import load_policy_file
+
     policy = load_policy_file(file)
     Console().print(f"ok: {policy.name} ({len(policy.rules)} rules) {policy.version}", markup=False)
 
@@ -279,6 +284,10 @@ def run_simulation(
     progress_console: Console | None = None,
 ) -> SimulationReport:
     """The body of ``policy simulate`` given the rows: progress bar, then the report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from covergate.policy import simulate
+
     with Progress(
         SpinnerColumn(),
         TextColumn("simulating {task.description}"),

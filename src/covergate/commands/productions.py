@@ -8,11 +8,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from covergate.commands.common import (
     JsonOption,
@@ -24,8 +22,9 @@ from covergate.commands.common import (
 )
 from covergate.commands.requests import IdArg, show_detail, visible
 from covergate.errors import InvalidInput
-from covergate.productions import service as productions
-from covergate.requests import views
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 OutdirArg = Annotated[Path, typer.Argument(help="New or empty directory for the package.")]
 
@@ -85,6 +84,8 @@ class _Staging:
         self.committed = False
 
     def write(self, session: Session, files: dict[str, bytes]) -> None:
+        from sqlalchemy import event
+
         with on_path(self.outdir, "cannot write the package"):
             missing: list[Path] = []
             parent = self.target.parent
@@ -166,6 +167,8 @@ def produce(
 
     All or nothing: if the package cannot be written, nothing is committed.
     """
+    from covergate.productions import service as productions
+
     with _staged(outdir, "produced") as staging, acting(ctx, token) as a:
         request = visible(a, request_id)
         package = productions.produce(session=a.session, ctx=a.ctx, actor=a.user, request=request)
@@ -195,6 +198,8 @@ def package(
 
     All or nothing: a package that cannot be written is not recorded as read.
     """
+    from covergate.productions import service as productions
+
     with _staged(outdir, "read") as staging, acting(ctx, token) as a:
         request = visible(a, request_id)
         pkg = productions.read_package(
@@ -217,6 +222,9 @@ def acknowledge(
     as_json: JsonOption = False,
 ) -> None:
     """Acknowledge receipt of the package (the agency)."""
+    from covergate.productions import service as productions
+    from covergate.requests import views
+
     with acting(ctx, token) as a:
         request = visible(a, request_id)
         productions.acknowledge(

@@ -7,7 +7,7 @@ accepts ``--json``. Recording is in ``commands.covers``; packages in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -21,19 +21,19 @@ from covergate.commands.common import (
     print_json,
     read_json_file,
 )
-from covergate.document import DataCategory, parse_request_document
+from covergate.document import DataCategory
 from covergate.errors import InvalidInput, NotFound
-from covergate.lifecycle import access, documents
-from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import CloseReason, RequestState
-from covergate.requests import decisions, notes, service, views
-from covergate.requests.schemas import DecisionInput, DecisionOutcome, ReviewInput
 from covergate.users.schemas import Role
-from covergate.validation import parse_model
+
+if TYPE_CHECKING:
+    from covergate.lifecycle.models import Request
 
 
 def visible(a: Acting, request_id: str) -> Request:
     """The request, if the acting user may see it (else NotFound); see :func:`resolve`."""
+    from covergate.lifecycle import access
+
     return access.get_visible(
         session=a.session, ctx=a.ctx, actor=a.user, public_id=resolve(a, request_id)
     )
@@ -45,6 +45,9 @@ def resolve(a: Acting, request_id: str) -> str:
     Only requests the acting user may see are matched, so a prefix tells nothing about
     anyone else's requests; several matches are an error listing how many.
     """
+    from covergate.lifecycle import access
+    from covergate.lifecycle.models import Request
+
     text = request_id.strip().lower()
     if len(text) == ID_LENGTH:
         return text
@@ -154,6 +157,9 @@ def submit(
     as_json: JsonOption = False,
 ) -> None:
     """Submit a request document; prints its id and the policy's findings."""
+    from covergate.document import parse_request_document
+    from covergate.requests import service, views
+
     document = parse_request_document(read_json_file(file))
     with acting(ctx, token) as a:
         result = service.submit(
@@ -177,6 +183,9 @@ def list_(
     as_json: JsonOption = False,
 ) -> None:
     """List the requests you may see, newest first."""
+    from covergate.lifecycle import access
+    from covergate.requests import views
+
     with acting(ctx, token) as a:
         rows = [
             views.summary(r)
@@ -223,6 +232,9 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one request; --document adds subject data, --notes the notes (access-logged)."""
+    from covergate.lifecycle import documents
+    from covergate.requests import notes, views
+
     with acting(ctx, token) as a:
         request = visible(a, request_id)
         detail = views.detail(session=a.session, request=request)
@@ -254,6 +266,10 @@ def review(
     as_json: JsonOption = False,
 ) -> None:
     """Annotate a submitted request as reviewer (moves it to in_review)."""
+    from covergate.requests import service, views
+    from covergate.requests.schemas import ReviewInput
+    from covergate.validation import parse_model
+
     if not note.strip():
         raise InvalidInput("--note must not be empty", field="note")
     # The same checks as the API's body (no control characters, not blank, bounded).
@@ -295,6 +311,10 @@ def decide(
     as_json: JsonOption = False,
 ) -> None:
     """Decide as approver: --approve, --modify (narrow) or --deny."""
+    from covergate.requests import decisions, views
+    from covergate.requests.schemas import DecisionInput, DecisionOutcome
+    from covergate.validation import parse_model
+
     chosen = [
         o
         for o, flag in (
@@ -335,6 +355,9 @@ def extend(
     as_json: JsonOption = False,
 ) -> None:
     """Ask for an extension: a new request for at most 30 more days."""
+    from covergate.document import parse_request_document
+    from covergate.requests import service, views
+
     document = parse_request_document(read_json_file(file))
     with acting(ctx, token) as a:
         parent = visible(a, request_id)
@@ -358,6 +381,8 @@ def close(
     as_json: JsonOption = False,
 ) -> None:
     """Close a request: on request, on indictment, or after expiry."""
+    from covergate.requests import service, views
+
     with acting(ctx, token) as a:
         request = visible(a, request_id)
         service.close(session=a.session, ctx=a.ctx, actor=a.user, request=request, reason=reason)

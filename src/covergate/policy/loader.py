@@ -27,7 +27,7 @@ import yaml
 
 from covergate.errors import InvalidInput
 from covergate.policy.engine import POLICY_KEYS, Policy, compile_policy
-from covergate.policy.offences import OffenceTable, bundled_offences
+from covergate.policy.offences import OffenceTable, bundled_offences, parse_bundled_yaml
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -95,9 +95,9 @@ def _bundled_text(name: str) -> str:
     )
 
 
-def _parse(text: str, source: str) -> dict[str, Any]:
+def _parse(text: str, source: str, *, bundled: bool) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = parse_bundled_yaml(text) if bundled else yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InvalidInput(f"policy {source}: not valid YAML: {exc}", field="FILE") from exc
     if not isinstance(data, dict):
@@ -150,7 +150,7 @@ def _merge(text: str, source: str, folder: Path | None, depth: int) -> _Merged:
         raise InvalidInput(
             f"policy {source}: extends is nested too deep (a cycle?)", field="extends"
         )
-    data = _parse(text, source)
+    data = _parse(text, source, bundled=folder is None)  # no folder: a bundled policy
     name = data["name"]
     own_rules: list[tuple[Mapping[str, Any], str]] = [(r, name) for r in data["rules"]]
     parent_name = data.get("extends")
