@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from covergate import models
 from covergate.db import Base, make_engine, make_sessionmaker, migrate
 from tests.api_server import LiveServer, live_server
+from tests.cli_runner import Cli, Zygote
 from tests.world import World, build_world
 
 PG_ADMIN_URL = os.environ.get(
@@ -129,3 +131,24 @@ def api(server: LiveServer, database: Database) -> LiveServer:
         raise AssertionError("the server and the database fixture disagree on the backend")
     server.reseed(API_TODAY)
     return server
+
+
+@pytest.fixture(scope="module")
+def zygote() -> Iterator[Zygote]:
+    """Pre-imported covergate forking a fresh process per command (tests/cli_zygote.py)."""
+    process = Zygote()
+    yield process
+    process.close()
+
+
+@contextmanager
+def cli_on(backend: str, data_dir: Path, zygote: Zygote | None = None) -> Iterator[Cli]:
+    """A ``Cli`` on a data directory, with a database of its own on PostgreSQL."""
+    databases = _postgres_database() if backend == "postgresql" else None
+    runner = Cli(data_dir, None if databases is None else next(databases), zygote=zygote)
+    try:
+        yield runner
+    finally:
+        if databases is not None:
+            for _ in databases:
+                pass

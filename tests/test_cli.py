@@ -19,7 +19,7 @@ import pytest
 
 from covergate.document import request_document_from_data
 from tests.cli_runner import Cli, Zygote, assert_one_error_line, snapshot
-from tests.conftest import _postgres_database
+from tests.conftest import cli_on
 from tests.factories import mail_cover_data
 
 FBI = "Federal Bureau of Investigation"
@@ -40,27 +40,13 @@ def today() -> Any:
     return datetime.now(UTC).date()
 
 
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    """Pre-imported covergate forking a fresh process per command (tests/cli_zygote.py)."""
-    process = Zygote()
-    yield process
-    process.close()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def cli(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, zygote: Zygote
 ) -> Iterator[Cli]:
     """A data directory set up through the CLI: init, two agencies, one user per role."""
     data_dir = tmp_path_factory.mktemp(f"cli-{request.param}") / "data"
-    if request.param == "postgresql":
-        databases = _postgres_database()
-        runner = Cli(data_dir, next(databases), zygote=zygote)
-    else:
-        databases = None
-        runner = Cli(data_dir, None, zygote=zygote)
-    try:
+    with cli_on(request.param, data_dir, zygote) as runner:
         init = runner.json("init", real=True)
         assert init["data_dir"] == str(data_dir.resolve())
         assert init["database"].startswith("sqlite" if request.param == "sqlite" else "postgres")
@@ -94,10 +80,6 @@ def cli(
             assert added["token"].startswith("cg_")
             runner.tokens[key] = added["token"]
         yield runner
-    finally:
-        if databases is not None:
-            for _ in databases:
-                pass
 
 
 def write_json(path: Path, value: Any) -> Path:

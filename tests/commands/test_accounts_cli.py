@@ -13,16 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.cli_runner import Cli, Zygote, assert_one_error_line, snapshot
-from tests.conftest import _postgres_database
+from tests.conftest import cli_on
 
 PEOPLE = [("reviewer", "reviewer"), ("auditor", "auditor"), ("admin", "admin")]
-
-
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    process = Zygote()
-    yield process
-    process.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -31,18 +24,12 @@ def cli(
 ) -> Iterator[Cli]:
     """A fresh data directory per test: init and three users, each with a token."""
     data_dir = tmp_path_factory.mktemp(f"accounts-{request.param}") / "data"
-    databases = _postgres_database() if request.param == "postgresql" else None
-    runner = Cli(data_dir, next(databases) if databases else None, zygote=zygote)
-    try:
+    with cli_on(request.param, data_dir, zygote) as runner:
         runner.json("init")
         for key, role in PEOPLE:
             added = runner.json("user", "add", f"{key}@test.example", "--name", key, "--role", role)
             runner.tokens[key] = added["token"]
         yield runner
-    finally:
-        if databases is not None:
-            for _ in databases:
-                pass
 
 
 def works(cli: Cli, who: str) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import resource
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,13 +45,6 @@ class Log:
         append_many(self.sessions, self.cipher, n, start=self.count)
         self.count += n
         service.integrate_pending(sessions=self.sessions, signer=self.signer, origin=self.origin)
-
-
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    process = Zygote()
-    yield process
-    process.close()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_runner import COVERGATE, Cli, Zygote, assert_one_error_line, snapshot
-from tests.conftest import _postgres_database
+from tests.conftest import cli_on
 from tests.factories import mail_cover_data
 
 FBI = "Federal Bureau of Investigation"
@@ -32,21 +32,12 @@ UNWRITABLE = Path("/proc/covergate-test-nowhere/package")
 LONG_NAME = "p" * 300  # longer than NAME_MAX (255): ENAMETOOLONG
 
 
-@pytest.fixture(scope="module")
-def zygote() -> Iterator[Zygote]:
-    process = Zygote()
-    yield process
-    process.close()
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def cli(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, zygote: Zygote
 ) -> Iterator[Cli]:
     data_dir = tmp_path_factory.mktemp(f"package-{request.param}") / "data"
-    databases = _postgres_database() if request.param == "postgresql" else None
-    runner = Cli(data_dir, None if databases is None else next(databases), zygote=zygote)
-    try:
+    with cli_on(request.param, data_dir, zygote) as runner:
         runner.json("init", real=True)
         runner.ok("agency", "add", FBI, "--jurisdiction", "federal",
                   "--function", "criminal_investigation",
@@ -55,10 +46,6 @@ def cli(
             added = runner.json("user", "add", f"{key}@test.example", "--name", key, *options)
             runner.tokens[key] = added["token"]
         yield runner
-    finally:
-        if databases is not None:
-            for _ in databases:
-                pass
 
 
 def _closed_request(cli: Cli, tmp: Path) -> str:
