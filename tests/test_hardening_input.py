@@ -26,10 +26,10 @@ from tests.cli_runner import Cli, assert_one_error_line
 from tests.conftest import Database
 from tests.factories import mail_cover_data
 from tests.test_api import START, active_cover, assert_problem, mail, submit, unchanged
-from tests.test_cli import cli, zygote  # the CLI fixtures (both backends)
+from tests.test_cli import cli  # the CLI fixture (both backends); zygote is in conftest
 from tests.world import World
 
-_ = (cli, zygote)
+_ = cli
 
 SECRET = "Jordan Example lives at 12 Elm Street"
 
