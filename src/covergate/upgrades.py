@@ -1,9 +1,11 @@
 """Data upgrades that need the field key, run after the schema migrations.
 
 Alembic migrations change the schema but cannot read the key; what must be
-re-encrypted is done here, by the one place that opens a runtime for the commands
-and the server (``commands.common.runtime``). Each upgrade is idempotent and cheap
-once done, so it runs on every start.
+re-encrypted is done here. ``covergate init``, ``serve`` and ``demo`` run it
+(``commands.common.runtime(..., upgrade=True)``); each upgrade is idempotent. Other
+commands skip it: legacy rows stay readable as they are (``requests.notes`` reads
+clear notes of earlier versions), and a read-only command should not take the
+writer lock to find nothing to do.
 """
 
 from __future__ import annotations

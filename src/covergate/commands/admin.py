@@ -43,7 +43,7 @@ schema_app = typer.Typer(help="Print JSON Schemas of the contracts.", no_args_is
 
 def init(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """Create the data directory, keys and database schema (idempotent)."""
-    with runtime(ctx, create=True) as rt:
+    with runtime(ctx, create=True, upgrade=True) as rt:
         vkey = rt.log_signer.verifier_key()
         rt.integrate_log()
         out = {
@@ -69,7 +69,7 @@ def serve(
 
     from covergate.api import create_app
 
-    with runtime(ctx) as rt:
+    with runtime(ctx, upgrade=True) as rt:
         rt.log_signer  # noqa: B018  (fail now, with a clear message, if init was not run)
         console.print(f"covergate on http://{host}:{port}  (API docs /docs, log /log/checkpoint)")
         uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
@@ -90,7 +90,7 @@ def demo(
     """Seed a realistic synthetic year of requests and print URLs and demo tokens."""
     from covergate.demo import seed_demo
 
-    with runtime(ctx, create=True) as rt:
+    with runtime(ctx, create=True, upgrade=True) as rt:
         result = seed_demo(rt, seed=seed, outside=outside, inspectors=inspectors)
     base = f"http://{host}:{port}"
     if result.reused:

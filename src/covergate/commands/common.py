@@ -46,13 +46,20 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 
 @contextmanager
-def runtime(ctx: typer.Context, *, create: bool = False) -> Iterator[Runtime]:
+def runtime(
+    ctx: typer.Context, *, create: bool = False, upgrade: bool = False
+) -> Iterator[Runtime]:
+    """The runtime of one command. ``upgrade`` (init, serve, demo) also runs the data
+    upgrades; other commands skip them, since they read legacy rows as they are and
+    should not take the database's writer lock just to find nothing to upgrade."""
     from covergate.runtime import Runtime
-    from covergate.upgrades import upgrade_data
 
     rt = Runtime.open(settings_of(ctx), create=create)
     try:
-        upgrade_data(rt)
+        if upgrade:
+            from covergate.upgrades import upgrade_data
+
+            upgrade_data(rt)
         yield rt
     finally:
         rt.close()
