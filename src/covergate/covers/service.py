@@ -23,7 +23,7 @@ from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle import documents, period
 from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.models import AccessKind, Request
-from covergate.lifecycle.states import RequestState
+from covergate.lifecycle.states import APPROVED_STATES, RequestState
 from covergate.users.models import User
 from covergate.users.schemas import Role
 
@@ -67,24 +67,11 @@ def same_address(a: Address, b: Address) -> bool:
     )
 
 
-#: States of a request that was ordered: an observer may try to record on it, and a
-#: refusal (not active, outside the window) is counted. Others are not found.
-ORDERED_STATES = frozenset(
-    {
-        RequestState.APPROVED,
-        RequestState.ACTIVE,
-        RequestState.EXPIRED,
-        RequestState.CLOSED,
-        RequestState.PRODUCED,
-        RequestState.ACKNOWLEDGED,
-    }
-)
-
-
 def find_for_recording(
     *, session: Session, ctx: ServiceContext, actor: User, public_id: str
 ) -> Request:
-    """The request an observer records on: any that was ordered (others: NotFound).
+    """The request an observer records on: any that was ordered, i.e. in one of the
+    ``APPROVED_STATES`` (others: NotFound).
 
     Reading a cover is narrower (``lifecycle.access.can_see``); recording reaches
     every ordered cover so that an attempt on one that ended is refused and
@@ -92,7 +79,7 @@ def find_for_recording(
     """
     require_role(actor, Role.OBSERVER, doing="record observations")
     request = session.scalar(select(Request).where(Request.public_id == public_id))
-    if request is None or request.state not in ORDERED_STATES:
+    if request is None or request.state not in APPROVED_STATES:
         raise NotFound(f"no request {public_id}")
     period.refresh_state(session=session, ctx=ctx, request=request)
     return request
@@ -112,7 +99,7 @@ def observe(
     a refusal to the client as an error.
     """
     require_role(actor, Role.OBSERVER, doing="record observations")
-    if request.state not in ORDERED_STATES:
+    if request.state not in APPROVED_STATES:
         raise NotFound(f"no request {request.public_id}")
     if isinstance(item, MailObservation) and request.kind is not RequestKind.MAIL_COVER:
         raise InvalidInput("a mail observation can only be recorded for a mail cover")

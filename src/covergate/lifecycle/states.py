@@ -35,6 +35,21 @@ class CloseReason(StrEnum):
     EXPIRED = "expired"  # the authorised period ran out
 
 
+#: The states a request reaches only once approved (ordered): counted as approved in
+#: the statistics, and where an observer's attempt to record is refused and counted
+#: rather than not found.
+APPROVED_STATES = frozenset(
+    {
+        RequestState.APPROVED,
+        RequestState.ACTIVE,
+        RequestState.EXPIRED,
+        RequestState.CLOSED,
+        RequestState.PRODUCED,
+        RequestState.ACKNOWLEDGED,
+    }
+)
+
+
 class Action(StrEnum):
     REVIEW = "review"
     APPROVE = "approve"

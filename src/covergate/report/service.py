@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 from covergate.agencies.models import Agency
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.lifecycle.models import Request
-from covergate.lifecycle.states import RequestState
-from covergate.requests.service import APPROVED_STATES
+from covergate.lifecycle.states import APPROVED_STATES, RequestState
 
 
 def _outcome(state: RequestState) -> str:

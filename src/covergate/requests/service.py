@@ -36,7 +36,7 @@ from covergate.lifecycle.documents import (
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
-from covergate.lifecycle.states import Action, CloseReason, RequestState
+from covergate.lifecycle.states import APPROVED_STATES, Action, CloseReason, RequestState
 from covergate.policy import evaluate
 from covergate.policy.simulate import DecisionOutcome as SimOutcome
 from covergate.policy.simulate import StoredRequest
@@ -44,18 +44,6 @@ from covergate.requests.models import Decision
 from covergate.requests.notes import seal_note
 from covergate.users.models import User
 from covergate.users.schemas import Role
-
-APPROVED_STATES = frozenset(
-    {
-        RequestState.APPROVED,
-        RequestState.ACTIVE,
-        RequestState.EXPIRED,
-        RequestState.CLOSED,
-        RequestState.PRODUCED,
-        RequestState.ACKNOWLEDGED,
-    }
-)
-
 
 # --- intake ---
 
