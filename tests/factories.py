@@ -80,6 +80,17 @@ def mail_cover_data(start: date = date(2026, 1, 5), **changes: Any) -> dict[str,
     return apply(data, changes)
 
 
+def extension_data(**changes: Any) -> dict[str, Any]:
+    """An extension of the default cover (30 days from 5 January): the next 30 days."""
+    base: dict[str, Any] = {
+        "scope__start": (date(2026, 1, 5) + timedelta(days=30)).isoformat(),
+        "scope__days": 30,
+        "scope__prior_days": 30,
+        "scope__extension_benefit": "Identified two co-conspirators; expect the supplier.",
+    }
+    return mail_cover_data(**{**base, **changes})
+
+
 def records_data(start: date = date(2026, 1, 5), **changes: Any) -> dict[str, Any]:
     """A realistic records request for subscriber data under a subpoena."""
     data = mail_cover_data(start)

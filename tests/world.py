@@ -67,6 +67,20 @@ class World:
             result = requests.submit(session=s, ctx=self.ctx, actor=self.user(s, who), document=doc)
             return result.request.public_id
 
+    def extend(
+        self, public_id: str, data: dict[str, Any], who: str = "fbi", key: str | None = None
+    ) -> requests.Submission:
+        """Ask for an extension of ``public_id`` as ``who`` (the service, as the API calls it)."""
+        with self.tx() as s:
+            return requests.extend(
+                session=s,
+                ctx=self.ctx,
+                actor=self.user(s, who),
+                parent=self.request(s, public_id),
+                document=request_document_from_data(data),
+                idempotency_key=key,
+            )
+
     def review(self, public_id: str, who: str = "reviewer") -> None:
         with self.tx() as s:
             requests.review(

@@ -8,19 +8,17 @@ PostgreSQL).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from covergate.document import request_document_from_data
 from covergate.errors import IdempotencyConflict
 from covergate.lifecycle import documents
 from covergate.lifecycle.models import AccessKind, AccessRecord
-from covergate.requests import service
 from tests.conftest import Database
-from tests.factories import mail_cover_data
+from tests.factories import extension_data
 from tests.world import World, build_world
 
 START = date(2026, 1, 5)
@@ -38,27 +36,9 @@ def world(database: Database) -> World:
     return world
 
 
-def extension_data(**changes: Any) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "scope__start": (START + timedelta(days=30)).isoformat(),
-        "scope__days": 30,
-        "scope__prior_days": 30,
-        "scope__extension_benefit": "Identified two co-conspirators; expect the supplier.",
-    }
-    return mail_cover_data(**{**base, **changes})
-
-
 def extend(world: World, rid: str, data: dict[str, Any], key: str | None = None) -> Any:
-    with world.tx() as s:
-        result = service.extend(
-            session=s,
-            ctx=world.ctx,
-            actor=world.user(s, "fbi"),
-            parent=world.request(s, rid),
-            document=request_document_from_data(data),
-            idempotency_key=key,
-        )
-        return result.request.public_id, result.created
+    result = world.extend(rid, data, key=key)
+    return result.request.public_id, result.created
 
 
 def access_records(world: World) -> list[tuple[int, int, AccessKind, str]]:

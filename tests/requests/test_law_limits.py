@@ -9,7 +9,7 @@ changes them. National security without a foreign power fails 39 CFR 233.3(c)(9)
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,10 +19,10 @@ from covergate.document import request_document_from_data
 from covergate.errors import Forbidden, RuleViolation
 from covergate.lifecycle.states import RequestState
 from covergate.policy import Policy, load_policy, load_policy_file
-from covergate.requests import decisions, service
+from covergate.requests import decisions
 from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from tests.conftest import Database
-from tests.factories import mail_cover_data, records_data
+from tests.factories import extension_data, mail_cover_data, records_data
 from tests.world import World, build_world
 
 START = date(2026, 1, 5)
@@ -62,21 +62,7 @@ def under(world: World, name: str) -> World:
 
 
 def extend(world: World, rid: str, days: int, **changes: Any) -> str:
-    data = mail_cover_data(
-        scope__start=(START + timedelta(days=30)).isoformat(),
-        scope__days=days,
-        scope__prior_days=30,
-        scope__extension_benefit="Identified two co-conspirators; expect the supplier.",
-        **changes,
-    )
-    with world.tx() as s:
-        return service.extend(
-            session=s,
-            ctx=world.ctx,
-            actor=world.user(s, "fbi"),
-            parent=world.request(s, rid),
-            document=request_document_from_data(data),
-        ).request.public_id
+    return world.extend(rid, extension_data(scope__days=days, **changes)).request.public_id
 
 
 def decide(world: World, rid: str, who: str, **kw: Any) -> None:

@@ -36,7 +36,7 @@ from covergate.productions import service as productions
 from covergate.requests import decisions, service
 from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.transparency.models import LogEntry
-from tests.factories import mail_cover_data, records_data
+from tests.factories import extension_data, mail_cover_data, records_data
 from tests.world import FBI, World
 
 START = date(2026, 1, 5)
@@ -547,32 +547,10 @@ def test_close_needs_a_closable_state_and_an_honest_reason(world: World) -> None
 # --- extensions ---
 
 
-def extension_data(**changes: Any) -> dict[str, Any]:
-    base = {
-        "scope__start": (START + timedelta(days=30)).isoformat(),
-        "scope__days": 30,
-        "scope__prior_days": 30,
-        "scope__extension_benefit": "Identified two co-conspirators; expect the supplier.",
-    }
-    base.update(changes)
-    return mail_cover_data(**base)
-
-
-def extend(world: World, rid: str, data: dict[str, Any]) -> str:
-    with world.tx() as s:
-        return service.extend(
-            session=s,
-            ctx=world.ctx,
-            actor=world.user(s, "fbi"),
-            parent=world.request(s, rid),
-            document=request_document_from_data(data),
-        ).request.public_id
-
-
 def test_extension_is_a_new_request_continuous_with_the_cover(world: World) -> None:
     world.clock.set_date(START)
     rid = world.active_cover()
-    ext = extend(world, rid, extension_data())
+    ext = world.extend(rid, extension_data()).request.public_id
     assert ext != rid
     with world.tx() as s:
         child = world.request(s, ext)
@@ -610,14 +588,14 @@ def test_extension_rules(
     world.clock.set_date(START)
     rid = world.active_cover()
     with unchanged(world, error, match):
-        extend(world, rid, extension_data(**changes))
+        world.extend(rid, extension_data(**changes))
 
 
 def test_an_expired_cover_cannot_be_extended(world: World) -> None:
     rid = world.active_cover()
     world.clock.set_date(START + timedelta(days=40))
     with unchanged(world, RuleViolation, "this one is expired"):
-        extend(world, rid, extension_data())
+        world.extend(rid, extension_data())
 
 
 # --- observations ---
