@@ -17,6 +17,7 @@ __all__ = [
     "Conflict",
     "CovergateError",
     "Forbidden",
+    "Gone",
     "IdempotencyConflict",
     "InvalidInput",
     "InvalidTransition",
@@ -82,6 +83,14 @@ class Conflict(CovergateError):
     status = 409
     code = "conflict"
     title = "Conflict"
+
+
+class Gone(CovergateError):
+    """The thing existed but was destroyed on purpose (data past retention, say)."""
+
+    status = 410
+    code = "gone"
+    title = "Destroyed"
 
 
 class InvalidTransition(Conflict):

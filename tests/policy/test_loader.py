@@ -40,6 +40,11 @@ authority:
     max_days: 120
     exceeded_by: [chief_postal_inspector]
     citation: 39 CFR 233.3(g)(6)
+  court_confirmation: {{required: false, citation: 39 CFR 233.3(e)(2)}}
+  emergency_order: {{required: false, max_days: 3, citation: 39 CFR 233.3(c)(10)}}
+  notice: {{required: false, max_days: 90, citation: 39 CFR 233.3}}
+  notice_delay: {{required: false, max_days: 90, citation: 39 CFR 233.3}}
+  retention: {{years: 8, citation: 39 CFR 233.3(h)}}
 """
 
 

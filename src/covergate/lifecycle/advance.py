@@ -25,7 +25,8 @@ from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.lifecycle.events import EventType, PublicEvent
+from covergate.errors import InvalidInput
+from covergate.lifecycle.events import EventType, OrderEvent, PublicEvent
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.states import Action, next_state
 from covergate.transparency.service import append_event
@@ -76,9 +77,17 @@ def record_event(
     day: date | None = None,
     outcome: str | None = None,
     detail: Mapping[str, object] | None = None,
+    public: OrderEvent | None = None,
 ) -> int:
-    """Write the history row and the log entry of ``event``, in the caller's transaction."""
+    """Write the history row and the log entry of ``event``, in the caller's transaction.
+
+    ``public`` is the entry's public record when the event's schema is not the
+    request's own :class:`PublicEvent` (a court order's :class:`OrderEvent`); it
+    must be of the same event and request.
+    """
     day = day or ctx.clock.today()
+    if public is not None and (public.event is not event or public.request_id != request.public_id):
+        raise InvalidInput("the public record names another event or request")
     private_record: dict[str, object] = {
         "request": request.public_id,
         "event": event.value,
@@ -91,7 +100,8 @@ def record_event(
     }
     index = append_event(
         session=session,
-        event=PublicEvent(
+        event=public
+        or PublicEvent(
             event=event,
             request_id=request.public_id,
             day=day,

@@ -25,11 +25,14 @@ build on the checks of :mod:`covergate.transparency.schemas`.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from covergate.document import Ground, ProcessType, RequestKind
+from covergate.document import Ground, ProcessStandard, ProcessType, RequestKind
 from covergate.errors import InvalidInput
 from covergate.transparency.schemas import (
     AGENCY,
@@ -43,7 +46,17 @@ from covergate.transparency.schemas import (
     check_type,
 )
 
-__all__ = ["REQUEST_EVENTS", "SCHEMAS", "EventType", "ProgramEvent", "PublicEvent"]
+__all__ = [
+    "ORDER_EVENTS",
+    "REQUEST_EVENTS",
+    "SCHEMAS",
+    "EventType",
+    "OrderEvent",
+    "OrderIdentity",
+    "ProgramEvent",
+    "PublicEvent",
+    "order_commitment",
+]
 
 
 class EventType(StrEnum):
@@ -58,9 +71,16 @@ class EventType(StrEnum):
     PRODUCED = "produced"
     ACKNOWLEDGED = "acknowledged"
     RECORDS_DISCLOSED = "records_disclosed"
-    NOTICE_SERVED = "notice_served"
-    NOTICE_DELAYED = "notice_delayed"
+    NOTICE_SERVED = "notice_served"  # the notice letter was mailed
+    NOTICE_DELAYED = "notice_delayed"  # a court's delay order (each a new order)
     DATA_DESTROYED = "data_destroyed"
+    NOTICE_RESUMED = "notice_resumed"  # a delay order ended: the notice clock re-arms
+    NOTICE_OVERDUE = "notice_overdue"  # due, not delayed, not mailed: public by itself
+    # events of a request's court order (schema: OrderEvent)
+    ORDER_FILED = "order_filed"
+    ORDER_CONFIRMED = "order_confirmed"
+    ORDER_REFUSED = "order_refused"
+    ORDER_UNSEALED = "order_unsealed"
     # events of the program, about no one request
     DESTRUCTION_RUN = "destruction_run"
     NOTICES_OVERDUE = "notices_overdue"
@@ -156,13 +176,146 @@ class ProgramEvent:
         }
 
 
+_COURT = re.compile(r"[A-Za-z][A-Za-z0-9 .,&'()/-]{0,99}")
+_DOCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9 :./()#-]{0,63}")
+_JUDGE = re.compile(r"[A-Za-z][A-Za-z .,'-]{0,99}")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+ORDER_COMMITMENT_TAG = b"covergate/order/v1\n"
+
+
+@dataclass(frozen=True)
+class OrderIdentity:
+    """What identifies a court order: published at once, or committed to while sealed."""
+
+    court: str
+    docket: str
+    judge: str
+    issued: date
+    expires: date | None
+
+    def __post_init__(self) -> None:
+        check_pattern("court", self.court, _COURT)
+        check_pattern("docket", self.docket, _DOCKET)
+        check_pattern("judge", self.judge, _JUDGE)
+        check_day("issued", self.issued)
+        if self.expires is not None:
+            check_day("expires", self.expires)
+
+    def canonical(self) -> bytes:
+        """The identity as canonical JSON (sorted keys, no spaces): what is committed to."""
+        fields = {
+            "court": self.court,
+            "docket": self.docket,
+            "judge": self.judge,
+            "issued": self.issued.isoformat(),
+            "expires": None if self.expires is None else self.expires.isoformat(),
+        }
+        return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def order_commitment(salt: bytes, identity: OrderIdentity) -> str:
+    """Hex SHA-256(tag || 32-byte salt || canonical identity): the sealed order's stand-in."""
+    if len(salt) != 32:
+        raise InvalidInput("an order's commitment salt is 32 bytes", field="order_salt")
+    return hashlib.sha256(ORDER_COMMITMENT_TAG + salt + identity.canonical()).hexdigest()
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    """An event of a request's court order.
+
+    ``order_commitment`` is in every one, the same for the order's whole life. An
+    event that *opens* it (an unsealed order confirmed or refused, or the
+    unsealing) also carries ``identity`` and ``order_salt``, and the schema checks
+    that they match; one that does not open it carries neither (a sealed order:
+    ``sealed_until`` says until when).
+    """
+
+    event: EventType
+    request_id: str
+    day: date
+    agency: str
+    order_commitment: str
+    standard: ProcessStandard
+    identity: OrderIdentity | None = None
+    order_salt: bytes | None = None
+    sealed_until: date | None = None
+    document_sha256: str | None = None
+    outcome: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_kind(self.event, OrderEvent)
+        check_day("day", self.day)
+        check_pattern("request_id", self.request_id, REQUEST_ID)
+        check_pattern("agency", self.agency, AGENCY)
+        check_pattern("order_commitment", self.order_commitment, _HEX64)
+        check_type("standard", self.standard, ProcessStandard)
+        if self.sealed_until is not None:
+            check_day("sealed_until", self.sealed_until)
+        if self.document_sha256 is not None:
+            check_pattern("document_sha256", self.document_sha256, _HEX64)
+        if self.outcome is not None:
+            check_pattern("outcome", self.outcome, SLUG)
+        if (self.identity is None) != (self.order_salt is None):
+            raise InvalidInput("an order is opened with both its identity and its salt")
+        if (
+            self.identity is not None
+            and self.order_salt is not None
+            and order_commitment(self.order_salt, self.identity) != self.order_commitment
+        ):
+            raise InvalidInput(
+                "the order's identity and salt do not open its commitment",
+                field="order_commitment",
+            )
+
+    @property
+    def opens(self) -> bool:
+        return self.identity is not None
+
+    def public_fields(self) -> dict[str, PublicValue]:
+        identity = self.identity
+        return {
+            "event": self.event.value,
+            "request": self.request_id,
+            "date": self.day.isoformat(),
+            "agency": self.agency,
+            "standard": self.standard.value,
+            "order_commitment": self.order_commitment,
+            "sealed_until": None if self.sealed_until is None else self.sealed_until.isoformat(),
+            "court": identity.court if identity else None,
+            "docket": identity.docket if identity else None,
+            "judge": identity.judge if identity else None,
+            "issued": identity.issued.isoformat() if identity else None,
+            "expires": (identity.expires.isoformat() if identity and identity.expires else None),
+            "order_salt": self.order_salt.hex() if self.order_salt is not None else None,
+            "document_sha256": self.document_sha256,
+            "outcome": self.outcome,
+        }
+
+
 _PROGRAM_KINDS = frozenset({EventType.DESTRUCTION_RUN, EventType.NOTICES_OVERDUE})
+#: The kinds whose schema is :class:`OrderEvent` (a request's court order).
+ORDER_EVENTS = frozenset(
+    {
+        EventType.ORDER_FILED,
+        EventType.ORDER_CONFIRMED,
+        EventType.ORDER_REFUSED,
+        EventType.ORDER_UNSEALED,
+    }
+)
 #: The kinds whose schema is :class:`PublicEvent` (events of one request).
-REQUEST_EVENTS = frozenset(EventType) - _PROGRAM_KINDS
+REQUEST_EVENTS = frozenset(EventType) - _PROGRAM_KINDS - ORDER_EVENTS
 
 #: The schema of every event kind.
-SCHEMAS: dict[EventType, type[PublicEvent] | type[ProgramEvent]] = {
-    kind: ProgramEvent if kind in _PROGRAM_KINDS else PublicEvent for kind in EventType
+SCHEMAS: dict[EventType, type[PublicEvent] | type[ProgramEvent] | type[OrderEvent]] = {
+    kind: (
+        ProgramEvent
+        if kind in _PROGRAM_KINDS
+        else OrderEvent
+        if kind in ORDER_EVENTS
+        else PublicEvent
+    )
+    for kind in EventType
 }
 
 

@@ -35,7 +35,7 @@ from covergate.context import Via
 from covergate.db import Base, UtcDateTime, value_enum
 from covergate.document import Ground, ProcessType, RequestKind
 from covergate.lifecycle.events import EventType
-from covergate.lifecycle.states import CloseReason, RequestState
+from covergate.lifecycle.states import CloseReason, DestructionReason, RequestState
 from covergate.users.models import User
 
 
@@ -83,6 +83,21 @@ class Request(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     close_reason: Mapped[CloseReason | None] = mapped_column(value_enum(CloseReason))
     refused_observations: Mapped[int] = mapped_column(Integer, default=0)
+
+    # The court the request's order names (courts see only these); see courts/.
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"), index=True)
+    # An emergency start: the day by which a confirmed order must exist (else it ends
+    # and its data is destroyed); None when no order is owed.
+    order_due: Mapped[date | None] = mapped_column(Date, index=True)
+    # The request's own data key, wrapped under the field key (lifecycle.keys):
+    # destroying it destroys every ciphertext of the request. None on rows written
+    # before per-request keys (their data is under the field key until upgraded).
+    data_key_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    retain_until: Mapped[date | None] = mapped_column(Date, index=True)
+    destroyed_on: Mapped[date | None] = mapped_column(Date)
+    destruction_reason: Mapped[DestructionReason | None] = mapped_column(
+        value_enum(DestructionReason)
+    )
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

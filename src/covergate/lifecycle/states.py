@@ -33,6 +33,18 @@ class CloseReason(StrEnum):
     REQUESTED = "requested"  # the agency or the Inspection Service ends it
     INDICTMENT = "indictment"  # 39 CFR 233.3(g)(7): ends when an indictment is filed
     EXPIRED = "expired"  # the authorised period ran out
+    NO_TIMELY_ORDER = "no_timely_order"  # emergency start; no confirmed order in time
+    ORDER_REFUSED = "order_refused"  # the court refused the order the request relies on
+    IMPROPER = "improper"  # found improperly ordered: ended, its data destroyed at once
+
+
+class DestructionReason(StrEnum):
+    """Why a request's data was destroyed (39 CFR 233.3(h); safeguards-2026)."""
+
+    RETENTION_ENDED = "retention_ended"  # kept the years the policy says, then destroyed
+    NO_TIMELY_ORDER = "no_timely_order"  # emergency cover without a confirmed order in time
+    ORDER_REFUSED = "order_refused"  # the court refused the order of a cover that ran
+    IMPROPER = "improper"  # improperly ordered: destroyed at once, the requester told why
 
 
 #: The states a request reaches only once approved (ordered): counted as approved in
@@ -101,3 +113,78 @@ def next_state(current: RequestState, action: Action) -> RequestState:
         raise InvalidTransition(
             f"a request that is {current.value} cannot be {_VERB[action]}{hint}"
         ) from None
+
+
+# -- court orders ---------------------------------------------------------------------
+#
+#     filed ──confirm──▶ confirmed
+#       └────refuse───▶ refused
+
+
+class OrderState(StrEnum):
+    FILED = "filed"  # filed by the agency with its request; the court has not acted
+    CONFIRMED = "confirmed"  # a user of the issuing court confirmed it
+    REFUSED = "refused"  # a user of the issuing court refused it, with reasons
+
+
+class OrderAction(StrEnum):
+    CONFIRM = "confirm"
+    REFUSE = "refuse"
+
+
+ORDER_TRANSITIONS: dict[tuple[OrderState, OrderAction], OrderState] = {
+    (OrderState.FILED, OrderAction.CONFIRM): OrderState.CONFIRMED,
+    (OrderState.FILED, OrderAction.REFUSE): OrderState.REFUSED,
+}
+
+
+def next_order_state(current: OrderState, action: OrderAction) -> OrderState:
+    try:
+        return ORDER_TRANSITIONS[(current, action)]
+    except KeyError:
+        verb = {"confirm": "confirmed", "refuse": "refused"}[action.value]
+        raise InvalidTransition(
+            f"an order that is {current.value} cannot be {verb}; the court decides once"
+        ) from None
+
+
+# -- notice to the subject ------------------------------------------------------------
+#
+#     pending ──delay──▶ delayed ──delay (a new order)──▶ delayed
+#       │  ▲                │
+#       │  └──resume (the delay ended: the clock re-arms)┘
+#       └──mail──▶ mailed
+
+
+class NoticeState(StrEnum):
+    PENDING = "pending"  # owed; the clock runs to due_on
+    DELAYED = "delayed"  # a court's delay order is in force
+    MAILED = "mailed"  # the letter went to the covered address
+
+
+class NoticeAction(StrEnum):
+    DELAY = "delay"
+    RESUME = "resume"
+    MAIL = "mail"
+
+
+NOTICE_TRANSITIONS: dict[tuple[NoticeState, NoticeAction], NoticeState] = {
+    (NoticeState.PENDING, NoticeAction.DELAY): NoticeState.DELAYED,
+    (NoticeState.DELAYED, NoticeAction.DELAY): NoticeState.DELAYED,
+    (NoticeState.DELAYED, NoticeAction.RESUME): NoticeState.PENDING,
+    (NoticeState.PENDING, NoticeAction.MAIL): NoticeState.MAILED,
+}
+
+
+def next_notice_state(current: NoticeState, action: NoticeAction) -> NoticeState:
+    try:
+        return NOTICE_TRANSITIONS[(current, action)]
+    except KeyError:
+        if current is NoticeState.DELAYED and action is NoticeAction.MAIL:
+            message = "a notice under a delay order in force cannot be mailed"
+        elif current is NoticeState.MAILED:
+            verb = {"delay": "delayed", "resume": "resumed", "mail": "mailed"}[action.value]
+            message = f"the notice was mailed; it cannot be {verb} now"
+        else:
+            message = f"a notice that is {current.value} cannot {action.value}"
+        raise InvalidTransition(message) from None

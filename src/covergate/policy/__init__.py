@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from covergate.policy.authority import Authority, DayLimit, Delegations
+from covergate.policy.authority import Authority, DayLimit, Delegations, Duty, Retention
 from covergate.policy.engine import Policy, Rule, evaluate
 from covergate.policy.evaluation import Evaluation, Finding, Obligation, Outcome
 from covergate.policy.loader import (
@@ -38,11 +38,13 @@ __all__ = [
     "DayLimit",
     "DecisionOutcome",
     "Delegations",
+    "Duty",
     "Evaluation",
     "Finding",
     "Obligation",
     "Outcome",
     "Policy",
+    "Retention",
     "Rule",
     "SimulationReport",
     "StoredRequest",

@@ -1,4 +1,4 @@
-"""The ``authority`` section: who may order a cover, and for how long, with citations.
+"""The ``authority`` section: who may order a cover, for how long, and what it owes.
 
 The lifecycle enforces these where decisions and extensions are taken
 (``covergate.requests``), reading them from the policy in force, so a policy file
@@ -13,9 +13,17 @@ Example (usps-2017)::
       emergency_only: {delegations: [inspector_in_charge], citation: 39 CFR 233.3(d)(3)}
       extension: {max_days: 30, unless: {use: exempt_from_30_days}, citation: ...}
       continuous: {max_days: 120, exceeded_by: [...], citation: 39 CFR 233.3(g)(6)}
+      court_confirmation: {required: false, citation: ...}
+      emergency_order: {required: false, max_days: 3, citation: 39 CFR 233.3(c)(10)}
+      notice: {required: false, max_days: 90, citation: ...}
+      notice_delay: {required: false, max_days: 90, citation: ...}
+      retention: {years: 8, citation: 39 CFR 233.3(h)}
 
-A child policy inherits each of the five entries it does not give; an entry it
-gives replaces the parent's whole entry.
+The last five are the accountability duties (:class:`Duty`, :class:`Retention`): a
+court confirms the order before approval, an emergency cover's order follows within
+``max_days``, the subject is notified within ``max_days`` (delays ``max_days`` at a
+time), and records are kept ``years``. A child policy inherits each entry it does not
+give; an entry it gives replaces the parent's whole entry.
 """
 
 from __future__ import annotations
@@ -32,13 +40,25 @@ __all__ = [
     "Authority",
     "DayLimit",
     "Delegations",
+    "Duty",
+    "Retention",
     "authority_constants",
     "compile_authority",
 ]
 
 _DELEGATION_KEYS = ("order", "national_security", "emergency_only")
 _LIMIT_KEYS = ("extension", "continuous")
-AUTHORITY_KEYS = frozenset(_DELEGATION_KEYS + _LIMIT_KEYS)
+# The keys each duty entry allows; those with max_days give a constant.
+_DUTY_KEYS: dict[str, frozenset[str]] = {
+    "court_confirmation": frozenset({"required", "citation"}),
+    "emergency_order": frozenset({"required", "max_days", "citation"}),
+    "notice": frozenset({"required", "max_days", "citation"}),
+    "notice_delay": frozenset({"required", "max_days", "citation"}),
+}
+_RETENTION_KEYS = frozenset({"years", "citation"})
+AUTHORITY_KEYS = frozenset((*_DELEGATION_KEYS, *_LIMIT_KEYS, *_DUTY_KEYS, "retention"))
+_MAX_DUTY_DAYS = 3650
+_MAX_YEARS = 100
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -61,14 +81,51 @@ class DayLimit:
 
 
 @dataclass(frozen=True, slots=True)
+class Duty:
+    """A duty the lifecycle enforces when ``required``, within ``days`` where it has a term.
+
+    ``days`` is None for a duty without a term (``court_confirmation``).
+    """
+
+    required: bool
+    days: int | None
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """Cover records are kept ``years`` years (39 CFR 233.3(h)).
+
+    The same paragraph has data from an improperly ordered cover destroyed, and the
+    requester told why, whatever ``years`` says.
+    """
+
+    years: int
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
 class Authority:
-    """Who may order ((d), (g)(4)), and the extension and continuous-days limits ((g))."""
+    """Who may order ((d), (g)(4)), the limits ((g)), and the accountability duties.
+
+    ``court_confirmation``: an approval needs the court order confirmed by a user of
+    the issuing court. ``emergency_order``: an emergency cover may start without an
+    order; a confirmed order must follow within ``days`` of ``received.date``, else the
+    cover ends and its data is destroyed. ``notice``: the subject is notified within
+    ``days`` after the cover ends. ``notice_delay``: a court may delay notice ``days``
+    at a time, each delay a new order. ``retention``: how long records are kept.
+    """
 
     order: Delegations
     national_security: Delegations
     emergency_only: Delegations
     extension: DayLimit
     continuous: DayLimit
+    court_confirmation: Duty
+    emergency_order: Duty
+    notice: Duty
+    notice_delay: Duty
+    retention: Retention
 
 
 def _error(source: str, where: str, message: str) -> InvalidInput:
@@ -76,7 +133,11 @@ def _error(source: str, where: str, message: str) -> InvalidInput:
 
 
 def authority_constants(raw: object, source: str) -> dict[str, int]:
-    """The day counts conditions may name: ``authority.extension.max_days``, ..."""
+    """The day counts conditions may name: ``authority.extension.max_days``, ...
+
+    Also ``authority.emergency_order.max_days``, ``authority.notice.max_days`` and
+    ``authority.notice_delay.max_days`` (1 to 3650 days).
+    """
     if not isinstance(raw, dict):
         raise _error(source, "authority", "required: a mapping (see docs/POLICY.md)")
     unknown = sorted(set(raw) - AUTHORITY_KEYS)
@@ -92,6 +153,19 @@ def authority_constants(raw: object, source: str) -> dict[str, int]:
             raise _error(source, where, "required field is missing")
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             raise _error(source, where, "must be a whole number of days, at least 1")
+        out[where] = days
+    for key, allowed in _DUTY_KEYS.items():
+        entry = _entry(raw, key, source)
+        if "max_days" not in allowed:
+            continue
+        days = entry.get("max_days")
+        where = f"authority.{key}.max_days"
+        if days is None:
+            raise _error(source, where, "required field is missing")
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= _MAX_DUTY_DAYS:
+            raise _error(
+                source, where, f"must be a whole number of days, from 1 to {_MAX_DUTY_DAYS}"
+            )
         out[where] = days
     return out
 
@@ -114,6 +188,12 @@ def compile_authority(cc: ConditionCompiler, raw: object) -> Authority:
     _keys(cc, raw, "continuous", {"max_days", "exceeded_by", "citation"})
     exceeded_by = _names(cc, raw["continuous"], "authority.continuous.exceeded_by")
     _within(cc, "authority.continuous.exceeded_by", exceeded_by, order)
+    duties = {key: _duty(cc, raw, key, days) for key in _DUTY_KEYS}
+    if duties["notice_delay"].required and not duties["notice"].required:
+        raise cc.error(
+            "authority.notice_delay.required",
+            "cannot be true when authority.notice.required is false (a delay is of a notice)",
+        )
     return Authority(
         order=order,
         national_security=national_security,
@@ -128,7 +208,34 @@ def compile_authority(cc: ConditionCompiler, raw: object) -> Authority:
             citation=_citation(cc, raw, "continuous"),
             exceeded_by=exceeded_by,
         ),
+        court_confirmation=duties["court_confirmation"],
+        emergency_order=duties["emergency_order"],
+        notice=duties["notice"],
+        notice_delay=duties["notice_delay"],
+        retention=_retention(cc, raw),
     )
+
+
+def _duty(cc: ConditionCompiler, raw: dict[str, Any], key: str, days: dict[str, int]) -> Duty:
+    _keys(cc, raw, key, set(_DUTY_KEYS[key]))
+    required = raw[key].get("required")
+    where = f"authority.{key}.required"
+    if required is None:
+        raise cc.error(where, "required field is missing")
+    if not isinstance(required, bool):
+        raise cc.error(where, "must be true or false")
+    return Duty(required, days.get(f"authority.{key}.max_days"), _citation(cc, raw, key))
+
+
+def _retention(cc: ConditionCompiler, raw: dict[str, Any]) -> Retention:
+    _keys(cc, raw, "retention", set(_RETENTION_KEYS))
+    years = raw["retention"].get("years")
+    where = "authority.retention.years"
+    if years is None:
+        raise cc.error(where, "required field is missing")
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= _MAX_YEARS:
+        raise cc.error(where, f"must be a whole number of years, from 1 to {_MAX_YEARS}")
+    return Retention(years, _citation(cc, raw, "retention"))
 
 
 def _entry(raw: dict[str, Any], key: str, source: str) -> dict[str, Any]:

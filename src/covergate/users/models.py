@@ -21,6 +21,7 @@ class User(Base):
     role: Mapped[Role] = mapped_column(value_enum(Role, 20))
     delegation: Mapped[Delegation | None] = mapped_column(value_enum(Delegation, 40))
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    court_id: Mapped[int | None] = mapped_column(ForeignKey("courts.id"))  # role court only
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 

@@ -15,6 +15,7 @@ class Role(StrEnum):
     OBSERVER = "observer"  # postal staff recording covered mail (exteriors only)
     AUDITOR = "auditor"  # Inspector General, Congress: reads everything, incl. access log
     ADMIN = "admin"  # manages users and tokens; no access to subject data
+    COURT = "court"  # a clerk or judge of one court: confirms or refuses its orders, delays notice
 
 
 class Delegation(StrEnum):

@@ -1,0 +1,1 @@
+"""Courts and the orders they issue, confirm, refuse, seal and unseal."""

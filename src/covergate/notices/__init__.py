@@ -1,0 +1,1 @@
+"""Notice to the subject: delay orders, the letter, the bundle, mailing."""

@@ -1,0 +1,1 @@
+"""Retention and destruction: per-request data keys, destroyed on time."""
