@@ -25,11 +25,14 @@ from covergate import __version__
 from covergate.api_deps import refuse_duplicate_json_keys
 from covergate.audit.routes import router as audit_router
 from covergate.context import Via
+from covergate.courts.routes import router as courts_router
 from covergate.covers.routes import router as covers_router
 from covergate.errors import CovergateError
 from covergate.lifecycle import period
+from covergate.notices.routes import router as notices_router
 from covergate.productions.routes import router as productions_router
 from covergate.requests.routes import router as requests_router
+from covergate.retention.routes import router as retention_router
 from covergate.runtime import Runtime
 from covergate.transparency.routes import router as log_router
 from covergate.users.routes import router as users_router
@@ -192,7 +195,16 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    for router in (users_router, requests_router, covers_router, productions_router, audit_router):
+    for router in (
+        users_router,
+        requests_router,
+        covers_router,
+        productions_router,
+        courts_router,
+        notices_router,
+        retention_router,
+        audit_router,
+    ):
         app.include_router(router)
     app.include_router(log_router)
     app.include_router(web_router)

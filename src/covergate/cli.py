@@ -15,7 +15,17 @@ import typer
 from rich.console import Console
 from typer import Abort
 
-from covergate.commands import admin, covers, log, policy, productions, requests
+from covergate.commands import (
+    admin,
+    courts,
+    covers,
+    log,
+    notices,
+    policy,
+    productions,
+    requests,
+    retention,
+)
 from covergate.config import Settings
 from covergate.errors import CovergateError
 
@@ -51,7 +61,7 @@ def _root(
     ctx.obj = Settings.load(data)
 
 
-for _group in (admin, requests, covers, productions, policy, log):
+for _group in (admin, requests, covers, productions, courts, notices, retention, policy, log):
     _group.register(app)
 
 

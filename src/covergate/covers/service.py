@@ -22,6 +22,7 @@ from covergate.document import Address, DataCategory, RequestKind
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle import documents, period
 from covergate.lifecycle.access import record_access, require_role
+from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import AccessKind, Request
 from covergate.lifecycle.states import APPROVED_STATES, RequestState
 from covergate.users.models import User
@@ -123,7 +124,9 @@ def observe(
         request_id=request.id,
         category=category,
         item_date=day,
-        data_ct=ctx.cipher.encrypt_json(item.model_dump(mode="json"), label=DATA_LABEL),
+        data_ct=request_cipher(ctx, request).encrypt_json(
+            item.model_dump(mode="json"), label=DATA_LABEL
+        ),
         recorded_by=actor.id,
         recorded_at=ctx.clock.now(),
     )
@@ -206,8 +209,9 @@ def read_observations(
         select(Observation).where(Observation.request_id == request.id).order_by(Observation.id)
     )
     out: list[dict[str, object]] = []
+    cipher = request_cipher(ctx, request)
     for row in rows:
-        data = json.loads(ctx.cipher.decrypt(row.data_ct, label=DATA_LABEL))
+        data = json.loads(cipher.decrypt(row.data_ct, label=DATA_LABEL))
         out.append(
             {
                 "id": row.id,

@@ -27,6 +27,7 @@ from covergate.document import (
 )
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.access import can_see, record_access
+from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import AccessKind, Request
 from covergate.policy.redaction import redact
 from covergate.users.models import User
@@ -96,7 +97,7 @@ def public_document(request: Request) -> RequestDocument:
 
 def decrypt_document(ctx: ServiceContext, request: Request) -> RequestDocument:
     """The whole document, for the software's own checks. Never shown to a person."""
-    private = ctx.cipher.decrypt_json(request.private_ct, label=PRIVATE_LABEL)
+    private = request_cipher(ctx, request).decrypt_json(request.private_ct, label=PRIVATE_LABEL)
     if not isinstance(private, dict):
         raise InvalidInput(f"stored private part of request {request.public_id} is malformed")
     return merge_private(request.public_document, private)

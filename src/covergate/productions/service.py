@@ -25,6 +25,7 @@ from covergate.errors import Conflict, InvalidInput, NotFound
 from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.advance import advance
 from covergate.lifecycle.events import EventType
+from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import AccessKind, Request
 from covergate.lifecycle.states import Action, RequestState, next_state
 from covergate.productions.models import Production
@@ -116,7 +117,7 @@ def produce(*, session: Session, ctx: ServiceContext, actor: User, request: Requ
             request_id=request.id,
             manifest=package.manifest,
             manifest_sha256=package.manifest_sha256,
-            files_ct=ctx.cipher.encrypt_json(encoded, label=FILES_LABEL),
+            files_ct=request_cipher(ctx, request).encrypt_json(encoded, label=FILES_LABEL),
             produced_by=actor.id,
             produced_at=ctx.clock.now(),
         )
@@ -161,7 +162,7 @@ def read_package(
         what=AccessKind.PRODUCTION,
         reason=reason,
     )
-    encoded = ctx.cipher.decrypt_json(row.files_ct, label=FILES_LABEL)
+    encoded = request_cipher(ctx, request).decrypt_json(row.files_ct, label=FILES_LABEL)
     if not isinstance(encoded, dict):
         raise InvalidInput(f"stored package of {request.public_id} is malformed")
     files = {str(k): base64.b64decode(str(v)) for k, v in encoded.items()}

@@ -27,6 +27,7 @@ from covergate.lifecycle.access import require_role
 from covergate.lifecycle.advance import advance
 from covergate.lifecycle.documents import public_document
 from covergate.lifecycle.events import EventType
+from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.period import authorised_window, refresh_state
 from covergate.lifecycle.states import Action, next_state
@@ -150,7 +151,9 @@ def decide(
         categories=[c.value for c in categories] if categories else None,
         reasons=None,
         justifications={},
-        notes_ct=seal_decision_notes(ctx.cipher, reasons=reasons, justifications=justifications),
+        notes_ct=seal_decision_notes(
+            request_cipher(ctx, request), reasons=reasons, justifications=justifications
+        ),
         delegation=delegation,
         policy_version=evaluation.policy_version,
         decided_at=ctx.clock.now(),

@@ -26,6 +26,7 @@ from covergate.context import ServiceContext
 from covergate.crypto import FieldCipher
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.access import can_see, record_access
+from covergate.lifecycle.keys import request_cipher, unwrap_key
 from covergate.lifecycle.models import AccessKind, Request
 from covergate.requests.models import Decision
 from covergate.users.models import User
@@ -46,8 +47,8 @@ NOTES_LABEL = b"request.notes"
 _READ_ALL = frozenset({Role.REVIEWER, Role.APPROVER, Role.AUDITOR})
 
 
-def seal_note(ctx: ServiceContext, note: str) -> bytes:
-    return ctx.cipher.encrypt_json(note, label=NOTES_LABEL)
+def seal_note(ctx: ServiceContext, request: Request, note: str) -> bytes:
+    return request_cipher(ctx, request).encrypt_json(note, label=NOTES_LABEL)
 
 
 def seal_decision_notes(
@@ -102,12 +103,13 @@ def read_notes(
     rows = session.scalars(
         select(Decision).where(Decision.request_id == request.id).order_by(Decision.id)
     )
-    decisions = [open_decision_notes(ctx.cipher, d) for d in rows]
+    cipher = request_cipher(ctx, request)
+    decisions = [open_decision_notes(cipher, d) for d in rows]
     if actor.role is Role.REQUESTER:
         return Notes(None, [DecisionNotes(d.reasons) for d in decisions])
     note = None
     if request.review_note_ct is not None:
-        opened = ctx.cipher.decrypt_json(request.review_note_ct, label=NOTES_LABEL)
+        opened = cipher.decrypt_json(request.review_note_ct, label=NOTES_LABEL)
         note = opened if isinstance(opened, str) else None
     elif request.review_note is not None:
         note = request.review_note
@@ -117,14 +119,24 @@ def read_notes(
 def seal_legacy_notes(*, session: Session, cipher: FieldCipher) -> int:
     """Seal notes stored in clear by earlier versions, and clear them; returns how many."""
     count = 0
+
+    def cipher_of(request: Request | None) -> FieldCipher:
+        if request is None or request.data_key_ct is None:
+            return cipher
+        return unwrap_key(cipher, request.public_id, request.data_key_ct)
+
     for request in session.scalars(select(Request).where(Request.review_note.is_not(None))):
-        request.review_note_ct = cipher.encrypt_json(request.review_note, label=NOTES_LABEL)
+        request.review_note_ct = cipher_of(request).encrypt_json(
+            request.review_note, label=NOTES_LABEL
+        )
         request.review_note = None
         count += 1
     # Every decision gets its sealed notes, empty ones too, so none is scanned again.
     for decision in session.scalars(select(Decision).where(Decision.notes_ct.is_(None))):
         decision.notes_ct = seal_decision_notes(
-            cipher, reasons=decision.reasons, justifications=dict(decision.justifications or {})
+            cipher_of(session.get(Request, decision.request_id)),
+            reasons=decision.reasons,
+            justifications=dict(decision.justifications or {}),
         )
         decision.reasons = None
         decision.justifications = {}

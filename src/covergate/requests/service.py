@@ -34,6 +34,7 @@ from covergate.lifecycle.documents import (
     split_private,
 )
 from covergate.lifecycle.events import EventType
+from covergate.lifecycle.keys import unwrap_key, wrap_new_key
 from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
 from covergate.lifecycle.states import APPROVED_STATES, Action, CloseReason, RequestState
@@ -84,8 +85,10 @@ def submit(
     evaluation = evaluate(document, ctx.policy)
     public, private = split_private(document)
     now = ctx.clock.now()
+    public_id = ctx.new_public_id()
+    data_key = wrap_new_key(ctx.cipher, public_id)
     request = Request(
-        public_id=ctx.new_public_id(),
+        public_id=public_id,
         kind=document.kind,
         state=RequestState.SUBMITTED,
         agency_id=agency.id,
@@ -97,7 +100,10 @@ def submit(
         start=document.scope.start,
         days_requested=document.scope.days,
         public_document=public,
-        private_ct=ctx.cipher.encrypt_json(private, label=PRIVATE_LABEL),
+        private_ct=unwrap_key(ctx.cipher, public_id, data_key).encrypt_json(
+            private, label=PRIVATE_LABEL
+        ),
+        data_key_ct=data_key,
         idempotency_key=idempotency_key,
         body_digest=digest,
         policy_name=evaluation.policy,
@@ -175,7 +181,7 @@ def review(
         raise Forbidden("the submitter of a request cannot review it")
     request.reviewer_id = actor.id
     # The note often names the subject: it is kept only encrypted (lifecycle.notes).
-    request.review_note_ct = seal_note(ctx, note.strip())
+    request.review_note_ct = seal_note(ctx, request, note.strip())
     advance(
         session=session,
         ctx=ctx,

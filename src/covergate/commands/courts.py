@@ -1,0 +1,9 @@
+"""The `covergate courts` commands (filled in by the courts workflow)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add this module's commands to the root command line."""

@@ -1,0 +1,9 @@
+"""The `covergate notices` commands (filled in by the notices workflow)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(root: typer.Typer) -> None:
+    """Add this module's commands to the root command line."""
