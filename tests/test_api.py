@@ -22,6 +22,7 @@ import pytest
 from covergate.document import request_document_from_data
 from tests.api_server import PROBLEM, LiveServer
 from tests.factories import mail_cover_data, records_data
+from tests.world import COURT
 
 TODAY = date(2026, 1, 2)
 START = date(2026, 1, 5)  # the factories' default start
@@ -72,10 +73,28 @@ def mail(
     }
 
 
-def submit(api: LiveServer, data: dict[str, Any] | None = None, who: str = "fbi") -> str:
-    response = api.post("/api/v1/requests", who, json=data or mail_cover_data())
+def submit(
+    api: LiveServer, data: dict[str, Any] | None = None, who: str = "fbi", *, confirm: bool = True
+) -> str:
+    """Submit as ``who``; ``confirm``: the court then confirms the order filed with it
+    (through the API, as its user; not an emergency's, whose order follows)."""
+    data = data or mail_cover_data()
+    response = api.post("/api/v1/requests", who, json=data)
     assert response.status_code == 201, response.text
-    return str(response.json()["id"])
+    rid = str(response.json()["id"])
+    if confirm:
+        confirm_filed(api, rid)
+    return rid
+
+
+def confirm_filed(api: LiveServer, rid: str) -> None:
+    """Confirm the request's court order if one is filed and the request no emergency."""
+    order = api.get(f"/api/v1/requests/{rid}/order", "auditor")
+    if order.status_code == 404 or order.json()["state"] != "filed" or order.json()["emergency"]:
+        return
+    who = "court" if order.json()["court"] == COURT else "court2"
+    response = api.post(f"/api/v1/court/orders/{rid}/confirmation", who, json={})
+    assert response.status_code == 200, response.text
 
 
 def detail(api: LiveServer, rid: str, who: str = "auditor") -> dict[str, Any]:
@@ -101,6 +120,8 @@ def justifications(body: dict[str, Any]) -> dict[str, str]:
 
 
 def approve(api: LiveServer, rid: str, who: str = "osg") -> dict[str, Any]:
+    """Approve as ``who``, once the court has confirmed a filed order (judge first)."""
+    confirm_filed(api, rid)
     body = detail(api, rid)
     response = api.post(
         f"/api/v1/requests/{rid}/decision",
@@ -317,7 +338,9 @@ def test_whole_flow_over_http(api: LiveServer) -> None:
     final = detail(api, rid)
     assert [e["event"] for e in final["history"]] == [
         "submitted",
+        "order_filed",
         "reviewed",
+        "order_confirmed",  # the court confirms the order before the approval
         "decided",
         "started",
         "expired",
@@ -1198,16 +1221,17 @@ def test_log_checkpoint_is_text_and_grows(api: LiveServer) -> None:
     assert response.headers["content-type"].startswith("text/plain")
     lines = response.text.split("\n")
     assert lines[0] == "covergate.example/log"
-    assert int(lines[1]) == before + 1
+    # submitted, order_filed, order_confirmed (by the court, in submit)
+    assert int(lines[1]) == before + 3
     assert detail(api, rid)["history"][0]["log_index"] == before
     review(api, rid)
-    assert api.log_size() == before + 2
+    assert api.log_size() == before + 4
     # reads do not grow it
     detail(api, rid)
     api.get(
         f"/api/v1/requests/{rid}/document", "fbi", headers={"X-Access-Reason": "reading it once"}
     )
-    assert api.log_size() == before + 2
+    assert api.log_size() == before + 4
     assert_problem(api.get("/log/tile/not/a/tile"), 404, "not-found")
 
 
@@ -1282,7 +1306,7 @@ def test_concurrent_submissions(api: LiveServer) -> None:
     with ThreadPoolExecutor(8) as pool:
         distinct = list(pool.map(post, [None] * 8))
     assert [r.status_code for r in distinct] == [201] * 8
-    assert api.log_size() == before + 8
+    assert api.log_size() == before + 2 * 8  # each submitted, with its order filed
 
     with ThreadPoolExecutor(8) as pool:
         same = list(pool.map(post, ["one-key"] * 8))
@@ -1295,8 +1319,9 @@ def test_concurrent_submissions(api: LiveServer) -> None:
         elif response is not created[0]:
             # a replay racing the first submission may be told to retry
             assert_problem(response, 409, "idempotency-conflict")
-    assert api.log_size() == before + 9
+    assert api.log_size() == before + 2 * 9
     listed = api.get("/api/v1/requests", "fbi", params={"limit": 1000}).json()["requests"]
     assert len(listed) == 9
+    # each submission's two entries (submitted, order_filed) are one transaction's
     indexes = [detail(api, r["id"])["history"][0]["log_index"] for r in listed]
-    assert sorted(indexes) == list(range(before, before + 9))
+    assert sorted(indexes) == list(range(before, before + 2 * 9, 2))

@@ -21,6 +21,7 @@ from covergate.document import request_document_from_data
 from tests.cli_runner import Cli, Zygote, assert_one_error_line, snapshot
 from tests.conftest import cli_on
 from tests.factories import mail_cover_data
+from tests.world import COURT
 
 FBI = "Federal Bureau of Investigation"
 DEA = "Drug Enforcement Administration"
@@ -32,6 +33,7 @@ PEOPLE: list[tuple[str, list[str]]] = [
     ("osg", ["--role", "approver", "--delegation", "operations_support_group_manager"]),
     ("observer", ["--role", "observer"]),
     ("auditor", ["--role", "auditor"]),
+    ("court", ["--role", "court", "--court", COURT]),
 ]
 
 
@@ -72,6 +74,7 @@ def cli(
             "--function",
             "criminal_investigation",
         )
+        runner.ok("court", "add", COURT)  # the court the factories' orders name
         for key, options in PEOPLE:
             added = runner.json(
                 "user", "add", f"{key}@test.example", "--name", key.title(), *options
@@ -195,6 +198,9 @@ def test_whole_flow(cli: Cli, tmp_path: Path) -> None:
     for finding in findings:
         if finding["outcome"] == "review":
             justify += ["--justify", f"{finding['rule']}=Read the file; the basis holds up."]
+    # judge first: the court confirms the order filed with the request
+    confirmed = cli.json("court", "confirm", rid, token="court")
+    assert confirmed["state"] == "confirmed"
     decided = cli.json("decide", rid, "--approve", *justify, token="osg")
     # the cover starts today, so it is active as soon as it is approved
     assert decided["state"] == "active"
@@ -259,7 +265,9 @@ def test_whole_flow(cli: Cli, tmp_path: Path) -> None:
     assert acked["state"] == "acknowledged"
     assert [e["event"] for e in acked["history"]] == [
         "submitted",
+        "order_filed",
         "reviewed",
+        "order_confirmed",
         "decided",
         "started",
         "closed",
@@ -441,6 +449,7 @@ def test_produce_into_an_uncreatable_directory_changes_nothing(cli: Cli, tmp_pat
     document = write_json(tmp_path / "request.json", mail_cover_data(start=today()))
     rid = cli.json("request", "submit", document, token="fbi")["id"]
     cli.json("review", rid, "--note", "Checked against the policy.", token="reviewer")
+    cli.json("court", "confirm", rid, token="court")
     cli.json("decide", rid, "--approve", token="osg")
     assert cli.json("close", rid, token="fbi")["state"] == "closed"
     blocker = tmp_path / "a-file"

@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 from covergate.agencies import service as agencies
 from covergate.clock import FixedClock
 from covergate.context import ServiceContext, Via
+from covergate.courts import registry as courts
+from covergate.courts import service as court_orders
+from covergate.courts.filing import order_of
 from covergate.crypto import FieldCipher
 from covergate.document import AgencyFunction, Jurisdiction, request_document_from_data
 from covergate.lifecycle import access
 from covergate.lifecycle.models import Request
+from covergate.lifecycle.states import OrderState
 from covergate.policy import load_policy
 from covergate.requests import decisions
 from covergate.requests import service as requests
@@ -35,6 +39,9 @@ from tests.factories import mail_cover_data
 FBI = "Federal Bureau of Investigation"
 DEA = "Drug Enforcement Administration"
 SEC = "Securities Enforcement Office"
+#: The court the factories' orders name (users "court"), and another one ("court2").
+COURT = "U.S. District Court, C.D. Ill."
+OTHER_COURT = "U.S. District Court, N.D. Ill."
 
 
 @dataclass
@@ -61,18 +68,66 @@ class World:
             session=session, ctx=self.ctx, actor=self.user(session, "auditor"), public_id=public_id
         )
 
-    def submit(self, data: dict[str, Any] | None = None, who: str = "fbi") -> str:
+    def submit(
+        self, data: dict[str, Any] | None = None, who: str = "fbi", *, confirm: bool = True
+    ) -> str:
+        """Submit as ``who``; ``confirm``: the court then confirms the order it filed
+        (unless an emergency: its order follows), as most tests want a court that acted."""
         doc = request_document_from_data(data or mail_cover_data())
         with self.tx() as s:
             result = requests.submit(session=s, ctx=self.ctx, actor=self.user(s, who), document=doc)
-            return result.request.public_id
+            rid = result.request.public_id
+        if confirm:
+            self.confirm_filed(rid)
+        return rid
+
+    def order_state(self, public_id: str) -> OrderState | None:
+        with self.tx() as s:
+            order = order_of(session=s, request=self.request(s, public_id))
+            return None if order is None else order.state
+
+    def confirm_filed(self, public_id: str) -> None:
+        """Confirm the request's order if it is filed and the request no emergency."""
+        with self.tx() as s:
+            request = self.request(s, public_id)
+            order = order_of(session=s, request=request)
+            emergency = request.public_document.get("emergency") is not None
+        if order is not None and order.state is OrderState.FILED and not emergency:
+            self.confirm(public_id, who="court" if order.court.name == COURT else "court2")
+
+    def confirm(self, public_id: str, who: str = "court", sealed_until: date | None = None) -> None:
+        with self.tx() as s:
+            court_orders.confirm(
+                session=s,
+                ctx=self.ctx,
+                actor=self.user(s, who),
+                request=self.request(s, public_id),
+                sealed_until=sealed_until,
+            )
+
+    def refuse(
+        self,
+        public_id: str,
+        who: str = "court",
+        reasons: str = "No such order was issued by this court.",
+        sealed_until: date | None = None,
+    ) -> None:
+        with self.tx() as s:
+            court_orders.refuse(
+                session=s,
+                ctx=self.ctx,
+                actor=self.user(s, who),
+                request=self.request(s, public_id),
+                reasons=reasons,
+                sealed_until=sealed_until,
+            )
 
     def extend(
         self, public_id: str, data: dict[str, Any], who: str = "fbi", key: str | None = None
     ) -> requests.Submission:
         """Ask for an extension of ``public_id`` as ``who`` (the service, as the API calls it)."""
         with self.tx() as s:
-            return requests.extend(
+            result = requests.extend(
                 session=s,
                 ctx=self.ctx,
                 actor=self.user(s, who),
@@ -80,6 +135,8 @@ class World:
                 document=request_document_from_data(data),
                 idempotency_key=key,
             )
+        self.confirm_filed(result.request.public_id)
+        return result
 
     def review(self, public_id: str, who: str = "reviewer") -> None:
         with self.tx() as s:
@@ -96,7 +153,10 @@ class World:
             ev = decisions.stored_evaluation(self.request(s, public_id))
         return {f.rule: "Looked at the record; it holds up." for f in ev.to_review}
 
-    def approve(self, public_id: str, who: str = "osg", **kw: Any) -> None:
+    def approve(self, public_id: str, who: str = "osg", *, confirm: bool = True, **kw: Any) -> None:
+        """Approve as ``who``; ``confirm``: first confirm a filed order (not an emergency's)."""
+        if confirm:
+            self.confirm_filed(public_id)
         decision = DecisionInput(
             outcome=kw.pop("outcome", DecisionOutcome.APPROVE),
             justifications=self.justifications(public_id),
@@ -129,6 +189,8 @@ def build_world(sessions: Any, start: date = date(2026, 1, 2)) -> World:
     )
     world = World(sessions, clock, ctx)
     with world.tx() as s:
+        court = courts.add_court(session=s, clock=clock, name=COURT)
+        other_court = courts.add_court(session=s, clock=clock, name=OTHER_COURT)
         fbi = agencies.register(
             session=s,
             clock=clock,
@@ -143,20 +205,22 @@ def build_world(sessions: Any, start: date = date(2026, 1, 2)) -> World:
             jurisdiction=Jurisdiction.FEDERAL,
             functions=[AgencyFunction.CRIMINAL_INVESTIGATION],
         )
-        specs: list[tuple[str, Role, Any, Delegation | None]] = [
-            ("fbi", Role.REQUESTER, fbi, None),
-            ("fbi2", Role.REQUESTER, fbi, None),
-            ("dea", Role.REQUESTER, dea, None),
-            ("reviewer", Role.REVIEWER, None, None),
-            ("chief", Role.APPROVER, None, Delegation.CHIEF_POSTAL_INSPECTOR),
-            ("hq", Role.APPROVER, None, Delegation.HEADQUARTERS_DESIGNEE),
-            ("osg", Role.APPROVER, None, Delegation.OPERATIONS_SUPPORT_GROUP_MANAGER),
-            ("iic", Role.APPROVER, None, Delegation.INSPECTOR_IN_CHARGE),
-            ("observer", Role.OBSERVER, None, None),
-            ("auditor", Role.AUDITOR, None, None),
-            ("admin", Role.ADMIN, None, None),
+        specs: list[tuple[str, Role, Any, Delegation | None, Any]] = [
+            ("fbi", Role.REQUESTER, fbi, None, None),
+            ("fbi2", Role.REQUESTER, fbi, None, None),
+            ("dea", Role.REQUESTER, dea, None, None),
+            ("reviewer", Role.REVIEWER, None, None, None),
+            ("chief", Role.APPROVER, None, Delegation.CHIEF_POSTAL_INSPECTOR, None),
+            ("hq", Role.APPROVER, None, Delegation.HEADQUARTERS_DESIGNEE, None),
+            ("osg", Role.APPROVER, None, Delegation.OPERATIONS_SUPPORT_GROUP_MANAGER, None),
+            ("iic", Role.APPROVER, None, Delegation.INSPECTOR_IN_CHARGE, None),
+            ("observer", Role.OBSERVER, None, None, None),
+            ("auditor", Role.AUDITOR, None, None, None),
+            ("admin", Role.ADMIN, None, None, None),
+            ("court", Role.COURT, None, None, court),
+            ("court2", Role.COURT, None, None, other_court),
         ]
-        for key, role, agency, delegation in specs:
+        for key, role, agency, delegation, court_of in specs:
             user = users.add_user(
                 session=s,
                 clock=clock,
@@ -165,6 +229,7 @@ def build_world(sessions: Any, start: date = date(2026, 1, 2)) -> World:
                 role=role,
                 agency=agency,
                 delegation=delegation,
+                court=court_of,
             )
             world.people[key] = user
             world.tokens[key] = users.create_token(session=s, clock=clock, user=user)

@@ -19,12 +19,14 @@ import pytest
 from tests.cli_runner import COVERGATE, Cli, Zygote, assert_one_error_line, snapshot
 from tests.conftest import cli_on
 from tests.factories import mail_cover_data
+from tests.world import COURT
 
 FBI = "Federal Bureau of Investigation"
 PEOPLE: list[tuple[str, list[str]]] = [
     ("fbi", ["--role", "requester", "--agency", FBI]),
     ("reviewer", ["--role", "reviewer"]),
     ("osg", ["--role", "approver", "--delegation", "operations_support_group_manager"]),
+    ("court", ["--role", "court", "--court", COURT]),
 ]
 #: mkdir fails here even for root, although the nearest existing ancestor (/proc)
 #: passes ``os.access(W_OK)`` for root: the failure comes only when writing.
@@ -42,6 +44,7 @@ def cli(
         runner.ok("agency", "add", FBI, "--jurisdiction", "federal",
                   "--function", "criminal_investigation",
                   "--function", "national_security")  # fmt: skip
+        runner.ok("court", "add", COURT)
         for key, options in PEOPLE:
             added = runner.json("user", "add", f"{key}@test.example", "--name", key, *options)
             runner.tokens[key] = added["token"]
@@ -53,6 +56,7 @@ def _closed_request(cli: Cli, tmp: Path) -> str:
     document.write_text(json.dumps(mail_cover_data(start=datetime.now(UTC).date())))
     rid = str(cli.json("request", "submit", document, token="fbi")["id"])
     cli.json("review", rid, "--note", "Checked against the policy.", token="reviewer")
+    cli.json("court", "confirm", rid, token="court")  # judge first
     cli.json("decide", rid, "--approve", token="osg")
     if cli.json("close", rid, token="fbi")["state"] != "closed":
         raise AssertionError("the request did not close")

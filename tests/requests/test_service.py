@@ -176,6 +176,8 @@ def test_whole_flow_from_submission_to_acknowledgement(world: World) -> None:
         log_size = s.scalar(select(func.count()).select_from(LogEntry))
     assert events == [
         "submitted",
+        "order_filed",  # the court order, filed with the request
+        "order_confirmed",  # by its court (tests.world confirms on submission)
         "reviewed",
         "decided",
         "started",
@@ -558,7 +560,7 @@ def test_extension_is_a_new_request_continuous_with_the_cover(world: World) -> N
         assert child.parent.public_id == rid
         assert child.state is RequestState.SUBMITTED
         events = [e.event for e in service.history(session=s, request=child)]
-    assert events == ["extended"]
+    assert events == ["extended", "order_filed", "order_confirmed"]  # its own order
     world.review(ext)
     world.approve(ext)
     world.clock.set_date(START + timedelta(days=31))

@@ -140,6 +140,7 @@ def test_with_article() -> None:
         "an observer",
         "an auditor",
         "an admin",
+        "a court",
     ]
 
 

@@ -9,6 +9,8 @@ Visibility, least privilege first:
 - an observer (postal staff running covers) sees only mail covers and records
   requests that are active, or approved and starting within
   :data:`OBSERVER_LEAD_DAYS` days: nothing of submitted, denied or ended ones;
+- a court's user sees exactly the requests whose order names that court
+  (``Request.court_id``), in any state;
 - reviewers, approvers and auditors see every request;
 - an admin sees none.
 
@@ -66,6 +68,8 @@ def can_see(actor: User, request: Request, *, ctx: ServiceContext) -> bool:
         return actor.agency_id is not None and actor.agency_id == request.agency_id
     if actor.role is Role.OBSERVER:
         return _observer_may_see(request, ctx)
+    if actor.role is Role.COURT:
+        return actor.court_id is not None and actor.court_id == request.court_id
     return actor.role in _SEE_ALL
 
 
@@ -88,6 +92,8 @@ def visible_query(actor: User, ctx: ServiceContext) -> Select[Request] | None:
             (Request.state == RequestState.ACTIVE)
             | ((Request.state == RequestState.APPROVED) & (Request.active_from <= lead))
         )
+    if actor.role is Role.COURT:
+        return None if actor.court_id is None else query.where(Request.court_id == actor.court_id)
     if actor.role in _SEE_ALL:
         return query
     return None

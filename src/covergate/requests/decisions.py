@@ -9,6 +9,9 @@ Enforced here, by the software, not left to people:
 - nothing is approved past a ``fail`` finding; each ``review`` finding needs a
   written justification; no more days than the policy's ``max_days``;
 - an approval can narrow (days, categories) but never widen what was asked;
+- under a policy that requires court confirmation, an approval needs the court
+  order confirmed by its court, save an emergency, whose order then falls due
+  (``courts.gate``);
 - the window never starts before the day of the decision (39 CFR 233.3(d), (g):
   nothing is recorded before a cover is ordered); when the start asked for has
   passed, the window starts on the decision day and the decision says so.
@@ -21,6 +24,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
+from covergate.courts.gate import approval_gate
 from covergate.document import DataCategory, Ground, RequestDocument
 from covergate.errors import Forbidden, InvalidInput, RuleViolation
 from covergate.lifecycle.access import require_role
@@ -127,6 +131,7 @@ def decide(
     evaluation = stored_evaluation(request)
     days: int | None = None
     categories: list[DataCategory] | None = None
+    order_due = None
     if deny:
         if not (decision.reasons or "").strip():
             raise InvalidInput("a denial must give its reasons", field="reasons")
@@ -136,6 +141,8 @@ def decide(
         # Authorised days never exceed the days asked for, so the delegation checked
         # above against the days asked for covers them too.
         days, categories = _authorised_scope(request, document, evaluation, decision)
+        # Judge first: last of the checks, so that every other reason is given first.
+        order_due = approval_gate(session=session, ctx=ctx, request=request, document=document)
 
     today = ctx.clock.today()
     window = None
@@ -165,6 +172,8 @@ def decide(
         request.ordered_on = today
         request.active_from = window.start
         request.active_until = window.end
+        if order_due is not None:
+            request.order_due = order_due  # an emergency: the confirmed order follows
     outcome = {
         DecisionOutcome.APPROVE: "approved",
         DecisionOutcome.MODIFY: "modified",

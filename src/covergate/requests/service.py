@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from covergate.agencies.models import Agency
 from covergate.context import ServiceContext
+from covergate.courts.filing import check_filing, file_order
 from covergate.document import RequestDocument, RequestKind, request_document_from_data
 from covergate.errors import Forbidden, IdempotencyConflict, InvalidInput, RuleViolation
 from covergate.lifecycle.access import record_access, require_role
@@ -82,6 +83,8 @@ def submit(
                 )
             return Submission(existing, created=False)
 
+    # The court order it relies on, checked before anything is written (courts.filing).
+    filing = check_filing(session=session, ctx=ctx, document=document)
     evaluation = evaluate(document, ctx.policy)
     public, private = split_private(document)
     now = ctx.clock.now()
@@ -133,6 +136,8 @@ def submit(
             "admissible": evaluation.admissible,
         },
     )
+    if filing is not None:
+        file_order(session=session, ctx=ctx, actor=actor, request=request, filing=filing)
     return Submission(request, created=True)
 
 

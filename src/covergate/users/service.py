@@ -14,6 +14,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -23,6 +24,9 @@ from covergate.clock import Clock
 from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import Delegation, Role, TokenId, TokenStatus, with_article
+
+if TYPE_CHECKING:
+    from covergate.courts.models import Court
 
 TOKEN_PREFIX = "cg_"  # noqa: S105 (a prefix, not a secret)
 TOKEN_ID_BYTES = 6  # 12 hex digits: a 1 in 2**48 chance that two tokens share an id
@@ -46,8 +50,10 @@ def add_user(
     role: Role,
     agency: Agency | None = None,
     delegation: Delegation | None = None,
+    court: Court | None = None,
 ) -> User:
-    """Add a user. Requesters belong to an agency; only approvers hold a delegation."""
+    """Add a user. Requesters belong to an agency; only approvers hold a delegation;
+    a court's user (role ``court``) serves exactly one court."""
     if not _EMAIL.match(email):
         raise InvalidInput(f"not an email address: {email!r}", field="email")
     if not name.strip():
@@ -63,6 +69,10 @@ def add_user(
         )
     if role is not Role.APPROVER and delegation is not None:
         raise InvalidInput(f"{with_article(role)} cannot hold a delegation", field="delegation")
+    if role is Role.COURT and court is None:
+        raise InvalidInput("a court's user serves one registered court (--court)", field="court")
+    if role is not Role.COURT and court is not None:
+        raise InvalidInput(f"{with_article(role)} does not belong to a court", field="court")
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} already exists")
     user = User(
@@ -71,6 +81,7 @@ def add_user(
         role=role,
         delegation=delegation,
         agency_id=agency.id if agency else None,
+        court_id=court.id if court else None,
         created_at=clock.now(),
     )
     session.add(user)
