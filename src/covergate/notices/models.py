@@ -34,6 +34,10 @@ class Notice(Base):
     tracking_ct: Mapped[bytes | None] = mapped_column(LargeBinary)  # tracking number, sealed
     mailed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     letter_sha256: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    # The addressee (name and covered address), kept under the field key when the
+    # request's data is destroyed before the notice is mailed, so that the subject
+    # can still be told; cleared once the notice is mailed (notices.service).
+    addressee_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
