@@ -17,6 +17,7 @@ from typer import Abort
 
 from covergate.commands import (
     admin,
+    audit,
     courts,
     covers,
     log,
@@ -61,7 +62,18 @@ def _root(
     ctx.obj = Settings.load(data)
 
 
-for _group in (admin, requests, covers, productions, courts, notices, retention, policy, log):
+for _group in (
+    admin,
+    audit,
+    requests,
+    covers,
+    productions,
+    courts,
+    notices,
+    retention,
+    policy,
+    log,
+):
     _group.register(app)
 
 

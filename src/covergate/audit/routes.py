@@ -1,4 +1,4 @@
-"""HTTP route for the access log (auditors only)."""
+"""HTTP routes for the access log and the compliance audit (auditors only)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
+from covergate.audit import compliance as audit
 from covergate.audit import service
 from covergate.lifecycle import access
 
@@ -30,3 +31,17 @@ def access_log(
             ).id
         rows = service.list_access(session=session, request_id=request_id, limit=limit)
         return {"access": [service.as_dict(r) for r in rows]}
+
+
+@router.get(
+    "/audit/compliance",
+    summary="The compliance audit: every class of findings, on the records and the public log",
+)
+def compliance(runtime: RuntimeDep, ctx: ContextDep, token: TokenDep) -> dict[str, Any]:
+    """Auditors only. Findings name request ids, dates and log indexes, never subject
+    data, so reading the report writes no access record. The log is checked against
+    this server's log key too (the checkpoint's signature and the whole tree)."""
+    with runtime.unit_of_work(token) as (session, user):
+        audit.require_auditor(user)
+        report = audit.check(session, ctx, verifier=runtime.log_signer.verifier())
+        return report.to_json()

@@ -1,5 +1,6 @@
-"""Operator commands: init, serve, demo, agency/user/token management, schema, audit,
-report.
+"""Operator commands: init, serve, demo, agency/user/token management, schema, report.
+
+``covergate audit`` (the access log and the compliance audit) is in ``commands/audit.py``.
 
 Account commands (``user add|list|disable|enable``, ``token create|list|revoke``) are
 the operator's, like ``init``: whoever may open the data directory and database may
@@ -17,8 +18,6 @@ from rich.table import Table
 
 from covergate.commands.common import (
     JsonOption,
-    TokenOption,
-    acting,
     console,
     print_json,
     runtime,
@@ -153,24 +152,26 @@ def user_add(
     delegation: Annotated[
         Delegation | None, typer.Option(help="Written delegation (approvers only).")
     ] = None,
+    court: Annotated[str | None, typer.Option(help="The court it serves (court only).")] = None,
     expires: ExpiresOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Add a user and print a new API token (shown once, stored hashed)."""
     from covergate.agencies import service as agencies
+    from covergate.courts.registry import get_court_by_name
     from covergate.users import service as users
 
     with runtime(ctx) as rt, rt.transaction() as session:
         expires_at = users.parse_expiry(expires, clock=rt.clock) if expires else None
-        agency_row = agencies.get_by_name(session=session, name=agency) if agency else None
         user = users.add_user(
             session=session,
             clock=rt.clock,
             email=email,
             name=name,
             role=role,
-            agency=agency_row,
+            agency=agencies.get_by_name(session=session, name=agency) if agency else None,
             delegation=delegation,
+            court=get_court_by_name(session=session, name=court) if court else None,
         )
         row, token = users.issue_token(
             session=session, clock=rt.clock, user=user, expires_at=expires_at
@@ -325,41 +326,6 @@ def schema_request() -> None:
     print_json(request_json_schema())
 
 
-def audit_command(
-    ctx: typer.Context,
-    request: Annotated[str | None, typer.Option(help="Only reads of this request.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=100_000)] = 200,
-    token: TokenOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The access log (auditors): who read subject data, when, which request, why."""
-    from covergate.audit import service as audit
-    from covergate.lifecycle import access
-
-    with acting(ctx, token) as a:
-        audit.require_auditor(a.user)
-        request_id = None
-        if request is not None:
-            request_id = access.get_visible(
-                session=a.session, ctx=a.ctx, actor=a.user, public_id=request, refresh=False
-            ).id
-        rows = [
-            audit.as_dict(r)
-            for r in audit.list_access(session=a.session, request_id=request_id, limit=limit)
-        ]
-    if as_json:
-        print_json({"access": rows})
-        return
-    table = Table(title="access log")
-    for col in ("at", "user", "role", "request", "what", "via", "reason"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            *(str(r[c]) for c in ("at", "user", "role", "request", "what", "via", "reason"))
-        )
-    console.print(table)
-
-
 def report_command(
     ctx: typer.Context,
     year: Annotated[int | None, typer.Option(help="Only requests received in this year.")] = None,
@@ -394,5 +360,4 @@ def register(root: typer.Typer) -> None:
     root.add_typer(user_app, name="user")
     root.add_typer(token_app, name="token")
     root.add_typer(schema_app, name="schema")
-    root.command("audit")(audit_command)
     root.command("report")(report_command)
