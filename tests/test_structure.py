@@ -40,6 +40,10 @@ LIFECYCLE_WEB = (
 )
 LIFECYCLE_DOMAINS = (
     "covergate.requests",
+    "covergate.courts",
+    "covergate.notices",
+    "covergate.retention",
+    "covergate.maintenance",
     "covergate.covers",
     "covergate.productions",
     "covergate.audit",

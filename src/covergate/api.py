@@ -28,7 +28,6 @@ from covergate.context import Via
 from covergate.courts.routes import router as courts_router
 from covergate.covers.routes import router as covers_router
 from covergate.errors import CovergateError
-from covergate.lifecycle import period
 from covergate.notices.routes import router as notices_router
 from covergate.productions.routes import router as productions_router
 from covergate.requests.routes import router as requests_router
@@ -115,14 +114,14 @@ def describe_validation(errors: list[Any]) -> tuple[str, str | None, str, int]:
 
 
 def maintain(runtime: Runtime) -> None:
-    """Start and expire covers whose date has come, then integrate the log.
+    """Run the maintenance sweep (``covergate.maintenance``), then integrate the log.
 
     The last integration runs even if the sweep appended nothing: at start-up it
     finishes what a crash interrupted.
     """
-    ctx = runtime.context(Via.API)
-    with runtime.transaction() as session:
-        period.sweep(session=session, ctx=ctx)
+    from covergate.maintenance import sweep_all
+
+    sweep_all(runtime, runtime.context(Via.API))
     runtime.integrate_log()
 
 

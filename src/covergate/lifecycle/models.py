@@ -98,6 +98,9 @@ class Request(Base):
     destruction_reason: Mapped[DestructionReason | None] = mapped_column(
         value_enum(DestructionReason)
     )
+    # Observations deleted with the request's data: counted, so the public
+    # statistics of what was recorded do not shrink when data is destroyed.
+    observations_destroyed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -78,7 +78,10 @@ def statistics(*, session: Session, year: int | None = None) -> dict[str, Any]:
             select(RefusedObservation.reason, func.count()).group_by(RefusedObservation.reason)
         ).all()
     )
-    observations = session.scalar(select(func.count()).select_from(Observation)) or 0
+    # Observations deleted with destroyed data are still counted (Request.observations_destroyed).
+    observations = (session.scalar(select(func.count()).select_from(Observation)) or 0) + (
+        session.scalar(select(func.coalesce(func.sum(Request.observations_destroyed), 0))) or 0
+    )
     decided = outcomes["approved"] + outcomes["denied"]
     return {
         "year": year,

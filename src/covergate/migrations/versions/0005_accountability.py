@@ -40,6 +40,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("retain_until", sa.Date(), nullable=True))
         batch.add_column(sa.Column("destroyed_on", sa.Date(), nullable=True))
         batch.add_column(sa.Column("destruction_reason", sa.String(40), nullable=True))
+        batch.add_column(
+            sa.Column("observations_destroyed", sa.Integer(), nullable=False, server_default="0")
+        )
         batch.create_foreign_key("fk_requests_court_id_courts", "courts", ["court_id"], ["id"])
         batch.create_index("ix_requests_court_id", ["court_id"])
         batch.create_index("ix_requests_order_due", ["order_due"])
@@ -83,6 +86,7 @@ def upgrade() -> None:
         sa.Column("tracking_ct", sa.LargeBinary(), nullable=True),
         sa.Column("mailed_by", sa.Integer(), sa.ForeignKey("users.id"), nullable=True),
         sa.Column("letter_sha256", sa.LargeBinary(32), nullable=True),
+        sa.Column("addressee_ct", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("request_id"),
     )
@@ -115,6 +119,7 @@ def downgrade() -> None:
         batch.drop_index("ix_requests_court_id")
         batch.drop_constraint("fk_requests_court_id_courts", type_="foreignkey")
         for column in (
+            "observations_destroyed",
             "destruction_reason",
             "destroyed_on",
             "retain_until",
