@@ -22,7 +22,7 @@ import pytest
 from covergate.document import request_document_from_data
 from tests.api_server import PROBLEM, LiveServer
 from tests.factories import mail_cover_data, records_data
-from tests.world import COURT
+from tests.world import COURT, OTHER_COURT
 
 TODAY = date(2026, 1, 2)
 START = date(2026, 1, 5)  # the factories' default start
@@ -192,18 +192,25 @@ def test_schema_endpoint(api: LiveServer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("who", "role", "agency", "delegation"),
+    ("who", "role", "agency", "delegation", "court"),
     [
-        ("fbi", "requester", "Federal Bureau of Investigation", None),
-        ("dea", "requester", "Drug Enforcement Administration", None),
-        ("reviewer", "reviewer", None, None),
-        ("osg", "approver", None, "operations_support_group_manager"),
-        ("observer", "observer", None, None),
-        ("auditor", "auditor", None, None),
+        ("fbi", "requester", "Federal Bureau of Investigation", None, None),
+        ("dea", "requester", "Drug Enforcement Administration", None, None),
+        ("reviewer", "reviewer", None, None, None),
+        ("osg", "approver", None, "operations_support_group_manager", None),
+        ("observer", "observer", None, None, None),
+        ("auditor", "auditor", None, None, None),
+        ("court", "court", None, None, COURT),
+        ("court2", "court", None, None, OTHER_COURT),
     ],
 )
 def test_me(
-    api: LiveServer, who: str, role: str, agency: str | None, delegation: str | None
+    api: LiveServer,
+    who: str,
+    role: str,
+    agency: str | None,
+    delegation: str | None,
+    court: str | None,
 ) -> None:
     body = api.get("/api/v1/me", who).json()
     assert body == {
@@ -212,6 +219,7 @@ def test_me(
         "role": role,
         "delegation": delegation,
         "agency": agency,
+        "court": court,
     }
 
 
@@ -599,6 +607,9 @@ BAD_STEP_BODIES = [
         id="decision-justification-type",
     ),
     pytest.param("close", {"reason": "bored"}, "reason", "requested", id="close-bad-reason"),
+    pytest.param(
+        "close", {"reason": "no_timely_order"}, "reason", "expired", id="close-software-reason"
+    ),
     pytest.param("close", {"why": "done"}, "why", "unknown field", id="close-unknown-field"),
     pytest.param(
         "observations",
@@ -718,8 +729,67 @@ ENDPOINTS = [
     ("POST", "/api/v1/requests/{rid}/production", None),
     ("GET", "/api/v1/requests/{rid}/production", None),
     ("POST", "/api/v1/requests/{rid}/production/acknowledge", {"manifest_sha256": "a" * 64}),
+    ("GET", "/api/v1/requests/{rid}/notes", None),
     ("GET", "/api/v1/audit/access-log", None),
+    ("GET", "/api/v1/audit/compliance", None),
+    # users and tokens (admins)
+    ("GET", "/api/v1/admin/users", None),
+    ("POST", "/api/v1/admin/users/{email}/disable", None),
+    ("POST", "/api/v1/admin/users/{email}/enable", None),
+    ("GET", "/api/v1/admin/tokens", None),
+    ("POST", "/api/v1/admin/tokens", {"email": "fbi@test.example", "label": "x"}),
+    ("POST", "/api/v1/admin/tokens/{token_id}/revoke", None),
+    # courts and court orders
+    ("GET", "/api/v1/courts", None),
+    ("POST", "/api/v1/admin/courts", {"name": "Superior Court of Marin"}),
+    ("GET", "/api/v1/court/orders", None),
+    ("GET", "/api/v1/court/orders/{rid}", None),
+    ("GET", "/api/v1/court/orders/{rid}/document", None),
+    ("POST", "/api/v1/court/orders/{rid}/confirmation", {}),
+    ("POST", "/api/v1/court/orders/{rid}/refusal", {"reasons": "No probable cause shown."}),
+    ("POST", "/api/v1/court/orders/{rid}/unsealing", None),
+    ("GET", "/api/v1/requests/{rid}/order", None),
+    ("POST", "/api/v1/requests/{rid}/order", mail_cover_data()["legal_process"]),
+    ("PUT", "/api/v1/requests/{rid}/order/document", None),
+    # notice to the subject
+    ("GET", "/api/v1/notices", None),
+    ("GET", "/api/v1/requests/{rid}/notice", None),
+    (
+        "POST",
+        "/api/v1/requests/{rid}/notice/delay",
+        {"until": "2026-06-01", "docket": "26-mj-0042", "reasons": "The case is still open."},
+    ),
+    (
+        "POST",
+        "/api/v1/requests/{rid}/notice/mailed",
+        {"mailed_on": "2026-06-01", "tracking": "9400111899223100001234"},
+    ),
+    ("GET", "/api/v1/requests/{rid}/notice/letter.pdf", None),
+    ("GET", "/api/v1/requests/{rid}/notice/bundle.json", None),
+    # retention and destruction
+    ("GET", "/api/v1/requests/{rid}/destruction", None),
+    ("POST", "/api/v1/requests/{rid}/destroy", {"explanation": "The order was improper."}),
+    ("POST", "/api/v1/retention/run", {"dry_run": True}),
 ]
+#: The only routes under /api/v1 that need no token.
+PUBLIC_API = {("GET", "/api/v1/schema/request")}
+
+
+def _fill(path: str, rid: str) -> str:
+    return path.format(rid=rid, email="fbi@test.example", token_id="0" * 32)
+
+
+def test_endpoints_lists_every_authenticated_route(api: LiveServer) -> None:
+    spec = api.get("/openapi.json").json()["paths"]
+    routes = {
+        (method.upper(), path.replace("{request_id}", "{rid}"))
+        for path, methods in spec.items()
+        if path.startswith("/api/v1/")
+        for method in methods
+    }
+    listed = {(method, path) for method, path, _body in ENDPOINTS}
+    assert len(listed) == len(ENDPOINTS)
+    assert routes - PUBLIC_API == listed
 
 
 @pytest.mark.parametrize(
@@ -735,9 +805,7 @@ def test_every_endpoint_needs_a_valid_token(api: LiveServer, authorization: str 
             headers = {"X-Access-Reason": "checking authentication"}
             if authorization is not None:
                 headers["Authorization"] = authorization
-            response = api.client.request(
-                method, path.format(rid=rid), json=payload, headers=headers
-            )
+            response = api.client.request(method, _fill(path, rid), json=payload, headers=headers)
             assert_problem(response, 401, "unauthenticated")
             assert response.headers["www-authenticate"] == "Bearer", (method, path)
 
@@ -848,9 +916,9 @@ def test_other_agency_sees_nothing(api: LiveServer) -> None:
                 continue
             payload = mail_cover_data() if body == "document" else body
             response = api.call(method, path.format(rid=rid), "dea", json=payload, headers=reason)
-            if response.status_code == 403 and method == "POST":
-                # a role check that comes before the lookup is fine only if it says
-                # nothing about the request
+            if response.status_code == 403 and (method != "GET" or "/court/" in path):
+                # a role check that comes before the lookup (a write; the court users'
+                # routes) is fine only if it says nothing about the request
                 assert rid not in response.text
                 continue
             body_ = assert_problem(response, 404, "not-found")

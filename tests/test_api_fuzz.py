@@ -45,8 +45,9 @@ from schemathesis.schemas import APIOperation
 from tests.api_server import PROBLEM, LiveServer
 from tests.test_api import active_cover, submit
 
-#: The people fuzzed with: requester, reviewer, approver, observer, auditor, admin, nobody.
-ROLES: list[str | None] = ["fbi", "reviewer", "osg", "observer", "auditor", "admin", None]
+#: The people fuzzed with: requester, reviewer, approver, observer, auditor, admin, a
+#: court (its orders and delay orders), nobody.
+ROLES: list[str | None] = ["fbi", "reviewer", "osg", "observer", "auditor", "admin", "court", None]
 #: Examples per operation, generation mode and request id; small so the module stays fast.
 EXAMPLES = 6
 PROBLEM_MEMBERS = ("type", "title", "status", "detail")

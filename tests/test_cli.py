@@ -122,12 +122,21 @@ def test_schema_request(tmp_path: Path) -> None:
     [
         (["request", "list", "--limit", "0"], "--limit"),
         (["close", "0" * 32, "--reason", "bogus"], "--reason"),
+        (["close", "0" * 32, "--reason", "improper"], "--reason"),
         (["decide", "0" * 32, "--modify", "--days", "abc"], "--days"),
         (["review", "0" * 32], "--note"),
         (["request", "submit"], "Missing argument"),
         (["request", "list", "--colour", "red"], "--colour"),
     ],
-    ids=["limit-0", "bad-reason", "days-not-int", "missing-note", "missing-file", "unknown-opt"],
+    ids=[
+        "limit-0",
+        "bad-reason",
+        "software-reason",
+        "days-not-int",
+        "missing-note",
+        "missing-file",
+        "unknown-opt",
+    ],
 )
 def test_usage_errors_are_one_line(
     tmp_path: Path, zygote: Zygote, args: list[str], needle: str

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from covergate.config import Settings
 from covergate.demo import seed_demo
+from covergate.demo.run import ARCHIVE
 from covergate.lifecycle.models import Request
 from covergate.report.service import statistics
 from covergate.runtime import Runtime
@@ -24,7 +25,7 @@ from tests.conftest import Database
 def _run(data_dir: Path, url: str, seed: int) -> tuple[Runtime, list[tuple[str, str]], list[dict]]:
     rt = Runtime.open(Settings(data_dir=data_dir, database_url=url), create=True)
     result = seed_demo(rt, seed=seed, outside=120, inspectors=30)
-    assert result.requests == 150 + result.extensions
+    assert result.requests == 150 + ARCHIVE + result.extensions
     assert result.extensions > 0
     assert not result.reused
     with rt.sessions() as s:
@@ -34,6 +35,8 @@ def _run(data_dir: Path, url: str, seed: int) -> tuple[Runtime, list[tuple[str, 
         entries = [json.loads(e) for e in s.scalars(select(LogEntry.data).order_by(LogEntry.idx))]
     for entry in entries:
         entry.pop("commitment")  # salted: differs by design
+        entry.pop("order_commitment", None)  # salted too (a court order's)
+        entry.pop("order_salt", None)
     return rt, states, entries
 
 
@@ -48,7 +51,7 @@ def test_demo_is_deterministic_and_verifies(database: Database, tmp_path: Path) 
             report = verify_log(DatabaseLogSource(s), checkpoint)
             assert report.size == len(entries)
             stats = statistics(session=s)
-        assert stats["total"] == 150 + stats["extensions"]
+        assert stats["total"] == 150 + ARCHIVE + stats["extensions"]
         assert stats["extensions"] > 0
         assert stats["outcomes"]["approved"] > 50
         assert stats["outcomes"]["denied"] > 0
@@ -62,6 +65,13 @@ def test_demo_is_deterministic_and_verifies(database: Database, tmp_path: Path) 
             "closed",
             "produced",
             "acknowledged",
+            # the accountability loop, through the real services and the sweep
+            "order_filed",
+            "order_confirmed",
+            "order_unsealed",
+            "notice_served",
+            "data_destroyed",
+            "destruction_run",
         }
         days = [e["date"] for e in entries]
         assert days == sorted(days)  # the log reads like a year of operation
@@ -69,7 +79,7 @@ def test_demo_is_deterministic_and_verifies(database: Database, tmp_path: Path) 
         # Running it again on the same data seeds nothing and hands out new tokens.
         again = seed_demo(rt, seed=7, outside=120, inspectors=30)
         assert again.reused
-        assert len(again.tokens) == 7
+        assert len(again.tokens) == 8  # with the court's clerk
     finally:
         rt.close()
     if database.backend == "sqlite":
@@ -129,3 +139,69 @@ def test_policy_simulate_over_stored_requests(tmp_path: Path) -> None:
     # Judge-first refused requests without a court order that the 2017 rules admit.
     assert report["denied_would_admit"] > 0
     assert report["approved_would_refuse"] == 0
+
+
+def test_a_notice_bundle_from_the_demo_verifies_offline_and_fails_on_any_changed_byte(
+    tmp_path: Path,
+) -> None:
+    import random
+    import subprocess
+    import sys
+
+    from covergate.context import Via
+    from covergate.errors import MalformedLogData, VerificationFailed
+    from covergate.lifecycle.states import NoticeState
+    from covergate.notices.bundle import build_bundle
+    from covergate.notices.models import Notice
+    from covergate.notices.verify import encode_bundle, verify_bundle
+    from covergate.users.models import User
+
+    rt = Runtime.open(
+        Settings(data_dir=tmp_path / "d", database_url=f"sqlite:///{tmp_path}/d.db"), create=True
+    )
+    try:
+        seed_demo(rt, seed=5, outside=100, inspectors=20)
+        key = rt.log_signer.verifier_key()
+        with rt.transaction() as s:
+            request = s.scalars(
+                select(Request)
+                .join(Notice, Notice.request_id == Request.id)
+                .where(Notice.state == NoticeState.MAILED, Request.court_id.is_not(None))
+                .order_by(Request.id)
+            ).first()
+            assert request is not None, "the demo mails notices"
+            reviewer = s.scalars(select(User).where(User.email == "reviewer@demo.example")).one()
+            bundle = build_bundle(
+                session=s, ctx=rt.context(Via.CLI), actor=reviewer, request=request, log_key=key
+            )
+    finally:
+        rt.close()
+    data = encode_bundle(bundle)
+    verified = verify_bundle(data, key)
+    events = [e.event.value for e in verified.events]
+    assert events[0] == "submitted"
+    assert "order_confirmed" in events
+    assert events.index("order_confirmed") < events.index("decided")
+    assert "notice_served" in events
+
+    # Offline: the command reads only the file and the key, with no data directory.
+    path = tmp_path / "bundle.json"
+    path.write_bytes(data)
+    covergate = Path(sys.executable).with_name("covergate")
+    empty = tmp_path / "nothing-here"
+    done = subprocess.run(
+        [str(covergate), "--data", str(empty), "notice", "verify", str(path), "--key", key],
+        capture_output=True,
+        check=False,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert not empty.exists()
+
+    rng = random.Random(5)
+    for at in sorted(set(rng.sample(range(len(data)), 200)) | {0, len(data) - 1}):
+        flipped = bytearray(data)
+        flipped[at] ^= 1 << rng.randrange(8)
+        with pytest.raises((MalformedLogData, VerificationFailed)):
+            verify_bundle(bytes(flipped), key)

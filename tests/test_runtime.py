@@ -26,7 +26,7 @@ from covergate.transparency import service as tlog
 from covergate.transparency.models import LogEntry
 from covergate.users.models import User
 from tests.conftest import Database
-from tests.factories import mail_cover_data
+from tests.factories import records_data
 from tests.world import World, build_world
 
 START = date(2026, 1, 2)
@@ -57,7 +57,8 @@ def _submit(rt: Runtime, session: Session, world: World) -> Request:
         session=session,
         ctx=rt.context(Via.API),
         actor=session.get_one(User, world.people["fbi"].id),
-        document=request_document_from_data(mail_cover_data()),
+        # records under a subpoena: one log entry (a court order would add order_filed)
+        document=request_document_from_data(records_data()),
     )
     return result.request
 

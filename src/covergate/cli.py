@@ -21,6 +21,7 @@ from covergate.commands import (
     courts,
     covers,
     log,
+    maintain,
     notices,
     policy,
     productions,
@@ -71,6 +72,7 @@ for _group in (
     courts,
     notices,
     retention,
+    maintain,
     policy,
     log,
 ):

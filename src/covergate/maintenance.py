@@ -19,16 +19,25 @@ later steps see the earlier ones' work:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
 from covergate.courts import service as courts
+from covergate.courts.models import CourtOrder
 from covergate.lifecycle import period
+from covergate.lifecycle.models import Request
+from covergate.lifecycle.states import NoticeState, RequestState
 from covergate.notices import service as notices
+from covergate.notices.models import Notice
 from covergate.retention import emergencies, schedule
 from covergate.runtime import Runtime
 
-__all__ = ["SweepSummary", "sweep_all"]
+__all__ = ["SweepSummary", "next_due", "sweep_all", "sweep_in"]
 
 
 @dataclass(frozen=True)
@@ -51,22 +60,97 @@ class SweepSummary:
 
 def sweep_all(runtime: Runtime, ctx: ServiceContext, *, limit: int = 10_000) -> SweepSummary:
     """Run every dated step once, each in its own transaction; returns what changed."""
-    with runtime.transaction() as session:
-        moved = period.sweep(session=session, ctx=ctx, limit=limit)
-    with runtime.transaction() as session:
-        ended = emergencies.sweep_emergencies(session=session, ctx=ctx)
-    with runtime.transaction() as session:
-        unsealed = courts.sweep_unsealing(session=session, ctx=ctx)
-    with runtime.transaction() as session:
-        owed = notices.sweep_notices(session=session, ctx=ctx, limit=limit)
-    with runtime.transaction() as session:
-        run = schedule.run_retention(session=session, ctx=ctx, dry_run=False, limit=limit)
-    return SweepSummary(
-        covers_moved=moved,
-        emergencies_ended=ended,
-        unsealed=unsealed,
-        notices_owed=owed.created,
-        notices_resumed=owed.resumed,
-        notices_overdue=owed.overdue,
-        destroyed_for_retention=run.count,
-    )
+    counts: dict[str, int] = {}
+    for step in _STEPS:
+        with runtime.transaction() as session:
+            counts.update(step(session, ctx, limit))
+    return SweepSummary(**counts)
+
+
+def sweep_in(session: Session, ctx: ServiceContext, *, limit: int = 10_000) -> SweepSummary:
+    """The same steps in the caller's one transaction (the demo's simulated day)."""
+    counts: dict[str, int] = {}
+    for step in _STEPS:
+        counts.update(step(session, ctx, limit))
+    return SweepSummary(**counts)
+
+
+def next_due(session: Session, today: date) -> date | None:
+    """The first day after ``today`` on which a step has something to do, if any.
+
+    A cover's start or the day after its end, the day after an emergency's order was
+    due, a seal's end, the day after a notice falls due or its delay ends, the end
+    of a retention. The demo visits these days so that its sweep runs when the
+    server's would; the server simply runs every minute.
+    """
+    approved, active = RequestState.APPROVED, RequestState.ACTIVE
+    candidates = [
+        (select(func.min(Request.active_from)).where(Request.state == approved), 0),
+        (select(func.min(Request.active_until)).where(Request.state == active), 1),
+        (
+            select(func.min(Request.order_due)).where(
+                Request.order_due >= today, Request.destroyed_on.is_(None)
+            ),
+            1,
+        ),
+        (
+            select(func.min(CourtOrder.sealed_until)).where(
+                CourtOrder.unsealed_on.is_(None), CourtOrder.sealed_until > today
+            ),
+            0,
+        ),
+        (
+            select(func.min(Notice.due_on)).where(
+                Notice.state == NoticeState.PENDING, Notice.due_on >= today
+            ),
+            1,
+        ),
+        (select(func.min(Notice.delayed_until)).where(Notice.state == NoticeState.DELAYED), 1),
+        (
+            select(func.min(Request.retain_until)).where(
+                Request.destroyed_on.is_(None), Request.retain_until > today
+            ),
+            0,
+        ),
+    ]
+    days = []
+    for query, after in candidates:
+        found = session.scalar(query)
+        if found is not None:
+            days.append(max(found + timedelta(days=after), today + timedelta(days=1)))
+    return min(days, default=None)
+
+
+def _periods(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    return {"covers_moved": period.sweep(session=session, ctx=ctx, limit=limit)}
+
+
+def _emergencies(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    return {"emergencies_ended": emergencies.sweep_emergencies(session=session, ctx=ctx)}
+
+
+def _seals(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    return {"unsealed": courts.sweep_unsealing(session=session, ctx=ctx)}
+
+
+def _notices(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    result = notices.sweep_notices(session=session, ctx=ctx, limit=limit, periods=False)
+    return {
+        "notices_owed": result.created,
+        "notices_resumed": result.resumed,
+        "notices_overdue": result.overdue,
+    }
+
+
+def _retention(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    run = schedule.run_retention(session=session, ctx=ctx, dry_run=False, limit=limit)
+    return {"destroyed_for_retention": run.count}
+
+
+_STEPS: tuple[Callable[[Session, ServiceContext, int], dict[str, int]], ...] = (
+    _periods,
+    _emergencies,
+    _seals,
+    _notices,
+    _retention,
+)

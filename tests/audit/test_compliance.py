@@ -47,6 +47,7 @@ from covergate.notices.models import Notice
 from covergate.requests import service as requests
 from covergate.requests.models import Decision
 from covergate.requests.schemas import DecisionOutcome
+from covergate.retention import schedule
 from covergate.tlog.keys import Ed25519Signer, generate_signer
 from covergate.transparency import service as log
 from covergate.transparency.models import LogCommitment, LogEntry
@@ -497,6 +498,26 @@ def test_retention_computed_from_the_end_when_not_stored(world: World, clean: Cl
     }
 
 
+def test_the_retention_run_leaves_the_audit_nothing_to_report(world: World, clean: Clean) -> None:
+    """The schedule and the audit count retention alike: an expired cover never closed
+    is destroyed 8 years after its last day, and the audit never finds it first."""
+    with world.tx() as s:  # the expired covers were never closed
+        assert world.request(s, clean.expired).state is RequestState.EXPIRED
+        assert world.request(s, clean.records).state is RequestState.EXPIRED
+    for day in (date(2034, 2, 2), date(2034, 2, 3), date(2034, 2, 4), date(2034, 2, 10)):
+        world.clock.set_date(day)
+        with world.tx() as s:
+            schedule.run_retention(session=s, ctx=world.ctx, dry_run=False)
+        assert found(clean.report(world, verify=False), C.RETENTION_OVERDUE) == set(), day
+    with world.tx() as s:
+        for rid in (clean.closed, clean.expired, clean.records, clean.denied):
+            request = world.request(s, rid)
+            assert request.destruction_reason is DestructionReason.RETENTION_ENDED, rid
+        assert world.request(s, clean.expired).destroyed_on == date(2034, 2, 3)
+        assert world.request(s, clean.expired).close_reason is CloseReason.EXPIRED
+        assert world.request(s, clean.submitted).destroyed_on is None
+
+
 def test_an_improper_cover_not_destroyed_at_once(world: World, clean: Clean) -> None:
     with world.tx() as s:
         world.request(s, clean.closed).close_reason = CloseReason.IMPROPER
@@ -734,3 +755,18 @@ def test_the_cli_refuses_everyone_else(cli: Cli) -> None:
     assert_one_error_line(
         cli.run("audit", token="admin"), "only an auditor may read the access log"
     )
+
+
+def test_an_emergency_approved_only_once_its_late_order_was_confirmed_is_no_finding(
+    world: World, clean: Clean
+) -> None:
+    """The exception was not used: nothing ran before the order, so nothing was late."""
+    world.clock.set_date(date(2026, 1, 2))
+    emergency = {"kind": "physical_harm", "description": "A threat to a witness was reported."}
+    rid = world.submit(mail_cover_data(emergency=emergency), confirm=False)
+    world.review(rid)
+    world.clock.set_date(date(2026, 1, 9))  # received on the 2nd: an order was due by the 5th
+    world.confirm(rid)
+    world.approve(rid)
+    report = clean.report(world)
+    assert report.count(FindingClass.ORDER_NOT_CONFIRMED_IN_TIME) == 0, report.to_json()

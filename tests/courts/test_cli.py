@@ -47,6 +47,13 @@ def submitted(cli: Cli, tmp: Path) -> str:
     return str(cli.json("request", "submit", document, token="fbi")["id"])
 
 
+def test_user_list_shows_each_court_users_court(cli: Cli) -> None:
+    shown = {u["email"]: u["court"] for u in cli.json("user", "list")["users"]}
+    assert shown["court@test.example"] == COURT
+    assert shown["court2@test.example"] == OTHER_COURT
+    assert shown["fbi@test.example"] is None
+
+
 def test_courts_are_listed_and_registered_once(cli: Cli) -> None:
     listed = cli.json("court", "list")["courts"]
     assert [c["name"] for c in listed] == [COURT, OTHER_COURT]
@@ -98,6 +105,15 @@ def test_the_court_confirms_and_the_request_is_then_approved(cli: Cli, tmp_path:
     assert (confirmed["state"], confirmed["sealed"]) == ("confirmed", True)
     assert_one_error_line(cli.run("court", "confirm", rid, token="court"), "decides once")
     assert cli.json("decide", rid, "--approve", token="osg")["state"] in {"approved", "active"}
+    order = cli.json("request", "show", rid, token="fbi")["court_order"]
+    assert order == {
+        "court": COURT,
+        "state": "confirmed",
+        "sealed_until": "2030-01-01",
+        "unsealed_on": None,
+    }
+    text = " ".join(cli.ok("request", "show", rid, token="fbi").split())  # lines may wrap
+    assert f"court order confirmed ({COURT}), sealed until 2030-01-01" in text
     unsealed = cli.json("court", "unseal", rid, token="court")
     assert unsealed["sealed"] is False
 

@@ -161,3 +161,16 @@ def test_a_denied_request_takes_no_order(world: World) -> None:
     world.approve(rid, outcome=DecisionOutcome.DENY, reasons="No emergency at all.")
     with unchanged(world, RuleViolation, "denied takes no court order"):
         file_late(world, rid)
+
+
+def test_an_emergency_past_its_order_deadline_is_no_longer_approved_first(world: World) -> None:
+    """The exception lets a cover start before its order only until the order is due."""
+    rid = in_review(world, mail_cover_data(emergency=EMERGENCY))
+    world.clock.set_date(date(2026, 1, 6))  # received 2 January: the order was due on the 5th
+    with unchanged(world, RuleViolation, match=r"only until its order is due, 2026-01-05"):
+        world.approve(rid, confirm=False)
+    assert state(world, rid) is RequestState.IN_REVIEW
+    world.confirm(rid)  # once the court confirms, it is an ordinary approval
+    world.approve(rid)
+    assert state(world, rid) is RequestState.ACTIVE  # 6 January is past its start
+    assert order_due(world, rid) is None

@@ -9,7 +9,11 @@ import pytest
 
 from covergate.document import Ground, RequestKind
 from covergate.errors import InvalidInput
+from covergate.lifecycle import events
 from covergate.lifecycle.events import (
+    COURT_NAME,
+    DOCKET,
+    JUDGE,
     REQUEST_EVENTS,
     SCHEMAS,
     EventType,
@@ -152,3 +156,18 @@ def test_a_program_event_goes_into_the_log_and_verifies(database: Database) -> N
     assert b"ab" * 16 not in entry  # the ids destroyed are only under commitment
     assert canonical == canonical_record(record)
     assert check_commitment(entry, salt, canonical)
+
+
+def test_the_order_identity_patterns_are_public_and_shared() -> None:
+    """The court registry, the order filing and delay orders check the log's own patterns."""
+    from covergate.courts import filing, registry
+    from covergate.notices import service as notices
+
+    assert {"COURT_NAME", "DOCKET", "JUDGE"} <= set(events.__all__)
+    assert registry.COURT_NAME is COURT_NAME
+    assert filing.DOCKET is DOCKET
+    assert filing.JUDGE is JUDGE
+    assert notices.DOCKET is DOCKET
+    assert COURT_NAME.fullmatch("U.S. District Court, D. Mass.")
+    assert not DOCKET.fullmatch("-starts-with-a-dash")
+    assert not JUDGE.fullmatch("Judge 9")

@@ -30,10 +30,10 @@ from covergate.errors import (
 )
 from covergate.lifecycle import access, documents, period
 from covergate.lifecycle.models import AccessRecord, Request, RequestEvent
-from covergate.lifecycle.states import CloseReason, RequestState
+from covergate.lifecycle.states import CloseReason, PersonCloseReason, RequestState
 from covergate.policy import load_policy
 from covergate.productions import service as productions
-from covergate.requests import decisions, service
+from covergate.requests import decisions, service, simulation
 from covergate.requests.schemas import DecisionInput, DecisionOutcome
 from covergate.transparency.models import LogEntry
 from tests.factories import extension_data, mail_cover_data, records_data
@@ -546,6 +546,42 @@ def test_close_needs_a_closable_state_and_an_honest_reason(world: World) -> None
         )
 
 
+@pytest.mark.parametrize(
+    "reason", [CloseReason.NO_TIMELY_ORDER, CloseReason.ORDER_REFUSED, CloseReason.IMPROPER]
+)
+def test_a_person_cannot_close_for_a_reason_only_covergate_sets(
+    world: World, reason: CloseReason
+) -> None:
+    world.clock.set_date(START)
+    rid = world.active_cover()
+    for who in ("fbi", "chief"):
+        refused = f"reason: {reason.value} is set only by covergate"
+        with unchanged(world, InvalidInput, refused), world.tx() as s:
+            service.close(
+                session=s,
+                ctx=world.ctx,
+                actor=world.user(s, who),
+                request=world.request(s, rid),
+                reason=reason,
+            )
+    with world.tx() as s:
+        request = world.request(s, rid)
+        assert (request.state, request.close_reason) == (RequestState.ACTIVE, None)
+
+
+def test_the_close_input_and_the_cli_offer_only_a_persons_reasons() -> None:
+    from pydantic import ValidationError
+
+    from covergate.requests.schemas import CloseInput
+
+    assert {r.value for r in PersonCloseReason} == {"requested", "indictment", "expired"}
+    assert {r.value for r in PersonCloseReason} < {r.value for r in CloseReason}
+    schema = CloseInput.model_json_schema()
+    assert schema["$defs"]["PersonCloseReason"]["enum"] == ["requested", "indictment", "expired"]
+    with pytest.raises(ValidationError):
+        CloseInput.model_validate({"reason": "improper"})
+
+
 # --- extensions ---
 
 
@@ -820,7 +856,7 @@ def test_simulation_rows_read_only_redacted_documents(world: World) -> None:
     world.review(denied)
     decide(world, denied, "osg", outcome=DecisionOutcome.DENY, reasons="No order.")
     with world.tx() as s:
-        rows = {r.public_id: r for r in service.simulation_rows(session=s)}
+        rows = {r.public_id: r for r in simulation.simulation_rows(session=s)}
         assert list_access(session=s) == []
     assert rows[rid].outcome is not None
     assert rows[rid].outcome.value == "approved"

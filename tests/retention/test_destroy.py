@@ -20,6 +20,7 @@ from covergate.lifecycle.states import CloseReason, DestructionReason, OrderStat
 from covergate.productions import service as productions
 from covergate.productions.models import Production
 from covergate.requests import notes
+from covergate.requests import service as requests
 from covergate.requests.models import Decision
 from covergate.retention import service
 from covergate.transparency.models import LogEntry
@@ -163,7 +164,7 @@ def test_order_document_and_reasons_are_destroyed_but_the_digest_stays(world: Wo
         order = s.scalars(select(CourtOrder)).one()
         order.seal_salt_ct = world.ctx.cipher.encrypt(b"s" * 32, label=b"salt")
     with world.tx() as s:
-        service.end_cover(
+        requests.end(
             session=s, ctx=world.ctx, request=world.request(s, rid),
             reason=CloseReason.REQUESTED, actor=None,
         )  # fmt: skip

@@ -10,9 +10,12 @@ import pytest
 from sqlalchemy import func, select
 
 from covergate.errors import InvalidInput
+from covergate.lifecycle import period
+from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import Request
-from covergate.lifecycle.states import DestructionReason, RequestState
+from covergate.lifecycle.states import CloseReason, DestructionReason, RequestState
 from covergate.policy.authority import Retention
+from covergate.requests import service as requests
 from covergate.requests.schemas import DecisionOutcome
 from covergate.retention import schedule, service
 from covergate.retention.schemas import RetentionRun
@@ -154,3 +157,56 @@ def test_29_february_is_kept_until_28_february_in_a_common_year(world: World) ->
     )
     assert schedule.retention_day(date(2028, 2, 29), one_year) == date(2029, 2, 28)
     assert schedule.retention_day(date(2028, 3, 1), one_year) == date(2029, 3, 1)
+
+
+def test_a_cover_that_expired_and_was_never_closed_is_kept_from_its_last_day(
+    world: World,
+) -> None:
+    rid = running_records(world)
+    with world.tx() as s:
+        last = world.request(s, rid).active_until
+    assert last is not None
+    world.clock.set_date(last + timedelta(days=5))  # expired by the sweep, never closed
+    with world.tx() as s:
+        assert period.sweep(session=s, ctx=world.ctx) == 1
+    due = date(last.year + 8, last.month, last.day)
+    world.clock.set_date(due - timedelta(days=1))
+    assert run(world).count == 0
+    with world.tx() as s:
+        request = world.request(s, rid)
+        assert (request.state, request.retain_until) == (RequestState.EXPIRED, due)
+        assert schedule.retention_due(session=s, ctx=world.ctx, request=request) == due
+    world.clock.set_date(due)
+    assert [(i.request_id, i.ended_on, i.retain_until) for i in run(world).items] == [
+        (rid, last, due)
+    ]
+    with world.tx() as s:
+        request = world.request(s, rid)
+        assert request.state is RequestState.CLOSED
+        assert request.close_reason is CloseReason.EXPIRED
+        assert (request.closed_on, request.destroyed_on) == (due, due)
+        assert request.data_key_ct is None
+        events = [e.event for e in requests.history(session=s, request=request)]
+        shown = service.destruction_of(session=s, ctx=world.ctx, request=request)
+    assert events[-2:] == [EventType.CLOSED, EventType.DATA_DESTROYED]
+    assert shown is not None
+    assert f"kept 8 years after the request ended on {last.isoformat()}" in shown.explanation
+
+
+def test_a_cover_closed_after_it_expired_is_kept_from_its_last_day(world: World) -> None:
+    rid = running_records(world)
+    with world.tx() as s:
+        last = world.request(s, rid).active_until
+    assert last is not None
+    world.clock.set_date(last + timedelta(days=40))
+    with world.tx() as s:
+        requests.close(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            request=world.request(s, rid),
+            reason=CloseReason.EXPIRED,
+        )
+        request = world.request(s, rid)
+        assert request.closed_on == last + timedelta(days=40)
+        assert schedule.end_day(session=s, request=request) == last

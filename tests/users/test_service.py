@@ -14,7 +14,7 @@ from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFo
 from covergate.users import service as users
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import Delegation, Role, with_article
-from tests.world import FBI, World
+from tests.world import COURT, FBI, OTHER_COURT, World
 
 
 def user_count(world: World) -> int:
@@ -320,6 +320,20 @@ def test_a_disabled_user_is_refused_with_every_token_until_enabled(world: World)
         assert authenticate(world, token).id == world.people["osg"].id
     with world.tx() as s, pytest.raises(Conflict, match="is not disabled"):
         users.enable_user(session=s, user=world.user(s, "osg"))
+
+
+def test_a_court_user_is_shown_with_its_court_and_no_one_else_with_one(world: World) -> None:
+    with world.tx() as s:
+        listed = {
+            u["email"]: u
+            for u in (users.user_as_dict(v, clock=world.clock) for v in users.list_users(session=s))
+        }
+    assert listed["court@test.example"]["court"] == COURT
+    assert listed["court2@test.example"]["court"] == OTHER_COURT
+    assert {e for e, u in listed.items() if u["court"] is not None} == {
+        "court@test.example",
+        "court2@test.example",
+    }
 
 
 def test_an_expired_token_is_refused_with_a_message_saying_so(world: World) -> None:

@@ -240,6 +240,8 @@ def _orders(ctx: ServiceContext, files: CaseFiles, found: Findings) -> None:
             or request.kind is RequestKind.MAIL_COVER
         )
         if due is None and emergency and owes and authority.court_confirmation.required:
+            if confirmed is not None and confirmed <= ordered:
+                continue  # approved once its order was confirmed: no emergency start
             due = request.received_on + timedelta(days=authority.emergency_order.days or 0)
         if not authority.emergency_order.required or due is None:
             continue

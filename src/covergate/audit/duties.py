@@ -141,6 +141,9 @@ def _retention(ctx: ServiceContext, files: CaseFiles, found: Findings) -> None:
                 )
         elif (
             request.destruction_reason in _AT_ONCE_DESTRUCTION
+            # closed for that reason: a cover that had ended and was found improper
+            # later is destroyed the day it is found, not the day it closed
+            and request.close_reason in _AT_ONCE_CLOSE
             and closed is not None
             and request.destroyed_on > closed + timedelta(days=1)
         ):

@@ -194,7 +194,17 @@ def user_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     if as_json:
         print_json({"users": rows})
         return
-    columns = ("email", "name", "role", "delegation", "agency", "created", "disabled", "tokens")
+    columns = (
+        "email",
+        "name",
+        "role",
+        "delegation",
+        "agency",
+        "court",
+        "created",
+        "disabled",
+        "tokens",
+    )
     _table("users", columns, rows)
 
 

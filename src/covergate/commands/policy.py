@@ -265,7 +265,7 @@ def simulate_command(
     ] = None,
 ) -> None:
     """Re-evaluate every stored (redacted) request under a policy and count what changes."""
-    from covergate.requests.service import simulation_rows  # the DB lives outside the engine
+    from covergate.requests.simulation import simulation_rows  # the DB lives outside the engine
 
     chosen = resolve_policy(ctx, policy)
     start = _since(since)

@@ -20,7 +20,8 @@ from covergate.commands.common import (
     on_path,
     print_json,
 )
-from covergate.commands.requests import IdArg, show_detail, visible
+from covergate.commands.request_detail import show_detail
+from covergate.commands.requests import IdArg, visible
 from covergate.errors import InvalidInput
 
 if TYPE_CHECKING:

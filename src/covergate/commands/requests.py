@@ -7,7 +7,7 @@ accepts ``--json``. Recording is in ``commands.covers``; packages in
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,9 +21,10 @@ from covergate.commands.common import (
     print_json,
     read_json_file,
 )
+from covergate.commands.request_detail import show_detail
 from covergate.document import DataCategory
 from covergate.errors import InvalidInput, NotFound
-from covergate.lifecycle.states import CloseReason, RequestState
+from covergate.lifecycle.states import PersonCloseReason, RequestState
 from covergate.users.schemas import Role
 
 if TYPE_CHECKING:
@@ -88,64 +89,6 @@ request_app = typer.Typer(help="Submit, list and show requests.", no_args_is_hel
 IdArg = Annotated[
     str, typer.Argument(help="The request's id, or a unique prefix of 6 or more characters.")
 ]
-
-
-def show_detail(detail: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        print_json(detail)
-        return
-    table = Table(show_header=False, box=None)
-    for key in (
-        "id",
-        "kind",
-        "state",
-        "agency",
-        "ground",
-        "legal_process",
-        "received",
-        "start",
-        "days_requested",
-        "admissible",
-        "extends",
-    ):
-        table.add_row(f"[bold]{key}[/]", str(detail.get(key)))
-    if "authorised" in detail:
-        auth = detail["authorised"]
-        table.add_row(
-            "[bold]authorised[/]",
-            f"{auth['days']} days {auth['active_from']} to {auth['active_until']} "
-            f"{auth['categories']}"
-            if auth["days"]
-            else "-",
-        )
-        table.add_row(
-            "[bold]observations[/]",
-            f"{detail['observations']} recorded, refused: {detail['refused_observations']}",
-        )
-    console.print(table)
-    policy = detail.get("policy")
-    if isinstance(policy, dict):
-        findings = Table(title=f"{policy['policy']} findings")
-        for col in ("rule", "outcome", "citation", "message"):
-            findings.add_column(col)
-        for f in policy["findings"]:
-            if f["outcome"] != "pass":
-                findings.add_row(f["rule"], f["outcome"], f["citation"], f["message"])
-        console.print(findings)
-        if policy.get("obligations"):
-            due = Table(title="obligations")
-            for col in ("due", "what", "citation"):
-                due.add_column(col)
-            for o in policy["obligations"]:
-                due.add_row(o["due"], o["what"], o["citation"])
-            console.print(due)
-    if detail.get("history"):
-        hist = Table(title="history (log index = transparency log entry)")
-        for col in ("day", "event", "state", "log index"):
-            hist.add_column(col)
-        for e in detail["history"]:
-            hist.add_row(e["day"], e["event"], e["state"], str(e["log_index"]))
-        console.print(hist)
 
 
 @request_app.command("submit")
@@ -376,7 +319,9 @@ def extend(
 def close(
     ctx: typer.Context,
     request_id: IdArg,
-    reason: Annotated[CloseReason, typer.Option(help="Why it ends.")] = CloseReason.REQUESTED,
+    reason: Annotated[
+        PersonCloseReason, typer.Option(help="Why it ends.")
+    ] = PersonCloseReason.REQUESTED,
     token: TokenOption = None,
     as_json: JsonOption = False,
 ) -> None:

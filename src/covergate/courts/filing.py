@@ -40,8 +40,8 @@ from covergate.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleVi
 from covergate.lifecycle.access import require_role
 from covergate.lifecycle.advance import record_event
 from covergate.lifecycle.events import (
-    _DOCKET,
-    _JUDGE,
+    DOCKET,
+    JUDGE,
     EventType,
     OrderEvent,
     OrderIdentity,
@@ -142,8 +142,8 @@ def _problem(
             "legal_process.court",
         )
     for where, value, pattern, allowed in (
-        ("legal_process.docket", process.docket, _DOCKET, _DOCKET_TEXT),
-        ("legal_process.judge", process.judge, _JUDGE, _JUDGE_TEXT),
+        ("legal_process.docket", process.docket, DOCKET, _DOCKET_TEXT),
+        ("legal_process.judge", process.judge, JUDGE, _JUDGE_TEXT),
     ):
         text = (value or "").strip()
         if not text:

@@ -68,7 +68,14 @@ def approval_gate(
         )
     emergency = ctx.policy.authority.emergency_order
     if document.emergency is not None and emergency.required:
-        return request.received_on + timedelta(days=emergency.days or 0)
+        due = request.received_on + timedelta(days=emergency.days or 0)
+        if ctx.clock.today() > due:
+            raise RuleViolation(
+                f"approval needs the court order confirmed by {court}: an emergency may start "
+                f"first only until its order is due, {due} ({emergency.days} days after the "
+                f"request was received), {emergency.citation}"
+            )
+        return due
     state = order.state.value if order is not None else "not on file"
     raise RuleViolation(
         f"approval needs the court order confirmed by {court}: it is {state}, "

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from covergate.clock import Clock
 from covergate.courts.models import Court
 from covergate.errors import Conflict, InvalidInput, NotFound
-from covergate.lifecycle.events import _COURT  # the public log's pattern for court names
+from covergate.lifecycle.events import COURT_NAME  # the public log's pattern
 
 __all__ = [
     "MAX_NAME",
@@ -44,7 +44,7 @@ def check_court_name(name: str) -> str:
         raise InvalidInput(
             f"a court's name is {MIN_NAME} to {MAX_NAME} printable characters", field="name"
         )
-    if not _COURT.fullmatch(text):
+    if not COURT_NAME.fullmatch(text):
         raise InvalidInput(
             "a court's name is published when its orders are: it must start with a letter "
             "and be at most 100 letters, digits, spaces or . , & ' ( ) / -",

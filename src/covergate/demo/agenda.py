@@ -21,13 +21,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from covergate.context import ServiceContext
+from covergate.courts import filing
 from covergate.covers import service as covers
+from covergate.demo import duties
 from covergate.demo.people import Staff
 from covergate.demo.world import DemoWorld, extension_document
 from covergate.document import RequestDocument, RequestKind
 from covergate.lifecycle import period
 from covergate.lifecycle.models import Request
-from covergate.lifecycle.states import CloseReason, RequestState
+from covergate.lifecycle.states import CloseReason, OrderState, RequestState
 from covergate.productions import service as productions
 from covergate.requests import decisions
 from covergate.requests import service as requests
@@ -41,6 +43,9 @@ MAX_COVER_DAYS = 120  # beyond it the agency would need the Chief Inspector pers
 REVIEW_NOTE = "Checked grounds, process and dates against the policy findings."
 JUSTIFICATION = "Reviewed the record; the stated facts support it."
 DENIAL = "Reasonable grounds not shown on the facts stated."
+NOT_CONFIRMED = "The court has not confirmed the order this request relies on."
+MAX_WAITS = 10  # times the approver comes back for a court that has not acted
+REFUSED = "The court refused the order this request relies on (judge first)."
 LOAD_CHUNK = 500  # ids per IN (...) query
 
 
@@ -53,6 +58,7 @@ class Case:
     document: RequestDocument
     request_id: int | None = None
     extension_of: Case | None = None
+    waits: int = 0  # days the approver waited for the court
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,7 @@ class Day:
     ctx: ServiceContext
     staff: Staff
     rng: random.Random
+    log_key: str = ""  # the log's verifier key, printed on notice letters
     rows: list[User | Request] = field(default_factory=list)
 
     @property
@@ -150,7 +157,22 @@ def submit(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
         idempotency_key=f"demo-{case.number}",
     )
     case.request_id = result.request.id
-    return [(review, day.rng.randint(0, 3), case)]
+    # An emergency is reviewed and decided the day it comes in (its order follows).
+    emergency = case.document.emergency is not None
+    wait = 0 if emergency else day.rng.randint(0, 3)
+    return [(review, wait, case), *_order_steps(day, case, result.request)]
+
+
+def _order_steps(day: Day, case: Case, request: Request) -> list[tuple[Step, int, Case]]:
+    """What follows for the request's court order: the court acts, or, for an emergency
+    that started without one, the agency files it late (or never)."""
+    emergency = case.document.emergency is not None
+    if filing.order_of(session=day.session, request=request) is not None:
+        delay = day.rng.choice([0, 1, 1, 2, 4]) if emergency else day.rng.randint(0, 3)
+        return [(duties.court_acts, delay, case)]
+    if emergency and request.kind is RequestKind.MAIL_COVER:
+        return [(duties.file_late_order, day.rng.randint(1, 2), case)]
+    return []
 
 
 def review(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
@@ -162,7 +184,7 @@ def review(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
     requests.review(
         session=day.session, ctx=day.ctx, actor=reviewer, request=request, note=REVIEW_NOTE
     )
-    return [(decide, day.rng.randint(0, 4), case)]
+    return [(decide, 0 if case.document.emergency else day.rng.randint(0, 4), case)]
 
 
 def decide(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
@@ -175,8 +197,18 @@ def decide(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
     evaluation = decisions.stored_evaluation(request)
     approver = day.user(_approver(request, case.document))
     failing = evaluation.failed
-    if failing or rng.random() < 0.04:
-        reasons = "; ".join(f"{f.rule}: {f.message}" for f in failing) or DENIAL
+    order = filing.order_of(session=day.session, request=request)
+    refused = order is not None and order.state is OrderState.REFUSED
+    # Judge first: the approver waits for the court (an emergency may start first).
+    filed = order is not None and order.state is OrderState.FILED
+    waiting = filed and case.document.emergency is None
+    if not failing and waiting and case.waits < MAX_WAITS:
+        case.waits += 1
+        return [(decide, 2, case)]  # judge first: wait for the court
+    if failing or refused or waiting or rng.random() < 0.04:
+        reasons = "; ".join(f"{f.rule}: {f.message}" for f in failing) or (
+            REFUSED if refused else NOT_CONFIRMED if waiting else DENIAL
+        )
         decision = DecisionInput(outcome=DecisionOutcome.DENY, reasons=reasons)
         decisions.decide(
             session=day.session, ctx=day.ctx, actor=approver, request=request, decision=decision
@@ -257,7 +289,7 @@ def extend(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
         request_id=result.request.id,
         extension_of=case,
     )
-    return [(review, day.rng.randint(0, 2), child)]
+    return [(review, day.rng.randint(0, 2), child), *_order_steps(day, child, result.request)]
 
 
 def close(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
@@ -271,7 +303,13 @@ def close(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
     requests.close(
         session=day.session, ctx=day.ctx, actor=day.user("reviewer"), request=request, reason=reason
     )
-    return [(produce, day.rng.randint(1, 6), case)]
+    follow: list[tuple[Step, int, Case]] = [
+        (produce, day.rng.randint(1, 6), case),
+        (duties.notify, day.rng.randint(40, 85), case),
+    ]
+    if case.number % duties.IMPROPER_EVERY == 0:
+        follow.append((duties.found_improper, day.rng.randint(8, 20), case))
+    return follow
 
 
 def produce(day: Day, case: Case) -> list[tuple[Step, int, Case]]:

@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 from covergate.agencies import service as agencies
 from covergate.agencies.models import Agency
 from covergate.clock import Clock
-from covergate.demo.world import AGENCIES, USPIS, USPIS_FUNCTIONS
+from covergate.courts import registry as courts
+from covergate.courts.models import Court
+from covergate.demo.world import AGENCIES, COURTS, USPIS, USPIS_FUNCTIONS
 from covergate.document import Jurisdiction
 from covergate.users import service as users
 from covergate.users.models import User
@@ -58,6 +60,10 @@ class Staff:
     def requester(self, session: Session, agency: str) -> User:
         return self.user(session, f"requester:{agency}")
 
+    def court_user(self, session: Session, court_id: int) -> User:
+        """The clerk of the court with id ``court_id``."""
+        return self.user(session, f"court:{court_id}")
+
 
 def seed_people(*, session: Session, clock: Clock) -> tuple[Staff, list[Token]]:
     """Register the agencies and add their requesters and the Postal Service's staff."""
@@ -88,6 +94,20 @@ def seed_people(*, session: Session, clock: Clock) -> tuple[Staff, list[Token]]:
         if name == FBI:
             token = users.create_token(session=session, clock=clock, user=user, label=DEMO_LABEL)
             tokens.append(("requester (FBI)", user.email, token))
+    for i, name in enumerate(COURTS):
+        court = courts.add_court(session=session, clock=clock, name=name)
+        user = users.add_user(
+            session=session,
+            clock=clock,
+            email=f"court{i}{DEMO_DOMAIN}",
+            name=f"Clerk of the {name}",
+            role=Role.COURT,
+            court=court,
+        )
+        staff.ids[f"court:{court.id}"] = user.id
+        if i == 0:
+            token = users.create_token(session=session, clock=clock, user=user, label=DEMO_LABEL)
+            tokens.append((role_label(user, session), user.email, token))
     for key, role, delegation, with_token in PEOPLE:
         user = users.add_user(
             session=session,
@@ -112,7 +132,7 @@ def fresh_tokens(*, session: Session, clock: Clock) -> tuple[list[Token], int] |
     the demo's, and a re-run must not leave the tokens it printed last time
     working (databases seeded before tokens were labelled hold them as "cli").
     """
-    wanted = {"requester1", *(key for key, *_, with_token in PEOPLE if with_token)}
+    wanted = {"requester1", "court0", *(key for key, *_, with_token in PEOPLE if with_token)}
     demo_users = list(
         session.scalars(select(User).where(User.email.like(f"%{DEMO_DOMAIN}")).order_by(User.id))
     )
@@ -121,7 +141,7 @@ def fresh_tokens(*, session: Session, clock: Clock) -> tuple[list[Token], int] |
     revoked = users.revoke_tokens_of(session=session, clock=clock, users=demo_users)
     tokens = [
         (
-            role_label(user),
+            role_label(user, session),
             user.email,
             users.create_token(session=session, clock=clock, user=user, label=DEMO_LABEL),
         )
@@ -131,10 +151,13 @@ def fresh_tokens(*, session: Session, clock: Clock) -> tuple[list[Token], int] |
     return tokens, revoked
 
 
-def role_label(user: User) -> str:
+def role_label(user: User, session: Session | None = None) -> str:
     """``"approver (chief_postal_inspector)"``, ``"requester (<agency>)"``, ``"auditor"``."""
     if user.delegation is not None:
         return f"{user.role.value} ({user.delegation.value})"
     if user.agency is not None:
         return f"{user.role.value} ({user.agency.name})"
+    if user.court_id is not None and session is not None:
+        court = session.get(Court, user.court_id)
+        return f"{user.role.value} ({court.name})" if court else user.role.value
     return user.role.value

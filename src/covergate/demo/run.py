@@ -6,7 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
@@ -26,12 +26,14 @@ from covergate.demo.world import (
 )
 from covergate.document import AgencyFunction, Jurisdiction, request_document_from_data
 from covergate.errors import CovergateError
-from covergate.lifecycle import period
 from covergate.lifecycle.models import Request
+from covergate.maintenance import next_due, sweep_in
 from covergate.runtime import Runtime
 from covergate.transparency import service as tlog
 
 SWEEP_LIMIT = 1_000_000  # every due cover starts or expires on its day
+ARCHIVE = 12  # requests of eight years before, destroyed when their retention ends
+ARCHIVE_NUMBERS = 20_000_000  # their case numbers
 
 
 @dataclass
@@ -82,6 +84,16 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
         jurisdiction, functions = meta[agency]
         data = world.document(agency, jurisdiction, functions, received)
         agenda.add(received, submit, Case(number, agency, request_document_from_data(data)))
+    # A few requests from eight years before, whose retention (39 CFR 233.3(h)) ends
+    # around the demo year: the sweep destroys their data on the day it ends.
+    for i in range(ARCHIVE):
+        received = DEMO_START - timedelta(days=8 * 365 + rng.randint(0, 200))
+        agency = rng.choice(names)
+        jurisdiction, functions = meta[agency]
+        data = world.document(agency, jurisdiction, functions, received)
+        number = ARCHIVE_NUMBERS + i
+        agenda.add(received, submit, Case(number, agency, request_document_from_data(data)))
+    log_key = rt.log_signer.verifier_key()
 
     with Progress(
         TextColumn("seeding a year of requests"),
@@ -92,24 +104,30 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
     ) as progress:
         task = progress.add_task("demo", total=len(agenda))
         done = 0
-        while (today := agenda.next_day()) is not None and today <= DEMO_END:
+        sweep_day: date | None = None
+        while (today := _earliest(agenda.next_day(), sweep_day)) is not None and today <= DEMO_END:
             clock.set_date(today)
             with rt.transaction() as session:
-                # What the server's maintenance loop does: covers start and expire
-                # on their dates whether or not anyone looks at them.
-                period.sweep(session=session, ctx=ctx, limit=SWEEP_LIMIT)
-                day = Day(session=session, ctx=ctx, staff=staff, rng=rng)
+                # What the server's maintenance loop does: what falls due on its date
+                # happens whether or not anyone acts (covergate.maintenance).
+                sweep_in(session, ctx, limit=SWEEP_LIMIT)
+                day = Day(session=session, ctx=ctx, staff=staff, rng=rng, log_key=log_key)
                 day.load(agenda.cases_on(today))
                 for appointment in agenda.due(today):
                     for step, delay, case in appointment.step(day, appointment.case):
                         agenda.add(today + timedelta(days=delay), step, case)
                     done += 1
                     progress.update(task, completed=done, total=done + len(agenda))
+                sweep_day = next_due(session, today)
         clock.set_date(DEMO_END)
         with rt.transaction() as session:
-            period.sweep(session=session, ctx=ctx, limit=SWEEP_LIMIT)
+            sweep_in(session, ctx, limit=SWEEP_LIMIT)
     with rt.transaction() as session:
         return _result(session, rt, started, tokens, reused=False)
+
+
+def _earliest(*days: date | None) -> date | None:
+    return min((d for d in days if d is not None), default=None)
 
 
 def _seeded_ids(rng: random.Random) -> Callable[[], str]:

@@ -23,6 +23,14 @@ from covergate.document import (
 DEMO_END = date(2026, 11, 20)
 DEMO_START = DEMO_END - timedelta(days=365)
 USPIS = "U.S. Postal Inspection Service"
+#: The courts that issue the demo's orders, each with one clerk's account. The first
+#: is the one docs/examples/mail-cover.json names (README: the court confirms it).
+COURTS = [
+    "U.S. District Court, C.D. Ill.",
+    "U.S. District Court, S.D.N.Y.",
+    "U.S. District Court, S.D. Tex.",
+    "U.S. District Court, C.D. Cal.",
+]
 
 CI = AgencyFunction.CRIMINAL_INVESTIGATION
 NS = AgencyFunction.NATIONAL_SECURITY
@@ -229,7 +237,7 @@ class DemoWorld:
                 "court_order",
                 "specific_and_articulable_facts",
                 issued,
-                court="U.S. District Court",
+                court=rng.choice(COURTS),
                 docket=f"{received.year % 100}-mj-{rng.randint(1, 9999):04d}",
                 judge=f"Hon. {self.person()}",
             )

@@ -47,6 +47,9 @@ from covergate.transparency.schemas import (
 )
 
 __all__ = [
+    "COURT_NAME",
+    "DOCKET",
+    "JUDGE",
     "ORDER_EVENTS",
     "REQUEST_EVENTS",
     "SCHEMAS",
@@ -176,9 +179,11 @@ class ProgramEvent:
         }
 
 
-_COURT = re.compile(r"[A-Za-z][A-Za-z0-9 .,&'()/-]{0,99}")
-_DOCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9 :./()#-]{0,63}")
-_JUDGE = re.compile(r"[A-Za-z][A-Za-z .,'-]{0,99}")
+#: What the public log accepts as a court's name, a docket number and a judge's name
+#: (the court registry, the order filing and delay orders check the same patterns).
+COURT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9 .,&'()/-]{0,99}")
+DOCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9 :./()#-]{0,63}")
+JUDGE = re.compile(r"[A-Za-z][A-Za-z .,'-]{0,99}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 ORDER_COMMITMENT_TAG = b"covergate/order/v1\n"
 
@@ -194,9 +199,9 @@ class OrderIdentity:
     expires: date | None
 
     def __post_init__(self) -> None:
-        check_pattern("court", self.court, _COURT)
-        check_pattern("docket", self.docket, _DOCKET)
-        check_pattern("judge", self.judge, _JUDGE)
+        check_pattern("court", self.court, COURT_NAME)
+        check_pattern("docket", self.docket, DOCKET)
+        check_pattern("judge", self.judge, JUDGE)
         check_day("issued", self.issued)
         if self.expires is not None:
             check_day("expires", self.expires)

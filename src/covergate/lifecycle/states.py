@@ -38,6 +38,19 @@ class CloseReason(StrEnum):
     IMPROPER = "improper"  # found improperly ordered: ended, its data destroyed at once
 
 
+class PersonCloseReason(StrEnum):
+    """The reasons for which a person closes a request (``requests.service.close``).
+
+    The other :class:`CloseReason` values are set only by covergate itself: the
+    maintenance sweep (no timely order, order refused; ``retention.emergencies``) and
+    the Inspection Service's finding of an improper order (``retention.service``).
+    """
+
+    REQUESTED = CloseReason.REQUESTED.value
+    INDICTMENT = CloseReason.INDICTMENT.value
+    EXPIRED = CloseReason.EXPIRED.value
+
+
 class DestructionReason(StrEnum):
     """Why a request's data was destroyed (39 CFR 233.3(h); safeguards-2026)."""
 

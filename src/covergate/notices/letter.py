@@ -9,6 +9,7 @@ the same bytes, whose SHA-256 the log records when the letter is mailed.
 
 from __future__ import annotations
 
+import functools
 import io
 from typing import Any
 from xml.sax.saxutils import escape
@@ -59,6 +60,7 @@ CATEGORY_WORDS = {
 DISCOVERY = "39 CFR 233.3(h)"
 
 
+@functools.cache  # the styles never change: build them once, not once a letter
 def _styles() -> dict[str, ParagraphStyle]:
     base = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=base["BodyText"], fontSize=10.5, leading=14)

@@ -30,7 +30,7 @@ from covergate.context import ServiceContext
 from covergate.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
 from covergate.lifecycle.advance import record_event
-from covergate.lifecycle.events import EventType, ProgramEvent
+from covergate.lifecycle.events import DOCKET, EventType, ProgramEvent
 from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.period import sweep as sweep_periods
@@ -62,7 +62,6 @@ ENDED_STATES = frozenset(
     {RequestState.EXPIRED, RequestState.CLOSED, RequestState.PRODUCED, RequestState.ACKNOWLEDGED}
 )
 _RUNNING = frozenset({RequestState.APPROVED, RequestState.ACTIVE})
-_DOCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9 :./()#-]{0,63}")
 _TRACKING = re.compile(r"[A-Z0-9]{10,40}")
 _MAX_REASONS = 10_000
 
@@ -155,12 +154,15 @@ def _resume_if_ended(
         _resume(session, ctx, notice, request)
 
 
-def sweep_notices(*, session: Session, ctx: ServiceContext, limit: int = 10_000) -> SweepResult:
+def sweep_notices(
+    *, session: Session, ctx: ServiceContext, limit: int = 10_000, periods: bool = True
+) -> SweepResult:
     """Owe the notices of ended requests, resume those whose delay ended, and publish
     each newly overdue one (one ``notice_overdue`` entry each, one ``notices_overdue``
     program entry per sweep). In the caller's transaction; safe to run as often as
     wanted (the maintenance loop runs it with the other sweeps)."""
-    sweep_periods(session=session, ctx=ctx)  # expire what has ended, first
+    if periods:  # expire what has ended, first (the maintenance sweep has done it already)
+        sweep_periods(session=session, ctx=ctx)
     today = ctx.clock.today()
     created = 0
     if ctx.policy.authority.notice.required:
@@ -271,7 +273,7 @@ def delay(
             field="until",
         )
     docket = docket.strip()
-    if not _DOCKET.fullmatch(docket):
+    if not DOCKET.fullmatch(docket):
         raise InvalidInput(
             "docket: start with a letter or digit; at most 64 letters, digits, spaces or :./()#-",
             field="docket",
@@ -349,7 +351,9 @@ def mark_mailed(
             )
     if notice.letter_sha256 is None:
         raise RuleViolation("no letter was printed for this notice: print it before mailing it")
-    cipher = request_cipher(ctx, request)
+    # Once the request's data is destroyed its key is gone: a notice mailed afterwards
+    # (the subject is still owed it) seals its tracking number under the field key.
+    cipher = ctx.cipher if request.destroyed_on is not None else request_cipher(ctx, request)
     notice.state = NoticeState.MAILED
     forget_addressee(notice)  # kept only until the notice is mailed
     notice.mailed_on = mailed_on

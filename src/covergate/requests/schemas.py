@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StrictInt, StrictStr
 
 from covergate.document import DataCategory, StrictModel, Text, no_control, not_blank
-from covergate.lifecycle.states import CloseReason
+from covergate.lifecycle.states import PersonCloseReason
 
 #: A rule id as a justification's key: one printable line.
 RuleId = Annotated[
@@ -38,7 +38,9 @@ class ReviewInput(StrictModel):
 
 
 class CloseInput(StrictModel):
-    reason: CloseReason = CloseReason.REQUESTED
+    """Why a person closes: the other close reasons are set only by covergate itself."""
+
+    reason: PersonCloseReason = PersonCloseReason.REQUESTED
 
 
 class AcknowledgeInput(StrictModel):

@@ -6,15 +6,15 @@ allows, then calls :func:`covergate.lifecycle.advance.advance` (or
 :func:`~covergate.lifecycle.advance.record_event`), which moves the request, writes
 its history row and appends its log entry in that same transaction.
 
-The decision (approve, modify, deny) is in :mod:`covergate.requests.decisions`;
+The decision (approve, modify, deny) is in :mod:`covergate.requests.decisions`; the
+redacted rows for ``policy simulate`` in :mod:`covergate.requests.simulation`;
 the period a cover runs in, in :mod:`covergate.lifecycle.period`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from covergate.agencies.models import Agency
 from covergate.context import ServiceContext
 from covergate.courts.filing import check_filing, file_order
-from covergate.document import RequestDocument, RequestKind, request_document_from_data
+from covergate.document import RequestDocument, RequestKind
 from covergate.errors import Forbidden, IdempotencyConflict, InvalidInput, RuleViolation
 from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.advance import advance, record_event
@@ -38,10 +38,13 @@ from covergate.lifecycle.events import EventType
 from covergate.lifecycle.keys import unwrap_key, wrap_new_key
 from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
-from covergate.lifecycle.states import APPROVED_STATES, Action, CloseReason, RequestState
+from covergate.lifecycle.states import (
+    Action,
+    CloseReason,
+    PersonCloseReason,
+    RequestState,
+)
 from covergate.policy import evaluate
-from covergate.policy.simulate import DecisionOutcome as SimOutcome
-from covergate.policy.simulate import StoredRequest
 from covergate.requests.models import Decision
 from covergate.requests.notes import seal_note
 from covergate.users.models import User
@@ -283,15 +286,52 @@ def close(
     ctx: ServiceContext,
     actor: User,
     request: Request,
-    reason: CloseReason,
+    reason: PersonCloseReason | CloseReason,
 ) -> Request:
-    """End a cover: on request, on indictment, or after it expired."""
+    """A person ends a cover: on request, on indictment, or after it expired.
+
+    The other close reasons are covergate's own (:func:`_person_reason`): InvalidInput
+    naming ``reason``, nothing written.
+    """
     require_role(actor, Role.REQUESTER, Role.REVIEWER, Role.APPROVER, doing="close requests")
+    why = _person_reason(reason)
     refresh_state(session=session, ctx=ctx, request=request)
-    if reason is CloseReason.EXPIRED and request.state is not RequestState.EXPIRED:
+    if why is CloseReason.EXPIRED and request.state is not RequestState.EXPIRED:
         raise InvalidInput(
             f"reason: the request is {request.state.value}, not expired", field="reason"
         )
+    end(session=session, ctx=ctx, request=request, reason=why, actor=actor)
+    return request
+
+
+def _person_reason(reason: PersonCloseReason | CloseReason) -> CloseReason:
+    if reason.value not in {r.value for r in PersonCloseReason}:
+        raise InvalidInput(
+            f"reason: {reason.value} is set only by covergate itself (no_timely_order and "
+            "order_refused by the maintenance sweep, improper by the Inspection Service's "
+            "finding, `covergate retention destroy`); close with "
+            f"{', '.join(r.value for r in PersonCloseReason)}",
+            field="reason",
+        )
+    return CloseReason(reason.value)
+
+
+def end(
+    *,
+    session: Session,
+    ctx: ServiceContext,
+    request: Request,
+    reason: CloseReason,
+    actor: User | None,
+) -> None:
+    """Close ``request`` today for ``reason``: no role check (callers check who acts).
+
+    The one way a request is closed: by :func:`close`, and by the software
+    (``retention``: emergencies without a timely order, refused orders, improper
+    orders, expired covers at the end of their retention). Closing early shortens
+    the window: nothing may be recorded after today.
+    """
+    refresh_state(session=session, ctx=ctx, request=request)
     today = ctx.clock.today()
     advance(
         session=session,
@@ -306,12 +346,10 @@ def close(
     request.closed_on = today
     request.close_reason = reason
     if request.active_until is not None and today <= request.active_until:
-        # Closing early shortens the window: nothing may be recorded after today.
         request.active_until = max(today, request.active_from or today)
-    return request
 
 
-# --- history, statistics input ---
+# --- history ---
 
 
 def history(*, session: Session, request: Request) -> list[RequestEvent]:
@@ -330,43 +368,3 @@ def decisions(*, session: Session, request: Request) -> list[Decision]:
             select(Decision).where(Decision.request_id == request.id).order_by(Decision.id)
         )
     )
-
-
-def simulation_rows(*, session: Session, since: date | None = None) -> Iterator[StoredRequest]:
-    """Every stored request, redacted, for ``covergate policy simulate``.
-
-    Reads only the public (redacted) document: simulating a reform reads no subject
-    data, so it needs no access-log entries.
-    """
-    query = (
-        select(
-            Request.public_id,
-            Agency.name,
-            Request.kind,
-            Request.ground,
-            Request.state,
-            Request.public_document,
-        )
-        .join(Agency, Agency.id == Request.agency_id)
-        .order_by(Request.id)
-    )
-    if since is not None:
-        query = query.where(Request.received_on >= since)
-    for public_id, agency, kind, ground, state, public in session.execute(
-        query.execution_options(yield_per=2000)
-    ):
-        outcome: SimOutcome | None
-        if state in APPROVED_STATES:
-            outcome = SimOutcome.APPROVED
-        elif state is RequestState.DENIED:
-            outcome = SimOutcome.DENIED
-        else:
-            outcome = None
-        yield StoredRequest(
-            public_id=public_id,
-            agency=agency,
-            kind=kind,
-            ground=ground,
-            outcome=outcome,
-            document=request_document_from_data(public),
-        )

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from covergate.courts.models import CourtOrder
 from covergate.covers import service as covers
 from covergate.lifecycle.models import Request
+from covergate.notices.models import Notice
 from covergate.requests import service
 
 
@@ -78,4 +82,42 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
             "document": request.public_document,
         }
     )
+    out.update(_accountability(session, request))
     return out
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _accountability(session: Session, request: Request) -> dict[str, Any]:
+    """The court order, the emergency's order due day, the notice and the destruction.
+
+    Whoever may see the request sees its order (the requesting agency knows its own
+    order, sealed or not); the docket and the judge are at ``/requests/{id}/order``.
+    One query each for the order (its court joined) and the notice.
+    """
+    order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
+    notice = session.scalar(select(Notice).where(Notice.request_id == request.id))
+    reason = request.destruction_reason
+    return {
+        "court_order": None
+        if order is None
+        else {
+            "court": order.court.name,
+            "state": order.state.value,
+            "sealed_until": _day(order.sealed_until),
+            "unsealed_on": _day(order.unsealed_on),
+        },
+        "order_due": _day(request.order_due),
+        "destroyed_on": _day(request.destroyed_on),
+        "destruction_reason": reason.value if reason is not None else None,
+        "notice": None
+        if notice is None
+        else {
+            "state": notice.state.value,
+            "due_on": _day(notice.due_on),
+            "delayed_until": _day(notice.delayed_until),
+            "mailed_on": _day(notice.mailed_on),
+        },
+    }

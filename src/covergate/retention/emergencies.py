@@ -23,7 +23,8 @@ from covergate.courts.gate import order_in_time
 from covergate.courts.models import Court, CourtOrder
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import APPROVED_STATES, CloseReason, DestructionReason, OrderState
-from covergate.retention.service import RUNNING_STATES, destroy, end_cover
+from covergate.requests.service import end
+from covergate.retention.service import RUNNING_STATES, destroy
 
 __all__ = ["sweep_emergencies", "sweep_refused_orders"]
 
@@ -44,7 +45,7 @@ def _end_and_destroy(
     citation: str,
 ) -> None:
     if request.state in RUNNING_STATES:
-        end_cover(
+        end(
             session=session,
             ctx=ctx,
             request=request,

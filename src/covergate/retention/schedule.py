@@ -1,10 +1,12 @@
 """The retention schedule (39 CFR 233.3(h)): records kept ``years`` years, then destroyed.
 
-A request's records are kept from the day it ended (closed, or denied) for
+A request's records are kept from the day it ended (:func:`end_day`) for
 ``authority.retention.years`` years; :func:`run_retention` destroys those whose day
 has come (``retention.service.destroy``), and logs one DESTRUCTION_RUN program
-entry when it destroyed anything. Open requests are never destroyed here; a dry
-run lists what would go and writes nothing.
+entry when it destroyed anything. A cover that expired and was never closed ended
+on its last authorised day: the run closes it (reason ``expired``, no one acting)
+and destroys it then, as the compliance audit expects (``audit.duties``). Open
+requests are never destroyed here; a dry run lists what would go and writes nothing.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ from covergate.context import ServiceContext
 from covergate.errors import InvalidInput
 from covergate.lifecycle.events import EventType, ProgramEvent
 from covergate.lifecycle.models import Request, RequestEvent
-from covergate.lifecycle.states import DestructionReason, RequestState
+from covergate.lifecycle.states import CloseReason, DestructionReason, RequestState
 from covergate.policy import Policy
+from covergate.requests.service import end
 from covergate.retention.schemas import RetentionItem, RetentionRun
 from covergate.retention.service import ENDED_STATES, destroy, destruction_of
 from covergate.transparency.service import append_event
 
 __all__ = [
+    "KEPT_STATES",
     "Progress",
     "destruction_view",
     "end_day",
@@ -53,12 +57,27 @@ def retention_day(ended: date, policy: Policy) -> date:
     return _add_years(ended, policy.authority.retention.years)
 
 
+#: Whose records the schedule keeps and then destroys: a request that ended, and a
+#: cover that ran out but was never closed (the run closes it before destroying it).
+KEPT_STATES = ENDED_STATES | {RequestState.EXPIRED}
+
+
 def end_day(*, session: Session, request: Request) -> date | None:
-    """The day ``request`` ended (closed, or denied); None while it is open."""
-    if request.state not in ENDED_STATES:
+    """The day ``request`` ended; None while it is open.
+
+    - a cover that expired (closed afterwards or not): its last authorised day,
+      ``active_until``; one closed early: the day of its close (the earlier of the
+      two, as ``notices.service.owed_from`` counts the end of a cover);
+    - a request closed before it started: the day of its close;
+    - a denied request: the day of its decision.
+    """
+    if request.state not in KEPT_STATES:
         return None
+    if request.state is RequestState.EXPIRED:
+        return request.active_until
     if request.closed_on is not None:
-        return request.closed_on
+        ends = [d for d in (request.closed_on, request.active_until) if d is not None]
+        return min(ends)
     if request.state is RequestState.DENIED:
         return session.scalar(
             select(func.max(RequestEvent.day)).where(
@@ -87,10 +106,12 @@ def run_retention(
 ) -> RetentionRun:
     """Destroy every ended request whose retention is over; ``dry_run`` only lists them.
 
-    A request ended (closed, or denied) is kept until ``retain_until`` (set here
-    when still empty: the end day plus ``authority.retention.years``). Open requests
-    are never destroyed here. A dry run writes nothing at all. ``limit`` caps how
-    many are destroyed in one run; ``progress(done, total)`` follows the candidates.
+    A request that ended (:func:`end_day`) is kept until ``retain_until`` (set here
+    when still empty: the end day plus ``authority.retention.years``). A cover that
+    expired and was never closed is closed first (reason ``expired``, no one acting).
+    Open requests are never destroyed here. A dry run writes nothing at all.
+    ``limit`` caps how many are destroyed in one run; ``progress(done, total)``
+    follows the candidates.
     """
     if limit is not None and limit < 1:
         raise InvalidInput("limit must be at least 1", field="limit")
@@ -100,7 +121,7 @@ def run_retention(
         select(Request)
         .where(
             Request.destroyed_on.is_(None),
-            Request.state.in_(ENDED_STATES),
+            Request.state.in_(KEPT_STATES),
             or_(Request.retain_until.is_(None), Request.retain_until <= today),
         )
         .order_by(Request.id)
@@ -118,6 +139,14 @@ def run_retention(
     items: list[RetentionItem] = []
     for done, (request, ended, until) in enumerate(due, start=1):
         if not dry_run:
+            if request.state is RequestState.EXPIRED:
+                end(
+                    session=session,
+                    ctx=ctx,
+                    request=request,
+                    reason=CloseReason.EXPIRED,
+                    actor=None,
+                )
             destroy(
                 session=session,
                 ctx=ctx,

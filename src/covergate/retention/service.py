@@ -31,13 +31,11 @@ from covergate.courts.models import CourtOrder
 from covergate.covers.models import Observation
 from covergate.errors import Conflict, Forbidden, InvalidInput, LogIntegrityError, RuleViolation
 from covergate.lifecycle.access import require_role
-from covergate.lifecycle.advance import advance, record_event
+from covergate.lifecycle.advance import record_event
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import Request, RequestEvent
-from covergate.lifecycle.period import refresh_state
 from covergate.lifecycle.states import (
     APPROVED_STATES,
-    Action,
     CloseReason,
     DestructionReason,
     RequestState,
@@ -46,6 +44,7 @@ from covergate.notices.addressee import forget_addressee, keep_addressee
 from covergate.notices.models import DelayOrder, Notice
 from covergate.productions.models import Production
 from covergate.requests.models import Decision
+from covergate.requests.service import end
 from covergate.retention.schemas import MIN_EXPLANATION, Destruction
 from covergate.transparency.service import read_commitment
 from covergate.users.models import User
@@ -58,7 +57,6 @@ __all__ = [
     "destroy",
     "destroy_improper",
     "destruction_of",
-    "end_cover",
 ]
 
 #: A request in one of these has ended: its records are kept, then destroyed.
@@ -225,35 +223,7 @@ def destruction_of(
     )
 
 
-# --- ending a cover (as requests.service.close does, for the software and the IS) ---
-
-
-def end_cover(
-    *,
-    session: Session,
-    ctx: ServiceContext,
-    request: Request,
-    reason: CloseReason,
-    actor: User | None,
-) -> None:
-    """Close a running cover for ``reason``, exactly as ``requests.service.close`` does."""
-    refresh_state(session=session, ctx=ctx, request=request)
-    today = ctx.clock.today()
-    advance(
-        session=session,
-        ctx=ctx,
-        request=request,
-        action=Action.CLOSE,
-        event=EventType.CLOSED,
-        actor=actor,
-        day=today,
-        outcome=reason.value,
-    )
-    request.closed_on = today
-    request.close_reason = reason
-    if request.active_until is not None and today <= request.active_until:
-        # Closing early shortens the window: nothing may be recorded after today.
-        request.active_until = max(today, request.active_from or today)
+# --- an improper order ---
 
 
 def destroy_improper(
@@ -289,9 +259,7 @@ def destroy_improper(
             field="state",
         )
     if request.state in RUNNING_STATES:
-        end_cover(
-            session=session, ctx=ctx, request=request, reason=CloseReason.IMPROPER, actor=actor
-        )
+        end(session=session, ctx=ctx, request=request, reason=CloseReason.IMPROPER, actor=actor)
     return destroy(
         session=session,
         ctx=ctx,

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from covergate.agencies.models import Agency
+from covergate.courts.models import Court
 from covergate.db import Base, UtcDateTime, value_enum
 from covergate.users.schemas import Delegation, Role
 
@@ -26,6 +27,8 @@ class User(Base):
     disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
+    # Loaded when read (no query for a user without a court): only shown, never joined.
+    court: Mapped[Court | None] = relationship(lazy="select")
 
 
 class ApiToken(Base):

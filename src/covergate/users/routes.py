@@ -50,6 +50,7 @@ def me(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
             "role": user.role.value,
             "delegation": user.delegation.value if user.delegation else None,
             "agency": user.agency.name if user.agency else None,
+            "court": user.court.name if user.court else None,
         }
 
 

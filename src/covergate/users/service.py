@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from covergate.agencies.models import Agency
 from covergate.clock import Clock
@@ -289,7 +289,8 @@ def revoke_tokens_of(*, session: Session, clock: Clock, users: Sequence[User]) -
 
 
 def list_users(*, session: Session) -> list[User]:
-    return list(session.scalars(select(User).order_by(User.id)))
+    query = select(User).options(selectinload(User.court)).order_by(User.id)
+    return list(session.scalars(query))
 
 
 def disable_user(*, session: Session, clock: Clock, user: User) -> User:
@@ -337,6 +338,7 @@ def user_as_dict(user: User, *, clock: Clock) -> dict[str, object]:
         "role": user.role.value,
         "delegation": user.delegation.value if user.delegation else None,
         "agency": user.agency.name if user.agency else None,
+        "court": user.court.name if user.court else None,
         "created": _iso(user.created_at),
         "disabled": _iso(user.disabled_at),
         "tokens": (session.scalar(count) or 0) if session is not None else None,

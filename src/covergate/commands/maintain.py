@@ -1,0 +1,33 @@
+"""``covergate maintain``: run the maintenance sweep now (the server runs it every minute)."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from covergate.commands.common import JsonOption, console, print_json, runtime
+
+
+def maintain(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Do what has fallen due: start and expire covers, end emergencies without an
+    order in time, unseal orders, owe and publish overdue notices, destroy data past
+    retention; then integrate the log. The server does this every minute."""
+    from covergate.context import Via
+    from covergate.maintenance import sweep_all
+
+    with runtime(ctx) as rt:
+        summary = sweep_all(rt, rt.context(Via.CLI))
+        rt.integrate_log()
+    if as_json:
+        print_json(summary.to_json())
+        return
+    table = Table(title=f"maintenance sweep: {summary.total} changes")
+    table.add_column("step")
+    table.add_column("count", justify="right")
+    for step, count in summary.to_json().items():
+        table.add_row(step.replace("_", " "), str(count))
+    console.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    root.command("maintain")(maintain)
