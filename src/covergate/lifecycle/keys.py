@@ -4,8 +4,10 @@ Every ciphertext of a request (its private document part, notes, observations,
 production files, the order document, the notice's tracking number) is sealed with
 the request's own 32-byte key. That key is stored only wrapped under the field key
 (``Request.data_key_ct``, label bound to the request's id). Destroying a request's
-data (``covergate.retention``) deletes the wrapped key and the ciphertexts: no key
-anywhere opens what a later backup of the database still holds.
+data (``covergate.retention``) deletes the wrapped key and the ciphertexts: nothing
+in the database, or in any copy of it made afterwards, opens that data. A backup
+made *before* the destruction still holds the wrapped key (it is in the same
+database), so destruction is complete once such backups have expired (docs/NOTICES.md).
 
 Rows written before per-request keys have ``data_key_ct`` NULL and are sealed
 under the field key; the data upgrade (``covergate.upgrades``) re-seals them

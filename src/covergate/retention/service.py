@@ -1,8 +1,9 @@
 """Destruction of a request's data: real, logged, final (39 CFR 233.3(h)).
 
 :func:`destroy` is real destruction: the request's wrapped data key is deleted and
-every ciphertext of the request is deleted or blanked, so no key anywhere opens
-what an old backup still holds (``lifecycle.keys``). The request keeps its state,
+every ciphertext of the request is deleted or blanked, so nothing in the database
+or in any later copy of it opens that data (a backup made before still holds the
+wrapped key until it expires: ``lifecycle.keys``). The request keeps its state,
 its public (redacted) document, its history and its log entries; every later read
 of its data answers Gone (410) naming the day and the reason. One DATA_DESTROYED
 entry is logged; its private record holds the counts of what went and the
