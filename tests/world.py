@@ -8,12 +8,14 @@ owns the transaction like those callers do.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.agencies import service as agencies
@@ -23,7 +25,9 @@ from covergate.courts import registry as courts
 from covergate.courts import service as court_orders
 from covergate.courts.filing import order_of
 from covergate.crypto import FieldCipher
+from covergate.db import Base
 from covergate.document import AgencyFunction, Jurisdiction, request_document_from_data
+from covergate.errors import CovergateError
 from covergate.lifecycle import access
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import OrderState
@@ -56,6 +60,35 @@ class World:
     def tx(self) -> Iterator[Session]:
         with self.sessions() as session, session.begin():
             yield session
+
+    def snapshot(self, *extra: Callable[[Session], Any]) -> tuple[Any, ...]:
+        """Every table's row count and each request's state and version, then the rows
+        each of ``extra`` reads (a domain's own fields)."""
+        with self.tx() as s:
+            counts = tuple(
+                s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
+            )
+            requests = tuple(
+                s.execute(
+                    select(Request.public_id, Request.state, Request.version).order_by(Request.id)
+                ).all()
+            )
+            return counts, requests, tuple(read(s) for read in extra)
+
+    @contextmanager
+    def unchanged(
+        self,
+        error: type[CovergateError],
+        match: str | None = None,
+        *,
+        extra: tuple[Callable[[Session], Any], ...] = (),
+    ) -> Iterator[pytest.ExceptionInfo[CovergateError]]:
+        """The block must raise ``error`` and leave every table as it was (nothing
+        partial); yields the raised error's info (``info.value.field``)."""
+        before = self.snapshot(*extra)
+        with pytest.raises(error, match=match) as info:
+            yield info
+        assert self.snapshot(*extra) == before
 
     def user(self, session: Session, key: str) -> User:
         found = session.get(User, self.people[key].id)

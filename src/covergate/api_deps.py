@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from covergate.context import ServiceContext, Via
+from covergate.lifecycle.access import MAX_LIMIT, MAX_OFFSET
 from covergate.runtime import Runtime
 from covergate.users.service import authenticate
 from covergate.validation import refuse_duplicate_keys
@@ -61,6 +62,10 @@ def authenticated_token(
 
 
 TokenDep = Annotated[str, Depends(authenticated_token)]
+
+#: One page of a list: the bounds every list endpoint takes (lifecycle.access).
+LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many rows.")]
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Skip this many rows.")]
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from covergate.covers import service as covers
 from covergate.covers.schemas import MailObservation
-from covergate.db import Base
 from covergate.errors import CovergateError
-from covergate.lifecycle.models import Request, RequestEvent
+from covergate.lifecycle.models import RequestEvent
 from covergate.notices import bundle as bundles
 from covergate.notices import service
 from covergate.notices.models import Notice
@@ -33,14 +32,10 @@ def signer() -> Ed25519Signer:
     return generate_signer(ORIGIN)[0]
 
 
-def snapshot(world: World) -> tuple[Any, ...]:
-    """Row counts of every table, each request's state and each notice's fields."""
-    with world.tx() as s:
-        counts = tuple(
-            s.scalar(select(func.count()).select_from(t)) for t in Base.metadata.sorted_tables
-        )
-        requests = sorted(s.execute(select(Request.public_id, Request.state)).all())
-        notices = sorted(
+def _notice_rows(s: Session) -> tuple[Any, ...]:
+    """What a notice step writes beyond row counts: each notice's fields."""
+    return tuple(
+        sorted(
             s.execute(
                 select(
                     Notice.request_id,
@@ -54,18 +49,19 @@ def snapshot(world: World) -> tuple[Any, ...]:
             ).all(),
             key=repr,
         )
-    return counts, requests, notices
+    )
 
 
-@contextmanager
+def snapshot(world: World) -> tuple[Any, ...]:
+    """Row counts of every table, each request's state and each notice's fields."""
+    return world.snapshot(_notice_rows)
+
+
 def unchanged(
     world: World, error: type[CovergateError], match: str | None = None
-) -> Iterator[None]:
+) -> AbstractContextManager[pytest.ExceptionInfo[CovergateError]]:
     """The block must raise ``error`` and leave every table as it was."""
-    before = snapshot(world)
-    with pytest.raises(error, match=match):
-        yield
-    assert snapshot(world) == before
+    return world.unchanged(error, match, extra=(_notice_rows,))
 
 
 def mail(day: date) -> dict[str, Any]:

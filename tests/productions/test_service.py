@@ -10,14 +10,14 @@ import csv
 import hashlib
 import io
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from covergate.agencies.models import Agency
 from covergate.covers import service as covers
@@ -44,25 +44,18 @@ START = date(2026, 1, 5)
 SUBJECT = mail_cover_data()["subject"]
 
 
-def snapshot(world: World) -> tuple[Any, ...]:
-    with world.tx() as s:
-        rows = s.execute(select(Request.public_id, Request.state, Request.version)).all()
-        prods = s.execute(
+def _production_rows(s: Session) -> tuple[Any, ...]:
+    return tuple(
+        s.execute(
             select(Production.id, Production.acknowledged_by, Production.acknowledged_at)
         ).all()
-        counts = tuple(
-            s.scalar(select(func.count()).select_from(model))
-            for model in (LogEntry, RequestEvent, AccessRecord)
-        )
-    return sorted(rows), sorted(prods), counts
+    )
 
 
-@contextmanager
-def unchanged(world: World, error: type[CovergateError], match: str) -> Iterator[None]:
-    before = snapshot(world)
-    with pytest.raises(error, match=match):
-        yield
-    assert snapshot(world) == before
+def unchanged(
+    world: World, error: type[CovergateError], match: str
+) -> AbstractContextManager[pytest.ExceptionInfo[CovergateError]]:
+    return world.unchanged(error, match, extra=(_production_rows,))
 
 
 def log_size(world: World) -> int:

@@ -12,9 +12,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Request, Response, status
 
-from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
+from covergate.api_deps import (
+    PROBLEM_RESPONSES,
+    ContextDep,
+    LimitQuery,
+    OffsetQuery,
+    RuntimeDep,
+    TokenDep,
+)
 from covergate.courts import filing, registry, service, views
 from covergate.courts.schemas import ConfirmInput, CourtInput, RefuseInput
 from covergate.document import LegalProcess
@@ -71,8 +78,8 @@ def list_orders(
     ctx: ContextDep,
     token: TokenDep,
     state: OrderState | None = None,
-    limit: Annotated[int, Query(ge=1, le=access.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=access.MAX_OFFSET)] = 0,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
         rows = service.court_orders(

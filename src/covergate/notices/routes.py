@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
-from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
+from covergate.api_deps import (
+    PROBLEM_RESPONSES,
+    ContextDep,
+    LimitQuery,
+    OffsetQuery,
+    RuntimeDep,
+    TokenDep,
+)
 from covergate.lifecycle import access
 from covergate.lifecycle.states import NoticeState
 from covergate.notices import bundle, reading, service
@@ -24,8 +31,8 @@ def list_notices(
     token: TokenDep,
     state: NoticeState | None = None,
     overdue: bool = False,
-    limit: Annotated[int, Query(ge=1, le=access.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=access.MAX_OFFSET)] = 0,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
         rows = reading.list_notices(

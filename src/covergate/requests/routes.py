@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Response, status
 
-from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
+from covergate.api_deps import (
+    PROBLEM_RESPONSES,
+    ContextDep,
+    LimitQuery,
+    OffsetQuery,
+    RuntimeDep,
+    TokenDep,
+)
 from covergate.document import RequestDocument, request_json_schema
 from covergate.lifecycle import access, documents
 from covergate.lifecycle.states import RequestState
@@ -64,8 +71,8 @@ def list_requests(
     ctx: ContextDep,
     token: TokenDep,
     state: RequestState | None = None,
-    limit: Annotated[int, Query(ge=1, le=access.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0, le=access.MAX_OFFSET)] = 0,
+    limit: LimitQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, user):
         rows = access.list_visible(
