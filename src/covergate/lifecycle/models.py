@@ -56,7 +56,7 @@ class Request(Base):
     state: Mapped[RequestState] = mapped_column(value_enum(RequestState), index=True)
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), index=True)
     submitter_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id"), index=True)
     ground: Mapped[Ground] = mapped_column(value_enum(Ground))
     legal_process: Mapped[ProcessType | None] = mapped_column(value_enum(ProcessType))
     received_on: Mapped[date] = mapped_column(Date, index=True)

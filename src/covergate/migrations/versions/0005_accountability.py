@@ -47,6 +47,8 @@ def upgrade() -> None:
         batch.create_index("ix_requests_court_id", ["court_id"])
         batch.create_index("ix_requests_order_due", ["order_due"])
         batch.create_index("ix_requests_retain_until", ["retain_until"])
+        # A request's extensions are looked up by parent (a notice waits for the chain).
+        batch.create_index("ix_requests_parent_id", ["parent_id"])
     op.create_table(
         "court_orders",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -114,6 +116,7 @@ def downgrade() -> None:
     op.drop_table("notices")
     op.drop_table("court_orders")
     with op.batch_alter_table("requests") as batch:
+        batch.drop_index("ix_requests_parent_id")
         batch.drop_index("ix_requests_retain_until")
         batch.drop_index("ix_requests_order_due")
         batch.drop_index("ix_requests_court_id")
