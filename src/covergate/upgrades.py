@@ -18,7 +18,7 @@ from covergate.covers.models import Observation
 from covergate.covers.service import DATA_LABEL
 from covergate.crypto import FieldCipher
 from covergate.lifecycle.documents import PRIVATE_LABEL
-from covergate.lifecycle.keys import unwrap_key, wrap_new_key
+from covergate.lifecycle.keys import new_data_key
 from covergate.lifecycle.models import Request
 from covergate.productions.models import Production
 from covergate.productions.service import FILES_LABEL
@@ -48,8 +48,7 @@ def _reseal(blob: bytes | None, old: FieldCipher, new: FieldCipher, label: bytes
 
 
 def _rekey(session: Session, field: FieldCipher, request: Request) -> None:
-    wrapped = wrap_new_key(field, request.public_id)
-    new = unwrap_key(field, request.public_id, wrapped)
+    wrapped, new = new_data_key(field, request.public_id)
     request.private_ct = _reseal(request.private_ct, field, new, PRIVATE_LABEL) or b""
     request.review_note_ct = _reseal(request.review_note_ct, field, new, NOTES_LABEL)
     for decision in session.scalars(select(Decision).where(Decision.request_id == request.id)):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -156,3 +158,28 @@ def load_json(raw: bytes, what: str) -> Any:
 
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, sort_keys=False, default=str) + "\n")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write a whole file or none: a temporary file beside it, then a rename."""
+    with on_path(path, "cannot write it"):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:32]}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def day_option(text: str, option: str) -> date:
+    """The value of a date option (``--until``), or InvalidInput naming the option."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{option}: not a date (YYYY-MM-DD): {text!r}",
+            field=option.lstrip("-").replace("-", "_"),
+        ) from None

@@ -20,12 +20,12 @@ from covergate.commands.common import (
     TokenOption,
     acting,
     console,
+    day_option,
     print_json,
     read_input_file,
     runtime,
 )
 from covergate.commands.requests import IdArg, request_app, resolve, visible
-from covergate.errors import InvalidInput
 from covergate.lifecycle.states import OrderState
 
 if TYPE_CHECKING:
@@ -49,14 +49,7 @@ _COLUMNS = ("request", "state", "docket", "judge", "filed_on", "sealed_until", "
 
 
 def _seal(text: str | None) -> date | None:
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"--sealed-until: not a date (YYYY-MM-DD): {text!r}", field="sealed_until"
-        ) from None
+    return None if text is None else day_option(text, "--sealed-until")
 
 
 def _order(a: Acting, request_id: str) -> tuple[Request, CourtOrder]:

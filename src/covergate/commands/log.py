@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +22,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from covergate.commands.common import on_path, read_input_file, runtime, settings_of
+from covergate.commands.common import (
+    on_path,
+    read_input_file,
+    runtime,
+    settings_of,
+    write_atomically,
+)
 from covergate.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -86,20 +90,6 @@ def _verifier(ctx: typer.Context, key: str | None) -> Ed25519Verifier:
 
 def _read(path: Path) -> bytes:
     return read_input_file(path)  # at most 1 MiB: entries, proofs and checkpoints are tiny
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write a whole file or none: a temporary file beside it, then a rename."""
-    with on_path(path, "cannot write it"):
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:32]}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 def _open(location: str) -> LogSource:
@@ -172,7 +162,7 @@ def proof(
     with runtime(ctx) as rt, rt.transaction() as session:
         text = service.proof_text(session=session, index=index)
         if entry_out is not None:
-            _write_atomically(entry_out, service.read_entry(session=session, index=index))
+            write_atomically(entry_out, service.read_entry(session=session, index=index))
     sys.stdout.buffer.write(text)
     sys.stdout.flush()
 

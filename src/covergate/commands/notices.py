@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import os
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,13 +25,13 @@ from covergate.commands.common import (
     TokenOption,
     acting,
     console,
+    day_option,
     print_json,
     read_input_file,
     runtime,
+    write_atomically,
 )
-from covergate.commands.log import _write_atomically
 from covergate.commands.requests import IdArg, visible
-from covergate.errors import InvalidInput
 from covergate.lifecycle.states import NoticeState
 
 notice_app = typer.Typer(
@@ -47,15 +46,6 @@ _COLUMNS = ("request", "state", "owed_from", "due_on", "overdue", "delayed_until
 
 def register(root: typer.Typer) -> None:
     root.add_typer(notice_app, name="notice")
-
-
-def _day(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"{option}: not a date (YYYY-MM-DD): {text!r}", field=option.lstrip("-")
-        ) from None
 
 
 def _view(a: Acting, request_id: str) -> dict[str, Any]:
@@ -144,7 +134,7 @@ def delay(
     """Delay the notice by a court order (a user of the request's court)."""
     from covergate.notices import service
 
-    day = _day(until, "--until")
+    day = day_option(until, "--until")
     with acting(ctx, token) as a:
         request = visible(a, request_id)
         service.delay(
@@ -172,7 +162,7 @@ def mailed(
     """Record that the letter was mailed (reviewer)."""
     from covergate.notices import service
 
-    day = _day(on, "--date")
+    day = day_option(on, "--date")
     with acting(ctx, token) as a:
         request = visible(a, request_id)
         service.mark_mailed(
@@ -201,7 +191,7 @@ def letter(ctx: typer.Context, request_id: IdArg, out: OutArg, token: TokenOptio
             request=request,
             log_key=a.runtime.log_signer.verifier_key(),
         )
-        _write_atomically(out, pdf)  # before the commit: a letter not written is not logged
+        write_atomically(out, pdf)  # before the commit: a letter not written is not logged
     typer.echo(f"letter for {request.public_id} written to {out} ({len(pdf)} bytes)")
 
 
@@ -226,7 +216,7 @@ def bundle(ctx: typer.Context, request_id: IdArg, out: OutArg, token: TokenOptio
                     log_key=rt.log_signer.verifier_key(),
                 )
             )
-            _write_atomically(out, data)
+            write_atomically(out, data)
     typer.echo(f"bundle for {request.public_id} written to {out} ({len(data)} bytes)")
 
 

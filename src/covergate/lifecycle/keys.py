@@ -16,9 +16,9 @@ under new per-request keys.
 >>> import os
 >>> from covergate.crypto import FieldCipher
 >>> field = FieldCipher(os.urandom(32))
->>> wrapped = wrap_new_key(field, "a" * 32)
->>> cipher = unwrap_key(field, "a" * 32, wrapped)
->>> cipher.decrypt(cipher.encrypt(b"x", label=b"t"), label=b"t")
+>>> wrapped, cipher = new_data_key(field, "a" * 32)
+>>> opened = unwrap_key(field, "a" * 32, wrapped)
+>>> opened.decrypt(cipher.encrypt(b"x", label=b"t"), label=b"t")
 b'x'
 """
 
@@ -31,7 +31,7 @@ from covergate.crypto import KEY_SIZE, FieldCipher
 from covergate.errors import Gone
 from covergate.lifecycle.models import Request
 
-__all__ = ["DATA_KEY_LABEL", "assign_data_key", "request_cipher", "unwrap_key", "wrap_new_key"]
+__all__ = ["DATA_KEY_LABEL", "data_cipher", "new_data_key", "request_cipher", "unwrap_key"]
 
 DATA_KEY_LABEL = b"request.data_key:"
 
@@ -40,18 +40,23 @@ def _label(public_id: str) -> bytes:
     return DATA_KEY_LABEL + public_id.encode()
 
 
-def wrap_new_key(field: FieldCipher, public_id: str) -> bytes:
-    """A new random data key for request ``public_id``, wrapped under the field key."""
-    return field.encrypt(os.urandom(KEY_SIZE), label=_label(public_id))
+def new_data_key(field: FieldCipher, public_id: str) -> tuple[bytes, FieldCipher]:
+    """A new random data key for request ``public_id``: (wrapped under the field key,
+    the cipher it gives)."""
+    key = os.urandom(KEY_SIZE)
+    return field.encrypt(key, label=_label(public_id)), FieldCipher(key)
 
 
 def unwrap_key(field: FieldCipher, public_id: str, wrapped: bytes) -> FieldCipher:
     return FieldCipher(field.decrypt(wrapped, label=_label(public_id)))
 
 
-def assign_data_key(ctx: ServiceContext, request: Request) -> None:
-    """Give a new request its data key (before anything of it is encrypted)."""
-    request.data_key_ct = wrap_new_key(ctx.cipher, request.public_id)
+def data_cipher(field: FieldCipher, request: Request) -> FieldCipher:
+    """The cipher of ``request``'s data under field key ``field``: its own key, or the
+    field key itself for a row written before per-request keys (upgraded by upgrade_data)."""
+    if request.data_key_ct is None:
+        return field
+    return unwrap_key(field, request.public_id, request.data_key_ct)
 
 
 def request_cipher(ctx: ServiceContext, request: Request) -> FieldCipher:
@@ -62,6 +67,4 @@ def request_cipher(ctx: ServiceContext, request: Request) -> FieldCipher:
             f"the data of request {request.public_id} was destroyed on "
             f"{request.destroyed_on.isoformat()} ({reason.replace('_', ' ')})"
         )
-    if request.data_key_ct is None:
-        return ctx.cipher  # written before per-request keys; upgraded by upgrade_data
-    return unwrap_key(ctx.cipher, request.public_id, request.data_key_ct)
+    return data_cipher(ctx.cipher, request)

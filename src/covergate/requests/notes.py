@@ -26,7 +26,7 @@ from covergate.context import ServiceContext
 from covergate.crypto import FieldCipher
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.access import can_see, record_access
-from covergate.lifecycle.keys import request_cipher, unwrap_key
+from covergate.lifecycle.keys import data_cipher, request_cipher
 from covergate.lifecycle.models import AccessKind, Request
 from covergate.requests.models import Decision
 from covergate.users.models import User
@@ -121,9 +121,7 @@ def seal_legacy_notes(*, session: Session, cipher: FieldCipher) -> int:
     count = 0
 
     def cipher_of(request: Request | None) -> FieldCipher:
-        if request is None or request.data_key_ct is None:
-            return cipher
-        return unwrap_key(cipher, request.public_id, request.data_key_ct)
+        return cipher if request is None else data_cipher(cipher, request)
 
     for request in session.scalars(select(Request).where(Request.review_note.is_not(None))):
         request.review_note_ct = cipher_of(request).encrypt_json(

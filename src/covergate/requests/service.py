@@ -35,7 +35,7 @@ from covergate.lifecycle.documents import (
     split_private,
 )
 from covergate.lifecycle.events import EventType
-from covergate.lifecycle.keys import unwrap_key, wrap_new_key
+from covergate.lifecycle.keys import new_data_key
 from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
 from covergate.lifecycle.states import (
@@ -92,7 +92,7 @@ def submit(
     public, private = split_private(document)
     now = ctx.clock.now()
     public_id = ctx.new_public_id()
-    data_key = wrap_new_key(ctx.cipher, public_id)
+    data_key, cipher = new_data_key(ctx.cipher, public_id)
     request = Request(
         public_id=public_id,
         kind=document.kind,
@@ -106,9 +106,7 @@ def submit(
         start=document.scope.start,
         days_requested=document.scope.days,
         public_document=public,
-        private_ct=unwrap_key(ctx.cipher, public_id, data_key).encrypt_json(
-            private, label=PRIVATE_LABEL
-        ),
+        private_ct=cipher.encrypt_json(private, label=PRIVATE_LABEL),
         data_key_ct=data_key,
         idempotency_key=idempotency_key,
         body_digest=digest,
