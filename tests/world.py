@@ -211,12 +211,19 @@ class World:
         return rid
 
 
-def build_world(sessions: Any, start: date = date(2026, 1, 2)) -> World:
-    clock = FixedClock()
+def build_world(
+    sessions: Any,
+    start: date = date(2026, 1, 2),
+    *,
+    clock: FixedClock | None = None,
+    cipher: FieldCipher | None = None,
+) -> World:
+    """The world; pass a runtime's ``clock`` and ``cipher`` to share them with it."""
+    clock = clock or FixedClock()
     clock.set_date(start)
     ctx = ServiceContext(
         clock=clock,
-        cipher=FieldCipher(os.urandom(32)),
+        cipher=cipher or FieldCipher(os.urandom(32)),
         policy=load_policy("safeguards-2026"),
         via=Via.API,
     )

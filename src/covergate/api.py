@@ -15,7 +15,7 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
@@ -36,6 +36,8 @@ from covergate.runtime import Runtime
 from covergate.transparency.routes import router as log_router
 from covergate.users.routes import router as users_router
 from covergate.validation import field_path
+from covergate.web.errors import html_error, is_page
+from covergate.web.pages import routers as page_routers
 from covergate.web.routes import router as web_router
 
 PROBLEM = "application/problem+json"
@@ -164,7 +166,9 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
     app.state.runtime = runtime
 
     @app.exception_handler(CovergateError)
-    async def _covergate_error(_request: Request, exc: CovergateError) -> JSONResponse:
+    async def _covergate_error(request: Request, exc: CovergateError) -> Response:
+        if is_page(request.url.path):
+            return html_error(request, exc.status, exc.title, exc.message, exc.field)
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
         response = problem(exc.status, exc.code, exc.title, exc.message, field=exc.field)
         if headers:
@@ -172,16 +176,25 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         where, path, msg, count = describe_validation(list(exc.errors()))
         more = f" (and {count - 1} more)" if count > 1 else ""
         detail = f"{where}: {path}: {msg}{more}" if path else f"{where}: {msg}{more}"
+        if is_page(request.url.path):
+            return html_error(request, 422, "Invalid input", detail, path)
         return problem(422, "invalid-input", "Invalid input", detail, field=path)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = status_title(exc.status_code)
-        response = problem(exc.status_code, title.lower().replace(" ", "-"), title, str(exc.detail))
+        response: Response
+        if is_page(request.url.path):
+            detail = "no such page" if exc.status_code == 404 else str(exc.detail)
+            response = html_error(request, exc.status_code, title, detail)
+        else:
+            response = problem(
+                exc.status_code, title.lower().replace(" ", "-"), title, str(exc.detail)
+            )
         # Starlette's own headers, such as a 405's Allow (RFC 9110 section 15.5.6).
         response.headers.update(exc.headers or {})
         if exc.status_code == 405:
@@ -207,4 +220,6 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         app.include_router(router)
     app.include_router(log_router)
     app.include_router(web_router)
+    for router in page_routers:
+        app.include_router(router)
     return app

@@ -25,6 +25,7 @@ __all__ = [
     "MalformedLogData",
     "NotFound",
     "RuleViolation",
+    "TooManyAttempts",
     "VerificationFailed",
 ]
 
@@ -136,3 +137,11 @@ class LogIntegrityError(CovergateError):
     status = 500
     code = "log-integrity"
     title = "Transparency log integrity error"
+
+
+class TooManyAttempts(CovergateError):
+    """Too many failed sign-ins: the account is locked, or the address slowed, for now."""
+
+    status = 429
+    code = "too-many-attempts"
+    title = "Too many attempts"

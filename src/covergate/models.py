@@ -12,5 +12,6 @@ from covergate.lifecycle import models as lifecycle_models  # noqa: F401
 from covergate.notices import models as notices_models  # noqa: F401
 from covergate.productions import models as productions_models  # noqa: F401
 from covergate.requests import models as requests_models  # noqa: F401
+from covergate.signin import models as signin_models  # noqa: F401
 from covergate.transparency import models as transparency_models  # noqa: F401
 from covergate.users import models as users_models  # noqa: F401

@@ -88,9 +88,27 @@ def demo(
 ) -> None:
     """Seed a realistic synthetic year of requests and print URLs and demo tokens."""
     from covergate.demo import seed_demo
+    from covergate.signin import links
+    from covergate.users import service as users
 
+    # WebAuthn needs a host name: staff pages are printed at localhost, not 127.0.0.1.
+    staff_base = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
     with runtime(ctx, create=True, upgrade=True) as rt:
         result = seed_demo(rt, seed=seed, outside=outside, inspectors=inspectors)
+        with rt.transaction() as session:
+            sign_in = [
+                (
+                    role,
+                    email,
+                    links.issue_link(
+                        session=session,
+                        clock=rt.clock,
+                        user=users.get_by_email(session=session, email=email),
+                        base_url=staff_base,
+                    ),
+                )
+                for role, email, _token in result.tokens
+            ]
     base = f"http://{host}:{port}"
     if result.reused:
         console.print(
@@ -116,6 +134,12 @@ def demo(
     console.print("\n[bold]demo tokens[/] (Authorization: Bearer TOKEN, or --token TOKEN):")
     for role, email, token in result.tokens:
         console.print(f"  {role:<45} {email:<26} {token}", markup=False, soft_wrap=True)
+    console.print(
+        f"\n[bold]staff web app[/] {staff_base}/sign-in: one-time sign-in links, "
+        "each valid 15 minutes and usable once (`covergate user sign-in-link EMAIL` for more):"
+    )
+    for role, email, url in sign_in:
+        console.print(f"  {role:<45} {email:<26} {url}", markup=False, soft_wrap=True)
 
 
 @agency_app.command("add")
@@ -244,6 +268,58 @@ def user_enable(
         print_json(shown)
     else:
         console.print(f"user {email} enabled; {shown['tokens']} tokens work again", markup=False)
+
+
+@user_app.command("sign-in-link")
+def user_sign_in_link(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument()],
+    base_url: Annotated[
+        str | None,
+        typer.Option("--base-url", help="Where staff browse to (default COVERGATE_PUBLIC_URL)."),
+    ] = None,
+) -> None:
+    """Print a one-time sign-in link for the web app: valid 15 minutes, usable once.
+
+    For the first sign-in, and to recover an account that lost its password or
+    passkey: the link lets the user in once, to set a password or enrol a passkey.
+    """
+    from covergate.signin import links
+    from covergate.users import service as users
+
+    with runtime(ctx) as rt, rt.transaction() as session:
+        user = users.get_by_email(session=session, email=email)
+        url = links.issue_link(
+            session=session,
+            clock=rt.clock,
+            user=user,
+            base_url=base_url or rt.settings.public_url,
+        )
+    console.print(url, markup=False, soft_wrap=True)
+
+
+@user_app.command("set-password")
+def user_set_password(
+    ctx: typer.Context,
+    email: Annotated[str, typer.Argument()],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Set a user's web sign-in password (argon2id; at least 12 characters)."""
+    import sys
+
+    from covergate.signin import service as signin
+    from covergate.users import service as users
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    with runtime(ctx) as rt, rt.transaction() as session:
+        user = users.get_by_email(session=session, email=email)
+        signin.set_password(session=session, clock=rt.clock, user=user, password=password)
+    console.print(f"password set for {email}", markup=False)
 
 
 @token_app.command("create")

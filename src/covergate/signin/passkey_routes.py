@@ -1,0 +1,7 @@
+"""Sign-in routes (filled in by the web app's work; see docs/WEB.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(include_in_schema=False)
