@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run install test lint typecheck bench clean check-chromium check-go
+.PHONY: run install test lint typecheck bench clean check-chromium check-go check-node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,8 +52,21 @@ check-go:
 	  fi; \
 	fi
 
+# The browser tests run a real OpenID Connect provider (oidc-provider) and axe-core,
+# from the npm registry, at the versions tests/web/node/package-lock.json records.
+NODE_DIR := tests/web/node
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --prefix $(NODE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "hint: Node.js and npm are missing, so the sign-on and accessibility tests will be" >&2; \
+	  echo "hint: skipped (or fail when CI=true). Install them: apt-get install -y nodejs npm" >&2; \
+	fi
+
+check-node: $(NODE_DIR)/node_modules/.installed
+
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-test: install check-chromium check-go
+test: install check-chromium check-go check-node
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
@@ -70,4 +83,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) covergate-data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) covergate-data .pytest_cache .mypy_cache .ruff_cache $(NODE_DIR)/node_modules

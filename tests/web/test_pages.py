@@ -137,16 +137,21 @@ def test_year_filter(site: Site, seeded: Seeded) -> None:
 @pytest.mark.parametrize(
     "year", ["abc", "20261", "202", "0999", "-2026", "2026.0", "٢٠٢٦", "x" * 41]
 )
-def test_bad_year_is_a_problem(site: Site, year: str) -> None:
+def test_bad_year_is_an_error_page_naming_the_field(site: Site, year: str) -> None:
     response = site.client.get("/", params={"year": year})
     assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith(PROBLEM)
-    body = response.json()
-    assert body["type"] == "https://covergate.example/problems/invalid-input"
-    assert body["status"] == 422
-    assert body["field"] == "year"
-    assert "year" in body["detail"]
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>Invalid input</h1>" in response.text
+    assert "year must be" in response.text
+    assert "<code>year</code>" in response.text
     assert "Traceback" not in response.text
+
+
+def test_an_unknown_page_is_an_html_404(site: Site) -> None:
+    response = site.client.get("/verify/nothing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "no such page" in response.text
 
 
 def test_agency_names_are_escaped(site: Site) -> None:

@@ -12,6 +12,7 @@ from covergate.web.audit_pages import router as audit
 from covergate.web.court_pages import router as court
 from covergate.web.docs import router as docs
 from covergate.web.home import router as home
+from covergate.web.intake_pages import router as intake
 from covergate.web.observe_pages import router as observe
 from covergate.web.request_pages import router as request_pages
 from covergate.web.review_pages import router as review
@@ -21,6 +22,7 @@ routers: tuple[APIRouter, ...] = (
     passkeys,
     oidc,
     home,
+    intake,
     request_pages,
     review,
     observe,

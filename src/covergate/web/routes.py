@@ -9,7 +9,7 @@
 
 Pages read public columns only (``covergate.report.service``) and the log's signed
 state (``covergate.transparency.service``); they never touch subject data. A bad
-``year`` is an :class:`InvalidInput`, so it becomes problem+json like the API.
+``year`` is an :class:`InvalidInput`, answered as an HTML error page naming it.
 """
 
 from __future__ import annotations
@@ -21,32 +21,20 @@ from functools import cache
 from importlib import resources
 from typing import Annotated, Any
 
-import jinja2
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from covergate import __version__
 from covergate.errors import InvalidInput, NotFound
 from covergate.report import service as report
 from covergate.runtime import Runtime
 from covergate.transparency import service as transparency
+from covergate.web.render import render
 
 __all__ = ["router"]
 
 MIN_YEAR = 1900
 MAX_YEAR = 9999
-
-# No script, no frames, no third-party anything: the pages only need their stylesheet.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-}
-PAGE_CACHE = "no-cache"
 STATIC_CACHE = "public, max-age=3600"
 
 GROUND_LABELS = {
@@ -77,35 +65,17 @@ REFUSAL_LABELS = {
 router = APIRouter(include_in_schema=False)
 
 
-@cache
-def _templates() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("covergate.web", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["percent"] = _percent
-    env.filters["count"] = _count
-    return env
-
-
 # The only static files, and their types; anything else under /static is a 404.
-STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+STATIC_FILES = {
+    "style.css": "text/css; charset=utf-8",
+    "favicon.svg": "image/svg+xml",
+    "passkey.js": "text/javascript; charset=utf-8",  # WebAuthn needs a script
+}
 
 
 @cache
 def _static(name: str) -> bytes:
     return resources.files("covergate.web").joinpath("static", name).read_bytes()
-
-
-def _percent(rate: float | None) -> str:
-    return "n/a" if rate is None else f"{rate * 100:.1f}%"
-
-
-def _count(n: int) -> str:
-    return f"{n:,}"
 
 
 def _label(labels: dict[str, str], value: str) -> str:
@@ -159,10 +129,7 @@ def _log_facts(page: PageContext, request: Request) -> dict[str, Any]:
 
 
 def _render(name: str, **context: Any) -> HTMLResponse:
-    html = _templates().get_template(name).render(version=__version__, **context)
-    response = HTMLResponse(html, headers={"Cache-Control": PAGE_CACHE})
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return render(name, **context)
 
 
 def _rows(table: dict[str, dict[str, int]], labels: dict[str, str] | None) -> list[dict[str, Any]]:
