@@ -52,5 +52,9 @@ def test_the_demo_command_says_it_revoked_the_old_tokens(tmp_path: Path) -> None
     ]
     assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
     assert "revoked" not in runs[0].stdout
+    for run in runs:  # one one-time sign-in link per demo role, at localhost (WebAuthn)
+        links = [line.split()[-1] for line in run.stdout.splitlines() if "/sign-in/link/" in line]
+        assert len(links) == 8, run.stdout
+        assert all(link.startswith("http://localhost:8000/sign-in/link/") for link in links)
     lines = [line for line in runs[1].stdout.splitlines() if "revoked" in line]
     assert lines == ["revoked the 8 demo tokens printed before; only those below work"]
