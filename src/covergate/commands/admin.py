@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from covergate.commands import sign_in
+from covergate.commands import demo_command, sign_in
 from covergate.commands.common import (
     JsonOption,
     console,
@@ -65,82 +65,22 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
     """Serve the API, the web pages and the public log."""
+    import dataclasses
+    import os
+
     import uvicorn
 
     from covergate.api import create_app
 
     with runtime(ctx, upgrade=True) as rt:
         rt.log_signer  # noqa: B018  (fail now, with a clear message, if init was not run)
+        if not os.environ.get("COVERGATE_PUBLIC_URL"):
+            # Staff browse to this server: passkeys need a host name, so loopback is localhost.
+            name = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
+            rt.settings = dataclasses.replace(rt.settings, public_url=f"http://{name}:{port}")
         console.print(f"covergate on http://{host}:{port}  (API docs /docs, log /log/checkpoint)")
+        console.print(f"staff sign-in at {rt.settings.public_url}/sign-in", markup=False)
         uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
-
-
-def demo(
-    ctx: typer.Context,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same history.")] = 2026,
-    outside: Annotated[
-        int, typer.Option(min=1, max=100_000, help="Outside-agency requests to seed.")
-    ] = 6000,
-    inspectors: Annotated[
-        int, typer.Option(min=0, max=100_000, help="Postal inspectors' own requests.")
-    ] = 1500,
-    host: Annotated[str, typer.Option(help="Host for the printed URLs.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port for the printed URLs.")] = 8000,
-) -> None:
-    """Seed a realistic synthetic year of requests and print URLs and demo tokens."""
-    from covergate.demo import seed_demo
-    from covergate.signin import links
-    from covergate.users import service as users
-
-    # WebAuthn needs a host name: staff pages are printed at localhost, not 127.0.0.1.
-    staff_base = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
-    with runtime(ctx, create=True, upgrade=True) as rt:
-        result = seed_demo(rt, seed=seed, outside=outside, inspectors=inspectors)
-        with rt.transaction() as session:
-            sign_in = [
-                (
-                    role,
-                    email,
-                    links.issue_link(
-                        session=session,
-                        clock=rt.clock,
-                        user=users.get_by_email(session=session, email=email),
-                        base_url=staff_base,
-                    ),
-                )
-                for role, email, _token in result.tokens
-            ]
-    base = f"http://{host}:{port}"
-    if result.reused:
-        console.print(
-            f"\n[bold]covergate demo[/]: the data directory already holds the demo "
-            f"({result.requests} requests, {result.log_size} log entries); "
-            "nothing seeded, fresh tokens issued"
-        )
-        if result.revoked:
-            console.print(
-                f"revoked the {result.revoked} demo tokens printed before; only those below work",
-                markup=False,
-            )
-    else:
-        console.print(
-            f"\n[bold]covergate demo[/] seeded {result.requests} requests "
-            f"({result.extensions} of them extensions) and "
-            f"{result.log_size} log entries in {result.seconds:.1f} s (seed {seed})"
-        )
-    console.print(f"  public report  {base}/")
-    console.print(f"  API docs       {base}/docs")
-    console.print(f"  log checkpoint {base}/log/checkpoint")
-    console.print(f"  log key        {result.verifier_key}", markup=False, soft_wrap=True)
-    console.print("\n[bold]demo tokens[/] (Authorization: Bearer TOKEN, or --token TOKEN):")
-    for role, email, token in result.tokens:
-        console.print(f"  {role:<45} {email:<26} {token}", markup=False, soft_wrap=True)
-    console.print(
-        f"\n[bold]staff web app[/] {staff_base}/sign-in: one-time sign-in links, "
-        "each valid 15 minutes and usable once (`covergate user sign-in-link EMAIL` for more):"
-    )
-    for role, email, url in sign_in:
-        console.print(f"  {role:<45} {email:<26} {url}", markup=False, soft_wrap=True)
 
 
 @agency_app.command("add")
@@ -390,7 +330,7 @@ def report_command(
 def register(root: typer.Typer) -> None:
     root.command("init")(init)
     root.command("serve")(serve)
-    root.command("demo")(demo)
+    root.command("demo")(demo_command.demo)
     root.add_typer(agency_app, name="agency")
     sign_in.register(user_app)
     root.add_typer(user_app, name="user")
