@@ -87,20 +87,33 @@ def _listening_socket() -> socket.socket:
 
 
 @contextmanager
-def live_server(database_url: str, data_dir: Path, *, today: date) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str,
+    data_dir: Path,
+    *,
+    today: date,
+    host_name: str = "127.0.0.1",
+    **settings_fields: Any,
+) -> Iterator[LiveServer]:
     """Open a runtime on an already migrated database, seed people, serve it.
 
     The server outlives the data: :meth:`LiveServer.reseed` starts a test over on
     an emptied database (the ``database`` fixture empties it) without a restart.
+
+    ``host_name="localhost"`` makes ``base_url`` (and the settings' ``public_url``)
+    ``http://localhost:PORT``, which WebAuthn needs; ``settings_fields`` are more
+    :class:`Settings` fields (``require_passkey=False``, ``oidc=OidcSettings(...)``).
     """
     clock = FixedClock()
     clock.set_date(today)
-    settings = Settings(data_dir=data_dir, database_url=database_url)
+    sock = _listening_socket()
+    port = sock.getsockname()[1]
+    base_url = f"http://{host_name}:{port}"
+    settings_fields.setdefault("public_url", base_url)
+    settings = Settings(data_dir=data_dir, database_url=database_url, **settings_fields)
     runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
     try:
         app = create_app(runtime, maintenance_interval=None)
-        sock = _listening_socket()
-        port = sock.getsockname()[1]
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         )
@@ -108,7 +121,6 @@ def live_server(database_url: str, data_dir: Path, *, today: date) -> Iterator[L
             target=server.run, kwargs={"sockets": [sock]}, name="covergate-test-server", daemon=True
         )
         thread.start()
-        base_url = f"http://127.0.0.1:{port}"
         try:
             with httpx.Client(base_url=base_url, timeout=30) as client:
                 deadline = time.monotonic() + 20
