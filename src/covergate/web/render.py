@@ -23,7 +23,9 @@ _CSP = (
 SECURITY_HEADERS = {
     "Content-Security-Policy": _CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on our
+    # own forms, which the Origin check must refuse. Other sites still get no referrer.
+    "Referrer-Policy": "same-origin",
 }
 #: Pages that run /static/passkey.js (and fetch its JSON from the same origin).
 SCRIPT_HEADERS = {
@@ -49,6 +51,11 @@ def _label(value: object) -> str:
     return text.replace("_", " ").capitalize()
 
 
+def _sentence(text: str) -> str:
+    """The first letter upper case, the rest as written (emails, names, ids)."""
+    return text[:1].upper() + text[1:]
+
+
 @cache
 def templates() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -61,6 +68,7 @@ def templates() -> jinja2.Environment:
     env.filters["percent"] = _percent
     env.filters["count"] = _count
     env.filters["label"] = _label
+    env.filters["sentence"] = _sentence
     return env
 
 
