@@ -63,7 +63,7 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     )
 
 
-def _sign_in_page(
+def sign_in_page(
     request: Request,
     runtime: Runtime,
     *,
@@ -100,7 +100,7 @@ def _sign_in_page(
 def sign_in_form(
     request: Request, runtime: RuntimeDep, next: str | None = None, why: str | None = None
 ) -> HTMLResponse:
-    return _sign_in_page(request, runtime, next_path=safe_next(next), why=(why or "")[:200])
+    return sign_in_page(request, runtime, next_path=safe_next(next), why=(why or "")[:200])
 
 
 @router.post("/sign-in")
@@ -116,7 +116,7 @@ def sign_in(
     if not presign or not hmac.compare_digest(cookie, presign):
         raise Forbidden("the sign-in form is stale or came from another site; reload it")
     if not email.strip() or not password:
-        return _sign_in_page(
+        return sign_in_page(
             request,
             runtime,
             status=422,
@@ -140,7 +140,7 @@ def sign_in(
         except (AuthenticationFailed, TooManyAttempts) as exc:
             failure = exc
     if failure is not None:
-        return _sign_in_page(
+        return sign_in_page(
             request,
             runtime,
             status=failure.status,
@@ -181,7 +181,7 @@ def use_link(request: Request, token: str, runtime: RuntimeDep) -> Response:
         except (AuthenticationFailed, TooManyAttempts) as exc:
             failure = exc
     if failure is not None:
-        return _sign_in_page(request, runtime, status=failure.status, error=failure.message)
+        return sign_in_page(request, runtime, status=failure.status, error=failure.message)
     response = RedirectResponse("/app/account" if needs else home_of(role), status_code=303)
     set_session_cookie(request, response, opened.token)
     return response
