@@ -29,26 +29,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from pydantic import ValidationError
 
-from covergate.document import (
-    AgencyFunction,
-    DataCategory,
-    EmergencyKind,
-    Ground,
-    Jurisdiction,
-    ProcessStandard,
-    ProcessType,
-    ReceivedVia,
-    RequestDocument,
-    RequestKind,
-    Threat,
-    WarrantType,
-)
+from covergate.document import RequestDocument
 from covergate.validation import field_path
+from covergate.web.request_fields import (
+    BY_NAME,
+    CHILDREN,
+    COURT,
+    COURT_OTHER,
+    FIELDS,
+    INTEGER,
+    MAX_ROWS,
+    OPTIONAL,
+    FormValues,
+    Leaf,
+    Widget,
+    generic,
+    join_path,
+    label_of,
+    leaf_of,
+)
 
 __all__ = [
     "COURT",
@@ -64,170 +67,6 @@ __all__ = [
     "leaf_of",
     "parse_form",
 ]
-
-#: A form's values as a browser sends them: every field's list of values.
-FormValues = dict[str, list[str]]
-
-COURT = "legal_process.court"
-COURT_OTHER = "legal_process.court_other"
-#: At most this many attorney rows are read (a form renders a few).
-MAX_ROWS = 50
-_INT = re.compile(r"[+-]?\d{1,12}")
-_ROW = re.compile(r"\[(\d{1,6})\]")
-
-
-class Widget(StrEnum):
-    TEXT = "text"
-    TEXTAREA = "textarea"
-    EMAIL = "email"
-    DATE = "date"
-    NUMBER = "number"
-    SELECT = "select"
-    RADIO = "radio"
-    CHECK = "check"  # one boolean
-    CHOICES = "choices"  # a list of enum values, as checkboxes
-    COURT = "court"  # a registered court, or another one typed
-
-
-@dataclass(frozen=True)
-class Leaf:
-    """One field: its generic name (rows as ``[]``), words, widget and choices."""
-
-    name: str
-    label: str
-    widget: Widget
-    required: bool
-    options: tuple[str, ...] = ()
-
-
-def _leaf_spec(name: str, widget: str, label: str, kind: type[StrEnum] | None = None) -> Leaf:
-    options = tuple(m.value for m in kind) if kind else ()
-    return Leaf(name, label, Widget(widget.rstrip("?")), not widget.endswith("?"), options)
-
-
-_ATTORNEY = "subject.known_attorneys[]"
-#: Every field of the request document (covergate.document), in the form's order;
-#: ``?``: may be left blank (None or the default).
-FIELDS: tuple[Leaf, ...] = tuple(
-    _leaf_spec(*row)
-    for row in (
-        ("kind", "select", "Kind of request", RequestKind),
-        ("agency.name", "text", "Agency name"),
-        ("agency.jurisdiction", "select", "Jurisdiction", Jurisdiction),
-        ("agency.functions", "choices", "The agency's functions", AgencyFunction),
-        ("requester.name", "text", "Your name"),
-        ("requester.title", "text", "Your title"),
-        ("requester.email", "email", "Your email"),
-        ("received.via", "radio", "The request was made", ReceivedVia),
-        ("received.date", "date", "Received on"),
-        ("received.written_confirmation_date", "date?", "Written confirmation received on"),
-        ("purpose.ground", "select", "Ground", Ground),
-        ("purpose.statute", "text?", "Statute"),
-        ("purpose.max_imprisonment_months", "number?", "Maximum imprisonment (months)"),
-        ("purpose.case_number", "text", "Case number"),
-        ("purpose.reasonable_grounds", "textarea", "Reasonable grounds"),
-        ("purpose.fugitive_warrant.type", "select", "Type of warrant", WarrantType),
-        ("purpose.fugitive_warrant.issued_by", "text", "Issued by"),
-        ("purpose.fugitive_warrant.date", "date", "Issued on"),
-        ("purpose.national_security.threat", "select", "Threat", Threat),
-        ("purpose.national_security.foreign_power", "text?", "Foreign power or its agent"),
-        ("purpose.national_security.approved_by_agency_head", "check", "Approved by the head"),
-        (
-            "purpose.indictment_or_information_filed",
-            "check",
-            "An indictment or information is filed",
-        ),
-        ("subject.name", "text", "Subject's name"),
-        ("subject.address.line1", "text", "Address line 1"),
-        ("subject.address.line2", "text?", "Address line 2"),
-        ("subject.address.city", "text", "City"),
-        ("subject.address.state", "text", "State"),
-        ("subject.address.zip", "text", "ZIP code"),
-        (f"{_ATTORNEY}.name", "text", "Attorney's name"),
-        (f"{_ATTORNEY}.address.line1", "text", "Address line 1"),
-        (f"{_ATTORNEY}.address.line2", "text?", "Address line 2"),
-        (f"{_ATTORNEY}.address.city", "text", "City"),
-        (f"{_ATTORNEY}.address.state", "text", "State"),
-        (f"{_ATTORNEY}.address.zip", "text", "ZIP code"),
-        ("scope.data_categories", "choices", "What is asked for", DataCategory),
-        ("scope.include_attorney_mail", "check", "Include mail between the subject and attorneys"),
-        ("scope.start", "date", "Start on"),
-        ("scope.days", "number", "Number of days"),
-        ("scope.longer_period_justification", "textarea?", "Why a longer period is needed"),
-        ("scope.prior_days", "number?", "Days the cover has already run"),
-        ("scope.extension_benefit", "textarea?", "Benefit obtained so far and expected"),
-        ("scope.chief_inspector_personal_approval", "check", "The Chief Postal Inspector approved"),
-        ("legal_process.type", "select", "Type of legal process", ProcessType),
-        ("legal_process.standard", "select", "Standard it was issued on", ProcessStandard),
-        ("legal_process.court", "court?", "Court"),
-        ("legal_process.docket", "text?", "Docket"),
-        ("legal_process.judge", "text?", "Judge"),
-        ("legal_process.issued", "date", "Issued on"),
-        ("legal_process.expires", "date?", "Expires on"),
-        ("emergency.kind", "select", "Kind of emergency", EmergencyKind),
-        ("emergency.description", "textarea", "What the emergency is"),
-    )
-)
-#: The words for a field's inner groups (the form's fieldsets say the outer ones).
-GROUPS = {
-    "subject.address": "Subject's address",
-    _ATTORNEY: "Known attorney",
-    f"{_ATTORNEY}.address": "Address",
-    "purpose.fugitive_warrant": "Fugitive warrant",
-    "purpose.national_security": "National security",
-}
-#: Parts of the document that are None when all their fields are blank.
-OPTIONAL = frozenset(
-    {"purpose.fugitive_warrant", "purpose.national_security", "legal_process", "emergency"}
-)
-_BY_NAME = {leaf.name: leaf for leaf in FIELDS}
-
-
-def _children() -> dict[str, list[str]]:
-    """Each group's keys in order (``""`` is the document; rows end in ``[]``)."""
-    out: dict[str, list[str]] = {}
-    for leaf in FIELDS:
-        parts = leaf.name.split(".")
-        for i, part in enumerate(parts):
-            keys = out.setdefault(".".join(parts[:i]), [])
-            if part not in keys:
-                keys.append(part)
-    return out
-
-
-_CHILDREN = _children()
-
-
-def _join(prefix: str, key: str) -> str:
-    return f"{prefix}.{key}" if prefix and key else prefix or key
-
-
-def generic(name: str) -> str:
-    """``subject.known_attorneys[2].name`` -> ``subject.known_attorneys[].name``."""
-    return _ROW.sub("[]", name)
-
-
-def leaf_of(name: str) -> Leaf | None:
-    return _BY_NAME.get(generic(name))
-
-
-def label_of(name: str) -> str:
-    """Words for a field, with its inner groups: ``Known attorney 2 · Address · City``."""
-    if name == COURT_OTHER:
-        return "Another court"
-    leaf = leaf_of(name)
-    if leaf is None:
-        return name
-    rows = iter(str(int(n) + 1) for n in _ROW.findall(name))
-    parts = leaf.name.split(".")
-    words = []
-    for i in range(1, len(parts)):
-        group = ".".join(parts[:i])
-        if group in GROUPS:
-            number = next(rows, "") if group.endswith("[]") else ""
-            words.append(f"{GROUPS[group]} {number}".strip())
-    return " · ".join([*words, leaf.label])
-
 
 # --- form -> data -------------------------------------------------------------------
 
@@ -269,7 +108,7 @@ def _leaf(
         text = text if not _blank(text) else other
     if _blank(text):
         return False, None
-    if leaf.widget is Widget.NUMBER and _INT.fullmatch(text.strip()):
+    if leaf.widget is Widget.NUMBER and INTEGER.fullmatch(text.strip()):
         return True, int(text.strip())
     if leaf.widget is Widget.TEXTAREA:
         return True, text.replace("\r\n", "\n")
@@ -286,9 +125,9 @@ class _Reading:
         """(any field filled, data) of a group: ``group`` generic, ``name`` concrete."""
         data: dict[str, Any] = {}
         any_filled = False
-        for key in _CHILDREN[group]:
-            path, concrete = _join(group, key), _join(name, key.removesuffix("[]"))
-            leaf = _BY_NAME.get(path)
+        for key in CHILDREN[group]:
+            path, concrete = join_path(group, key), join_path(name, key.removesuffix("[]"))
+            leaf = BY_NAME.get(path)
             if key.endswith("[]"):
                 data[key[:-2]] = rows = self.rows(path, concrete)
                 filled = bool(rows)
@@ -410,9 +249,9 @@ def document_fields(
 
 def _fill(group: str, name: str, data: Any, out: FormValues) -> None:
     node = data if isinstance(data, dict) else {}
-    for key in _CHILDREN[group]:
-        path, concrete = _join(group, key), _join(name, key.removesuffix("[]"))
-        leaf = _BY_NAME.get(path)
+    for key in CHILDREN[group]:
+        path, concrete = join_path(group, key), join_path(name, key.removesuffix("[]"))
+        leaf = BY_NAME.get(path)
         value = node.get(key.removesuffix("[]"))
         if key.endswith("[]"):
             for index, row in enumerate(value if isinstance(value, list) else []):
