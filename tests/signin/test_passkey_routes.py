@@ -98,6 +98,11 @@ def test_a_new_approver_enrols_then_signs_in_with_password_and_passkey(site: Sta
     chief.get("/app/queue", status=403)
 
     key = _enrol(chief)
+    assert _events(site)[-1] == (
+        SignInMethod.PASSKEY,
+        SignInOutcome.PASSKEY_ADDED,
+        "passkey “Blue key” added",
+    )
     page = text_of(chief.get("/app/account").text)
     assert "Enrol one below" not in page
     assert "Blue key" in page

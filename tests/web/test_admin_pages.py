@@ -205,6 +205,13 @@ def test_removing_a_passkey_of_that_user_only(staff: StaffSite) -> None:
     with staff.runtime.transaction() as session:
         assert session.get(Passkey, mine) is None
         assert session.get(Passkey, theirs) is not None
+        event = session.scalars(select(SignInEvent).order_by(SignInEvent.id.desc())).first()
+        assert event is not None
+        assert (event.outcome, event.email, event.detail) == (
+            SignInOutcome.PASSKEY_REMOVED,
+            "chief@test.example",
+            "passkey “Chief's YubiKey” removed by admin@test.example",
+        )
 
 
 def admin_paths(staff: StaffSite) -> tuple[list[str], list[str]]:

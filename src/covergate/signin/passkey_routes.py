@@ -35,11 +35,19 @@ from covergate.errors import (
 from covergate.runtime import Runtime
 from covergate.signin import passkeys, sessions
 from covergate.signin.models import WebSession
+from covergate.signin.record import record
 from covergate.signin.routes import set_session_cookie
-from covergate.signin.schemas import SECOND_FACTOR_TIMEOUT, SESSION_COOKIE, SessionStage
+from covergate.signin.schemas import (
+    SECOND_FACTOR_TIMEOUT,
+    SESSION_COOKIE,
+    SessionStage,
+    SignInMethod,
+    SignInOutcome,
+)
+from covergate.users.models import User
 from covergate.web.home import account_page
 from covergate.web.render import STAFF_CACHE, render
-from covergate.web.staff import StaffForm, client_address, home_of
+from covergate.web.staff import StaffContext, StaffForm, client_address, home_of
 
 router = APIRouter(include_in_schema=False)
 
@@ -105,7 +113,23 @@ def enrol(form: StaffForm) -> Response:
         )
     except InvalidInput as exc:  # the spent challenge is committed all the same
         return account_page(form, error=exc, label=label)
+    credential_changed(form, form.user, SignInOutcome.PASSKEY_ADDED, f"passkey “{key.label}” added")
     return form.done("/app/account", f"Passkey “{key.label}” added.")
+
+
+def credential_changed(page: StaffContext, user: User, outcome: SignInOutcome, what: str) -> None:
+    """Record a passkey added or removed in the sign-in record, with who did it."""
+    by = "" if page.user.id == user.id else f" by {page.user.email}"
+    record(
+        session=page.session,
+        clock=page.runtime.clock,
+        email=user.email,
+        method=SignInMethod.PASSKEY,
+        outcome=outcome,
+        address=page.address,
+        detail=what + by,
+        user=user,
+    )
 
 
 @router.post("/app/account/passkeys/{passkey_id}/remove")
@@ -119,6 +143,9 @@ def remove(passkey_id: int, form: StaffForm) -> Response:
         )
     except InvalidInput as exc:
         return account_page(form, error=exc, remove_id=passkey_id)
+    credential_changed(
+        form, form.user, SignInOutcome.PASSKEY_REMOVED, f"passkey “{key.label}” removed"
+    )
     return form.done("/app/account", f"Passkey “{key.label}” removed.")
 
 

@@ -23,6 +23,8 @@ class SignInOutcome(StrEnum):
     LOCKED = "locked"  # refused without checking: too many recent failures
     SIGNED_OUT = "signed_out"
     REVOKED = "revoked"  # an admin ended the user's sessions
+    PASSKEY_ADDED = "passkey_added"  # a credential changed: auditors see it with the rest
+    PASSKEY_REMOVED = "passkey_removed"
 
 
 class SessionStage(StrEnum):

@@ -21,7 +21,8 @@ from covergate.errors import CovergateError, InvalidInput, NotFound
 from covergate.signin import links, sessions
 from covergate.signin import service as signin
 from covergate.signin.models import Passkey, WebSession
-from covergate.signin.schemas import IDLE_TIMEOUT, LINK_LIFETIME, MAX_AGE
+from covergate.signin.passkey_routes import credential_changed
+from covergate.signin.schemas import IDLE_TIMEOUT, LINK_LIFETIME, MAX_AGE, SignInOutcome
 from covergate.users import service
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import TokenId, TokenStatus
@@ -206,4 +207,5 @@ def remove_passkey(user_id: int, passkey_id: int, form: StaffForm) -> Response:
     label = key.label
     form.session.delete(key)
     form.session.flush()
+    credential_changed(form, user, SignInOutcome.PASSKEY_REMOVED, f"passkey “{label}” removed")
     return form.done(_path(user), f"Passkey “{label}” of {user.email} is removed.")
