@@ -28,7 +28,7 @@ from covergate.clock import FixedClock
 from covergate.config import OidcSettings, Settings
 from covergate.crypto import FieldCipher
 from covergate.runtime import Runtime
-from covergate.signin import oidc
+from covergate.signin import oidc, oidc_flow
 from covergate.signin.models import Passkey, SignInEvent, WebSession
 from covergate.signin.schemas import SessionStage, SignInMethod, SignInOutcome
 from covergate.users import service as users
@@ -119,7 +119,7 @@ def test_a_good_id_token_gives_its_claims() -> None:
 )
 def test_a_bad_id_token_is_refused_with_the_reason(token: str, why: str) -> None:
     with pytest.raises(
-        oidc.SsoFailed, match="could not trust the answer of your agency's sign-in service: "
+        oidc_flow.SsoFailed, match="could not trust the answer of your agency's sign-in service: "
     ) as info:
         _validate(token)
     assert why in info.value.message
@@ -129,15 +129,15 @@ def test_an_unsigned_id_token_is_refused() -> None:
     header, body, _sig = _token().split(".")
     none = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
     for token in (f"{header}.{body}.", f"{none}.{body}.", f"{none}.{body}", "junk"):
-        with pytest.raises(oidc.SsoFailed, match="signature"):
+        with pytest.raises(oidc_flow.SsoFailed, match="signature"):
             _validate(token)
 
 
 def test_pkce_challenge_is_rfc_7636_s256() -> None:
     # RFC 7636, appendix B.
     verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
-    assert oidc.code_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-    flow = oidc.new_flow(clock=FixedClock(NOW), next_path="")
+    assert oidc_flow.code_challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    flow = oidc_flow.new_flow(clock=FixedClock(NOW), next_path="")
     assert 43 <= len(flow.verifier) <= 128
     assert flow.state != flow.nonce
 
@@ -145,28 +145,28 @@ def test_pkce_challenge_is_rfc_7636_s256() -> None:
 def test_the_flow_cookie_is_sealed_and_expires() -> None:
     clock = FixedClock(NOW)
     cipher = FieldCipher(os.urandom(32))
-    flow = oidc.new_flow(clock=clock, next_path="/app/queue")
-    sealed = oidc.seal_flow(cipher, flow)
+    flow = oidc_flow.new_flow(clock=clock, next_path="/app/queue")
+    sealed = oidc_flow.seal_flow(cipher, flow)
     assert flow.verifier not in sealed
     assert flow.state not in sealed
-    assert oidc.open_flow(cipher, sealed, clock=clock) == flow
+    assert oidc_flow.open_flow(cipher, sealed, clock=clock) == flow
     flipped = sealed[:10] + ("A" if sealed[10] != "A" else "B") + sealed[11:]
     for bad in (
         None,
         "",
         "not base64 !",
         flipped,
-        oidc.seal_flow(FieldCipher(os.urandom(32)), flow),
+        oidc_flow.seal_flow(FieldCipher(os.urandom(32)), flow),
     ):
-        with pytest.raises(oidc.SsoFailed, match="expired or was started in another browser"):
-            oidc.open_flow(cipher, bad, clock=clock)
-    clock.advance(oidc.FLOW_LIFETIME + timedelta(seconds=1))
-    with pytest.raises(oidc.SsoFailed, match="expired"):
-        oidc.open_flow(cipher, sealed, clock=clock)
+        with pytest.raises(oidc_flow.SsoFailed, match="expired or was started in another browser"):
+            oidc_flow.open_flow(cipher, bad, clock=clock)
+    clock.advance(oidc_flow.FLOW_LIFETIME + timedelta(seconds=1))
+    with pytest.raises(oidc_flow.SsoFailed, match="expired"):
+        oidc_flow.open_flow(cipher, sealed, clock=clock)
 
 
 def test_the_providers_answer_must_carry_the_flows_state() -> None:
-    flow = oidc.new_flow(clock=FixedClock(NOW), next_path="")
+    flow = oidc_flow.new_flow(clock=FixedClock(NOW), next_path="")
     good = {"state": flow.state, "code": "c1", "iss": ISSUER}
     assert oidc.check_answer(flow, ISSUER, good) == "c1"
     cases = [
@@ -178,7 +178,7 @@ def test_the_providers_answer_must_carry_the_flows_state() -> None:
         ({"state": flow.state}, "has no code"),
     ]
     for query, why in cases:
-        with pytest.raises(oidc.SsoFailed, match=re.escape(why)):
+        with pytest.raises(oidc_flow.SsoFailed, match=re.escape(why)):
             oidc.check_answer(flow, ISSUER, query)
 
 
@@ -195,7 +195,7 @@ def test_the_email_comes_from_the_id_token_when_it_has_one() -> None:
         assert not oidc.identity_of(
             client, info, {**claims, "email_verified": 1}, None
         ).email_verified
-        with pytest.raises(oidc.SsoFailed, match="did not give your email address"):
+        with pytest.raises(oidc_flow.SsoFailed, match="did not give your email address"):
             oidc.identity_of(client, info, {"sub": "u1"}, None)
 
 
@@ -207,7 +207,7 @@ def test_discovery_must_name_the_configured_issuer(sso: SsoSite) -> None:
         assert found.algorithms == ("RS256",)
         # The same provider under another name says it is another issuer.
         elsewhere = sso.issuer.replace("127.0.0.1", "localhost")
-        with pytest.raises(oidc.SsoFailed, match="names another issuer than configured"):
+        with pytest.raises(oidc_flow.SsoFailed, match="names another issuer than configured"):
             oidc.discover(client, OidcSettings(elsewhere, CLIENT, "s"))
 
 

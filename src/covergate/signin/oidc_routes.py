@@ -36,7 +36,7 @@ from covergate.errors import (
     TooManyAttempts,
 )
 from covergate.runtime import Runtime
-from covergate.signin import oidc, service
+from covergate.signin import oidc, oidc_flow, service
 from covergate.signin.record import check_not_locked, record
 from covergate.signin.routes import RuntimeDep, safe_next, set_session_cookie, sign_in_page
 from covergate.signin.schemas import PRESESSION_COOKIE, SessionStage, SignInMethod, SignInOutcome
@@ -130,12 +130,12 @@ def start_sign_in(
     cookie = request.cookies.get(PRESESSION_COOKIE) or ""
     if not presign or not hmac.compare_digest(cookie, presign):
         raise Forbidden("the sign-in form is stale or came from another site; reload it")
-    flow = oidc.new_flow(clock=runtime.clock, next_path=safe_next(next) or "")
+    flow = oidc_flow.new_flow(clock=runtime.clock, next_path=safe_next(next) or "")
     try:
         url = oidc.start(
             settings, flow, redirect_uri=oidc.callback_url(runtime.settings.public_url)
         )
-    except oidc.SsoFailed as exc:
+    except oidc_flow.SsoFailed as exc:
         return _refused(request, runtime, exc, next_path=flow.next_path)
     response = _moving_on(
         url,
@@ -145,8 +145,8 @@ def start_sign_in(
     )
     response.set_cookie(
         oidc.FLOW_COOKIE,
-        oidc.seal_flow(runtime.cipher, flow),
-        max_age=int(oidc.FLOW_LIFETIME.total_seconds()),
+        oidc_flow.seal_flow(runtime.cipher, flow),
+        max_age=int(oidc_flow.FLOW_LIFETIME.total_seconds()),
         httponly=True,
         # Lax, not Strict: the provider's answer is a cross-site navigation.
         samesite="lax",
@@ -199,7 +199,7 @@ def callback(request: Request, runtime: RuntimeDep) -> Response:
     query = {key: value[:4000] for key, value in request.query_params.items()}
     next_path = ""
     try:
-        flow = oidc.open_flow(
+        flow = oidc_flow.open_flow(
             runtime.cipher, request.cookies.get(oidc.FLOW_COOKIE), clock=runtime.clock
         )
         next_path = flow.next_path
@@ -210,7 +210,7 @@ def callback(request: Request, runtime: RuntimeDep) -> Response:
             redirect_uri=oidc.callback_url(runtime.settings.public_url),
             clock=runtime.clock,
         )
-    except oidc.SsoFailed as exc:
+    except oidc_flow.SsoFailed as exc:
         return _refused(request, runtime, exc, next_path=next_path)
     failure: CovergateError | None = None
     # A refusal is recorded (and counts towards the lockout): commit, then answer.
