@@ -187,7 +187,7 @@ def test_the_passkey_step_checks_its_session_token_and_origin(site: StaffSite) -
     nobody = site.anonymous()
     gone = nobody.get("/sign-in/passkey", follow_redirects=False)
     assert gone.status_code == 303
-    assert gone.headers["location"].startswith("/sign-in?why=to%20use%20your%20passkey")
+    assert gone.headers["location"] == "/sign-in?why=passkey-first"
     assert nobody.post("/sign-in/passkey/options", data={"csrf": csrf}).status_code == 401
     # The step must follow the password within SECOND_FACTOR_TIMEOUT.
     site.runtime.clock.advance(SECOND_FACTOR_TIMEOUT)  # type: ignore[attr-defined]
@@ -221,8 +221,8 @@ def test_enrolment_errors_show_next_to_the_form(site: StaffSite) -> None:
     assert "needs JavaScript and a browser that supports WebAuthn" in text_of(no_script.text)
     bad_label = fbi.post("/app/account/passkeys", {"label": "", "credential": "{}"}, status=422)
     assert 'aria-invalid="true" aria-describedby="passkey-label-error"' in bad_label.text
-    # The options need the session's CSRF token like any form (401: to the sign-in page).
-    fbi.post("/app/account/passkeys/options", {"label": "x"}, status=303, csrf=False)
+    # The options need the session's CSRF token like any form (403 without it).
+    fbi.post("/app/account/passkeys/options", {"label": "x"}, status=403, csrf=False)
 
 
 def test_removal_keeps_the_last_passkey_an_approver_must_have(site: StaffSite) -> None:

@@ -152,7 +152,8 @@ def test_a_session_expires_when_idle(staff: StaffSite) -> None:
 
 def test_sign_out_ends_the_session_and_needs_the_csrf_token(staff: StaffSite) -> None:
     fbi = staff.as_user("fbi")
-    refused = fbi.post("/sign-out", {}, status=401, csrf=False)
+    refused = fbi.post("/sign-out", {}, status=403, csrf=False)
+    assert "security token is missing or stale" in text_of(refused.text)
     assert refused.headers["content-type"].startswith("text/html")
     fbi.post("/sign-out", {})
     with staff.runtime.transaction() as session:

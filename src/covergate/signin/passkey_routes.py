@@ -19,7 +19,6 @@ from __future__ import annotations
 import hmac
 import json
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -40,6 +39,7 @@ from covergate.signin.routes import set_session_cookie
 from covergate.signin.schemas import (
     SECOND_FACTOR_TIMEOUT,
     SESSION_COOKIE,
+    SIGN_IN_REASONS,
     SessionStage,
     SignInMethod,
     SignInOutcome,
@@ -51,7 +51,7 @@ from covergate.web.staff import StaffContext, StaffForm, client_address, home_of
 
 router = APIRouter(include_in_schema=False)
 
-SIGN_IN_FIRST = "to use your passkey, sign in first (password or single sign-on)"
+SIGN_IN_FIRST = SIGN_IN_REASONS["passkey-first"]
 
 
 def _runtime(request: Request) -> Runtime:
@@ -161,7 +161,7 @@ def _pending(request: Request, runtime: Runtime, session: Session) -> WebSession
 
 
 def _restart() -> RedirectResponse:
-    return RedirectResponse("/sign-in?why=" + quote(SIGN_IN_FIRST, safe=""), status_code=303)
+    return RedirectResponse("/sign-in?why=passkey-first", status_code=303)
 
 
 def _use_page(

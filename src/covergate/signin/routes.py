@@ -25,6 +25,7 @@ from covergate.signin.schemas import (
     MAX_AGE,
     PRESESSION_COOKIE,
     SESSION_COOKIE,
+    SIGN_IN_REASONS,
     SessionStage,
 )
 from covergate.web.render import render
@@ -100,7 +101,8 @@ def sign_in_page(
 def sign_in_form(
     request: Request, runtime: RuntimeDep, next: str | None = None, why: str | None = None
 ) -> HTMLResponse:
-    return sign_in_page(request, runtime, next_path=safe_next(next), why=(why or "")[:200])
+    reason = SIGN_IN_REASONS.get(why or "")
+    return sign_in_page(request, runtime, next_path=safe_next(next), why=reason)
 
 
 @router.post("/sign-in")
@@ -192,6 +194,6 @@ def sign_out(form: StaffForm) -> Response:
     sessions.sign_out(
         session=form.session, clock=form.runtime.clock, row=form.web, address=form.address
     )
-    response = RedirectResponse("/sign-in?why=" + "you+are+signed+out", status_code=303)
+    response = RedirectResponse("/sign-in?why=signed-out", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

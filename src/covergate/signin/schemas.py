@@ -56,3 +56,20 @@ MAX_PASSWORD = 256
 
 SESSION_COOKIE = "covergate_session"
 PRESESSION_COOKIE = "covergate_presign"
+
+
+#: Why the browser was sent to the sign-in page: ``/sign-in?why=CODE`` shows the
+#: text. Only these codes: a link cannot make the sign-in page say anything else.
+SIGN_IN_REASONS = {
+    "sign-in": "please sign in",
+    "expired": "your session expired; please sign in again",
+    "ended": "your session was ended; please sign in again",
+    "signed-out": "you are signed out",
+    "passkey": "finish signing in with your passkey",
+    "passkey-first": "to use your passkey, sign in first (password or single sign-on)",
+}
+
+
+def reason_code(message: str) -> str:
+    """The code of a sign-in reason's text (``sign-in`` for any other text)."""
+    return next((code for code, text in SIGN_IN_REASONS.items() if text == message), "sign-in")

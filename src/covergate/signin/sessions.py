@@ -17,13 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from covergate.clock import Clock
-from covergate.errors import AuthenticationFailed, NotFound
+from covergate.errors import Forbidden, NotFound
 from covergate.signin.models import SignInEvent, WebSession
 from covergate.signin.record import record
 from covergate.signin.schemas import (
     IDLE_TIMEOUT,
     MAX_AGE,
     SECOND_FACTOR_TIMEOUT,
+    SIGN_IN_REASONS,
     SessionStage,
     SignInMethod,
     SignInOutcome,
@@ -96,15 +97,16 @@ def why_ended(*, session: Session, clock: Clock, token: str | None) -> str:
     """For the sign-in page: why the cookie's session no longer works."""
     row = session.scalar(select(WebSession).where(WebSession.digest == digest(token or "")))
     if row is None:
-        return "please sign in"
+        return SIGN_IN_REASONS["sign-in"]
     if row.revoked_at is not None:
-        return "your session was ended; please sign in again"
-    return "your session expired; please sign in again"
+        return SIGN_IN_REASONS["ended"]
+    return SIGN_IN_REASONS["expired"]
 
 
 def check_csrf(row: WebSession, submitted: str | None) -> None:
+    """Forbidden (403) unless the form carries this session's token."""
     if not submitted or not hmac.compare_digest(row.csrf, submitted):
-        raise AuthenticationFailed(
+        raise Forbidden(
             "the form's security token is missing or stale; reload the page and try again"
         )
 

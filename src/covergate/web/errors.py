@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from covergate.signin.schemas import reason_code
 from covergate.web.render import render
 
 PAGE_PREFIXES = ("/app", "/sign-in", "/sign-out", "/verify")
@@ -31,7 +32,7 @@ def sign_in_redirect(request: Request, message: str | None = None) -> RedirectRe
         back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         target += "?next=" + quote(back, safe="")
     if message:
-        target += ("&" if "?" in target else "?") + "why=" + quote(message, safe="")
+        target += ("&" if "?" in target else "?") + "why=" + reason_code(message)
     return RedirectResponse(target, status_code=303)
 
 

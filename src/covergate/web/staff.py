@@ -37,7 +37,7 @@ from covergate.errors import AuthenticationFailed, Forbidden
 from covergate.runtime import Runtime
 from covergate.signin import sessions
 from covergate.signin.models import WebSession
-from covergate.signin.schemas import SESSION_COOKIE, SessionStage
+from covergate.signin.schemas import SESSION_COOKIE, SIGN_IN_REASONS, SessionStage
 from covergate.signin.service import needs_passkey
 from covergate.users.models import User
 from covergate.users.schemas import Role
@@ -186,7 +186,7 @@ def _open(request: Request, form: FormData | None) -> Iterator[StaffContext]:
                 sessions.why_ended(session=session, clock=runtime.clock, token=token)
             )
         if web.stage is SessionStage.SECOND_FACTOR:
-            raise AuthenticationFailed("finish signing in with your passkey")
+            raise AuthenticationFailed(SIGN_IN_REASONS["passkey"])
         if form is not None:
             _check_origin(request)
             value = form.get("csrf")
