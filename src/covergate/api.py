@@ -160,6 +160,10 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         description="System of record for mail covers and postal records requests. "
         "Every state change is committed to a public C2SP transparency log at /log.",
         lifespan=lifespan,
+        # /docs is served by covergate.web.docs from the swagger-ui-bundle package (no
+        # CDN); ReDoc would load its script from a CDN, so it is not offered.
+        docs_url=None,
+        redoc_url=None,
         # Every route, whichever router: a JSON body that repeats a key is refused.
         dependencies=[Depends(refuse_duplicate_json_keys)],
     )
