@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from covergate.clock import Clock
 from covergate.errors import AuthenticationFailed, InvalidInput
 from covergate.signin.models import SignInLink
-from covergate.signin.record import check_not_locked, record
+from covergate.signin.record import Attempt, check_not_locked
 from covergate.signin.schemas import LINK_LIFETIME, SessionStage, SignInMethod, SignInOutcome
 from covergate.signin.sessions import Opened, digest, fmt, open_session
 from covergate.users.models import User
@@ -57,17 +57,10 @@ def use_link(*, session: Session, clock: Clock, token: str, address: str) -> Ope
         else None
     )
     if problem is not None or row is None:
-        record(
-            session=session,
-            clock=clock,
-            email=row.user.email if row else "(link)",
-            method=method,
-            outcome=SignInOutcome.FAILED,
-            address=address,
-            detail=problem or "",
-            user=row.user if row else None,
-        )
-        raise AuthenticationFailed(problem or "the sign-in link is not valid")
+        problem = problem or "the sign-in link is not valid"
+        who = row.user if row else None
+        attempt = Attempt(session, clock, who.email if who else "(link)", method, address, who)
+        raise attempt.refused(AuthenticationFailed(problem), problem)
     # Spent in the same statement that checks it was not: two tabs cannot both use it.
     spent = session.execute(
         update(SignInLink)
@@ -76,15 +69,8 @@ def use_link(*, session: Session, clock: Clock, token: str, address: str) -> Ope
     )
     if getattr(spent, "rowcount", 1) != 1:
         raise AuthenticationFailed("the sign-in link was already used")
-    record(
-        session=session,
-        clock=clock,
-        email=row.user.email,
-        method=method,
-        address=address,
-        outcome=SignInOutcome.SUCCEEDED,
-        detail="signed in with a one-time link",
-        user=row.user,
+    Attempt(session, clock, row.user.email, method, address, row.user).record(
+        SignInOutcome.SUCCEEDED, "signed in with a one-time link"
     )
     return open_session(
         session=session, clock=clock, user=row.user, method=method, stage=SessionStage.ACTIVE

@@ -6,13 +6,15 @@ transaction, so an auditor sees it; the lockout counts recent failures there.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.clock import Clock
-from covergate.errors import TooManyAttempts
+from covergate.errors import CovergateError, TooManyAttempts
 from covergate.signin.models import SignInEvent
 from covergate.signin.schemas import (
     ADDRESS_FAILURES,
@@ -22,6 +24,8 @@ from covergate.signin.schemas import (
     SignInOutcome,
 )
 from covergate.users.models import User
+
+E = TypeVar("E", bound=CovergateError)
 
 
 def record(
@@ -49,6 +53,40 @@ def record(
     session.flush()
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One sign-in attempt being checked: who typed what, how, from where.
+
+    ``attempt.refused(error, why)`` records the failure and gives back the error to
+    raise, so a refusal is never raised unrecorded:
+
+        raise attempt.refused(AuthenticationFailed("the password is wrong"), "wrong password")
+    """
+
+    session: Session
+    clock: Clock
+    email: str
+    method: SignInMethod
+    address: str
+    user: User | None = None
+
+    def record(self, outcome: SignInOutcome, detail: str) -> None:
+        record(
+            session=self.session,
+            clock=self.clock,
+            email=self.email,
+            method=self.method,
+            outcome=outcome,
+            address=self.address,
+            detail=detail,
+            user=self.user,
+        )
+
+    def refused(self, error: E, detail: str, outcome: SignInOutcome = SignInOutcome.FAILED) -> E:
+        self.record(outcome, detail)
+        return error
+
+
 def _failures_since(session: Session, since: datetime, **where: object) -> int:
     query = select(func.count(SignInEvent.id)).where(
         SignInEvent.at >= since, SignInEvent.outcome == SignInOutcome.FAILED
@@ -68,34 +106,23 @@ def check_not_locked(
     method: SignInMethod,
 ) -> None:
     """TooManyAttempts when the account or the address failed too often lately."""
+    attempt = Attempt(session, clock, email, method, address, user)
     since = clock.now() - LOCKOUT_WINDOW
     minutes = int(LOCKOUT_WINDOW.total_seconds() // 60)
     if _failures_since(session, since, address=address) >= ADDRESS_FAILURES:
-        record(
-            session=session,
-            clock=clock,
-            email=email,
-            method=method,
-            address=address,
-            outcome=SignInOutcome.LOCKED,
-            detail="address slowed",
-            user=user,
-        )
-        raise TooManyAttempts(
-            f"too many failed sign-ins from this address; try again in {minutes} minutes"
+        raise attempt.refused(
+            TooManyAttempts(
+                f"too many failed sign-ins from this address; try again in {minutes} minutes"
+            ),
+            "address slowed",
+            SignInOutcome.LOCKED,
         )
     if user is not None and _failures_since(session, since, user_id=user.id) >= LOCKOUT_FAILURES:
-        record(
-            session=session,
-            clock=clock,
-            email=email,
-            method=method,
-            address=address,
-            outcome=SignInOutcome.LOCKED,
-            detail="account locked",
-            user=user,
-        )
-        raise TooManyAttempts(
-            f"this account is locked after {LOCKOUT_FAILURES} failed sign-ins; try again in "
-            f"{minutes} minutes, or ask an admin for a sign-in link"
+        raise attempt.refused(
+            TooManyAttempts(
+                f"this account is locked after {LOCKOUT_FAILURES} failed sign-ins; try again "
+                f"in {minutes} minutes, or ask an admin for a sign-in link"
+            ),
+            "account locked",
+            SignInOutcome.LOCKED,
         )

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from covergate.clock import Clock
 from covergate.errors import AuthenticationFailed, InvalidInput
 from covergate.signin.models import Passkey, Password
-from covergate.signin.record import check_not_locked, record
+from covergate.signin.record import Attempt, check_not_locked
 from covergate.signin.schemas import (
     MAX_PASSWORD,
     MIN_PASSWORD,
@@ -100,17 +100,10 @@ def sign_in_with_password(
     )
     row = session.get(Password, user.id) if user else None
     if user is None or not _password_matches(row, password):
-        record(
-            session=session,
-            clock=clock,
-            email=email,
-            method=method,
-            address=address,
-            outcome=SignInOutcome.FAILED,
-            detail="wrong email or password",
-            user=user,
+        attempt = Attempt(session, clock, email, method, address, user)
+        raise attempt.refused(
+            AuthenticationFailed("the email or the password is wrong"), "wrong email or password"
         )
-        raise AuthenticationFailed("the email or the password is wrong")
     return first_factor_passed(
         session=session,
         clock=clock,
@@ -131,45 +124,22 @@ def first_factor_passed(
     require_passkey: bool,
 ) -> Opened:
     """After a password or single sign-on: a session, or the passkey step first."""
+    attempt = Attempt(session, clock, user.email, method, address, user)
     if user.disabled_at is not None:
-        record(
-            session=session,
-            clock=clock,
-            email=user.email,
-            method=method,
-            address=address,
-            outcome=SignInOutcome.FAILED,
-            detail="account disabled",
-            user=user,
+        raise attempt.refused(
+            AuthenticationFailed(f"the account {user.email} is disabled"), "account disabled"
         )
-        raise AuthenticationFailed(f"the account {user.email} is disabled")
     keys = passkeys_of(session=session, user=user)
     if not keys and needs_passkey(user, required=require_passkey):
-        record(
-            session=session,
-            clock=clock,
-            email=user.email,
-            method=method,
-            address=address,
-            outcome=SignInOutcome.FAILED,
-            detail="passkey required, none enrolled",
-            user=user,
-        )
-        raise AuthenticationFailed(
-            f"{user.role.value}s must sign in with a passkey and this account has none; "
-            "ask an admin for a one-time sign-in link to enrol one"
+        raise attempt.refused(
+            AuthenticationFailed(
+                f"{user.role.value}s must sign in with a passkey and this account has none; "
+                "ask an admin for a one-time sign-in link to enrol one"
+            ),
+            "passkey required, none enrolled",
         )
     stage = SessionStage.SECOND_FACTOR if keys else SessionStage.ACTIVE
     opened = open_session(session=session, clock=clock, user=user, method=method, stage=stage)
     if stage is SessionStage.ACTIVE:
-        record(
-            session=session,
-            clock=clock,
-            email=user.email,
-            method=method,
-            address=address,
-            outcome=SignInOutcome.SUCCEEDED,
-            detail="signed in",
-            user=user,
-        )
+        attempt.record(SignInOutcome.SUCCEEDED, "signed in")
     return opened
