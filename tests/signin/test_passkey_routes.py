@@ -56,27 +56,44 @@ def _enrol(who: StaffClient, label: str = "Blue key") -> Authenticator:
     return key
 
 
-def _password(site: StaffSite, email: str) -> tuple[TestClient, httpx.Response]:
+def _password(
+    site: StaffSite, email: str, next_path: str = ""
+) -> tuple[TestClient, httpx.Response]:
     client = site.anonymous()
     form = client.get("/sign-in")
     presign = client.cookies.get(PRESESSION_COOKIE)
     assert form.status_code == 200
-    data = {"email": email, "password": PASSWORD, "presign": presign}
+    data = {"email": email, "password": PASSWORD, "presign": presign, "next": next_path}
     return client, client.post("/sign-in", data=data, follow_redirects=False)
 
 
-def _use(client: TestClient, key: Authenticator, **lie: object) -> httpx.Response:
-    """The passkey step: the page, its options, the answer."""
-    page = client.get("/sign-in/passkey")
+def _use(
+    client: TestClient, key: Authenticator, page_url: str = "/sign-in/passkey", **lie: object
+) -> httpx.Response:
+    """The passkey step: the page, its options, the answer (with the page's next)."""
+    page = client.get(page_url)
     assert page.status_code == 200, page.text
     csrf = _csrf(page.text)
+    next_path = re.search(r'name="next" value="([^"]*)"', page.text)
     options = client.post("/sign-in/passkey/options", data={"csrf": csrf})
     assert options.status_code == 200, options.text
     answer = key.get(options.text, **lie)  # type: ignore[arg-type]
-    response: httpx.Response = client.post(
-        "/sign-in/passkey", data={"csrf": csrf, "credential": answer}, follow_redirects=False
-    )
+    data = {"csrf": csrf, "credential": answer, "next": next_path.group(1) if next_path else ""}
+    response: httpx.Response = client.post("/sign-in/passkey", data=data, follow_redirects=False)
     return response
+
+
+def test_the_page_first_asked_for_waits_through_the_passkey_step(site: StaffSite) -> None:
+    chief = site.as_user("chief", passkey_verified=False)
+    key = _enrol(chief)
+    site.set_password("chief")
+    client, first = _password(site, "chief@test.example", next_path="/app/requests?state=active")
+    assert first.headers["location"] == "/sign-in/passkey?next=%2Fapp%2Frequests%3Fstate%3Dactive"
+    done = _use(client, key, page_url=first.headers["location"])
+    assert done.headers["location"] == "/app/requests?state=active"
+    # Never to another site, whatever the form says.
+    _c, again = _password(site, "chief@test.example", next_path="https://evil.example/app")
+    assert again.headers["location"] == "/sign-in/passkey"
 
 
 def _events(site: StaffSite) -> list[tuple[SignInMethod, SignInOutcome, str]]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hmac
 from functools import cache
 from typing import Annotated
+from urllib.parse import quote
 
 import jinja2
 from fastapi import APIRouter, Form, Request
@@ -224,10 +225,12 @@ def callback(request: Request, runtime: RuntimeDep) -> Response:
             failure = exc
     if failure is not None:
         return _refused(request, runtime, failure, next_path=next_path, recorded=True)
+    back = safe_next(next_path)
     if stage is SessionStage.SECOND_FACTOR:
-        target, link = "/sign-in/passkey", "Continue to your passkey"
+        target = "/sign-in/passkey" + (f"?next={quote(back, safe='')}" if back else "")
+        link = "Continue to your passkey"
     else:
-        target, link = safe_next(next_path) or home_of(role), "Continue to covergate"
+        target, link = back or home_of(role), "Continue to covergate"
     response = _moving_on(
         target,
         title="Signed in with your agency's account",

@@ -35,7 +35,7 @@ from covergate.runtime import Runtime
 from covergate.signin import passkeys, sessions
 from covergate.signin.models import WebSession
 from covergate.signin.record import record
-from covergate.signin.routes import set_session_cookie
+from covergate.signin.routes import safe_next, set_session_cookie
 from covergate.signin.schemas import (
     SECOND_FACTOR_TIMEOUT,
     SESSION_COOKIE,
@@ -165,7 +165,7 @@ def _restart() -> RedirectResponse:
 
 
 def _use_page(
-    *, email: str, csrf: str, error: str | None = None, status: int = 200
+    *, email: str, csrf: str, next_path: str | None, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
     return render(
         "passkey_sign_in.html",
@@ -174,6 +174,7 @@ def _use_page(
         staff=True,
         email=email,
         csrf=csrf,
+        next_path=next_path or "",
         error=error,
         minutes=int(SECOND_FACTOR_TIMEOUT.total_seconds() // 60),
     )
@@ -184,12 +185,12 @@ def _csrf_ok(row: WebSession, submitted: str) -> bool:
 
 
 @router.get("/sign-in/passkey", response_class=HTMLResponse)
-def use_page(request: Request, runtime: RuntimeDep) -> Response:
+def use_page(request: Request, runtime: RuntimeDep, next: str | None = None) -> Response:
     with runtime.transaction() as session:
         row = _pending(request, runtime, session)
         if row is None:
             return _restart()
-        return _use_page(email=row.user.email, csrf=row.csrf)
+        return _use_page(email=row.user.email, csrf=row.csrf, next_path=safe_next(next))
 
 
 @router.post("/sign-in/passkey/options")
@@ -218,6 +219,7 @@ def use_passkey(
     runtime: RuntimeDep,
     csrf: Annotated[str, Form(max_length=100)] = "",
     credential: Annotated[str, Form()] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     _check_origin(request)
     failure: CovergateError | None = None
@@ -241,7 +243,13 @@ def use_passkey(
         except (AuthenticationFailed, TooManyAttempts) as exc:
             failure = exc
     if failure is not None:
-        return _use_page(email=email, csrf=page_csrf, error=failure.message, status=failure.status)
-    response = RedirectResponse(home_of(role), status_code=303)
+        return _use_page(
+            email=email,
+            csrf=page_csrf,
+            next_path=safe_next(next),
+            error=failure.message,
+            status=failure.status,
+        )
+    response = RedirectResponse(safe_next(next) or home_of(role), status_code=303)
     set_session_cookie(request, response, token)
     return response

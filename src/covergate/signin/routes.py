@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import secrets
 from typing import Annotated
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -150,11 +150,11 @@ def sign_in(
             next_path=safe_next(next),
             error=failure.message,
         )
-    target = (
-        "/sign-in/passkey"
-        if stage is SessionStage.SECOND_FACTOR
-        else safe_next(next) or home_of(role)
-    )
+    back = safe_next(next)
+    if stage is SessionStage.SECOND_FACTOR:  # the page asked for waits for the passkey
+        target = "/sign-in/passkey" + (f"?next={quote(back, safe='')}" if back else "")
+    else:
+        target = back or home_of(role)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, opened.token)
     return response
