@@ -212,7 +212,7 @@ def test_pages_are_plain_and_self_contained(site: Site, seeded: Seeded) -> None:
         assert "style-src 'self'" in csp
         assert response.headers["x-content-type-options"] == "nosniff"
         # Every table has a caption.
-        assert html.count("<table") == html.count("<caption>")
+        assert html.count("<table") == html.count("<caption")
     # The pages are not API operations.
     assert "/verify" not in site.client.get("/openapi.json").json()["paths"]
 
