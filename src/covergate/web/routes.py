@@ -128,10 +128,6 @@ def _log_facts(page: PageContext, request: Request) -> dict[str, Any]:
     }
 
 
-def _render(name: str, **context: Any) -> HTMLResponse:
-    return render(name, **context)
-
-
 def _rows(table: dict[str, dict[str, int]], labels: dict[str, str] | None) -> list[dict[str, Any]]:
     return [
         {"label": key if labels is None else _label(labels, key), **counts}
@@ -162,7 +158,7 @@ def public_report(
         {"label": _label(REFUSAL_LABELS, reason), "count": n}
         for reason, n in sorted(stats["observations_refused"].items(), key=lambda kv: -kv[1])
     ]
-    return _render(
+    return render(
         "report.html",
         stats=stats,
         year=chosen,
@@ -175,7 +171,7 @@ def public_report(
 
 @router.get("/verify", response_class=HTMLResponse)
 def verify_page(request: Request, page: Page) -> HTMLResponse:
-    return _render("verify.html", log=_log_facts(page, request))
+    return render("verify.html", log=_log_facts(page, request))
 
 
 @router.get("/favicon.ico")
