@@ -154,4 +154,8 @@ def test_one_sweep_ends_an_emergency_unseals_an_order_and_keeps_the_notice_owed(
     )
     assert events(world, emergency)[-1] is EventType.NOTICE_SERVED
 
-    assert sweep(rt, world, DAY_4) == ZERO  # a second sweep the same day finds nothing
+    # The subject has been told: the next sweep discloses the request (its sealed
+    # entries open); a further sweep the same day finds nothing.
+    assert sweep(rt, world, DAY_4) == SweepSummary(0, 0, 0, 0, 0, 0, 0, disclosed=1)
+    assert events(world, emergency)[-1] is EventType.DISCLOSED
+    assert sweep(rt, world, DAY_4) == ZERO

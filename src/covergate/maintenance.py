@@ -14,7 +14,9 @@ later steps see the earlier ones' work:
    the log (``courts.service``);
 4. notices are owed when covers end, re-armed when a delay order ends, and
    published when overdue (``notices.service``);
-5. data past its retention is destroyed (``retention.schedule``; 39 CFR 233.3(h)).
+5. requests whose day has come are disclosed: their sealed log entries opened
+   (``report.disclosure``, the publication rule);
+6. data past its retention is destroyed (``retention.schedule``; 39 CFR 233.3(h)).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import NoticeState, RequestState
 from covergate.notices import service as notices
 from covergate.notices.models import Notice
+from covergate.report import disclosure
 from covergate.retention import emergencies, schedule
 from covergate.runtime import Runtime
 
@@ -49,6 +52,7 @@ class SweepSummary:
     notices_resumed: int
     notices_overdue: int
     destroyed_for_retention: int
+    disclosed: int = 0  # requests whose sealed entries were opened
 
     def to_json(self) -> dict[str, int]:
         return asdict(self)
@@ -142,6 +146,10 @@ def _notices(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int
     }
 
 
+def _disclosures(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    return {"disclosed": disclosure.sweep_disclosures(session=session, ctx=ctx, limit=limit)}
+
+
 def _retention(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
     run = schedule.run_retention(session=session, ctx=ctx, dry_run=False, limit=limit)
     return {"destroyed_for_retention": run.count}
@@ -152,5 +160,6 @@ _STEPS: tuple[Callable[[Session, ServiceContext, int], dict[str, int]], ...] = (
     _emergencies,
     _seals,
     _notices,
+    _disclosures,
     _retention,
 )

@@ -607,7 +607,7 @@ def test_a_changed_byte_in_a_signed_entry(world: World, clean: Clean, verify: bo
     index = entry_of(world, clean.expired, EventType.STARTED)
     with world.tx() as s:
         data = bytes(s.get_one(LogEntry, index).data)
-        changed = data.replace(b'"mail_cover"', b'"mail_covex"')
+        changed = data.replace(b'"started"', b'"startex"')
         assert changed != data
         s.execute(update(LogEntry).where(LogEntry.idx == index).values(data=changed))
     report = clean.report(world, verify=verify)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -14,6 +13,7 @@ from covergate.courts.models import CourtOrder
 from covergate.errors import CovergateError
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.transparency.models import LogEntry
+from tests.log_entries import entry_fields
 from tests.world import World
 
 
@@ -52,7 +52,7 @@ def entries(world: World, public_id: str) -> list[dict[str, Any]]:
             .where(RequestEvent.request_id == request.id)
             .order_by(LogEntry.idx)
         )
-        return [json.loads(data) for data in rows]
+        return [entry_fields(s, data) for data in rows]
 
 
 def order_entries(world: World, public_id: str) -> list[dict[str, Any]]:

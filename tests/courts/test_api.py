@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Any
 
 from covergate.transparency.service import read_entry
 from tests.api_server import LiveServer
 from tests.courts.test_orders import opens
 from tests.factories import mail_cover_data
+from tests.log_entries import entry_fields
 from tests.test_api import assert_problem, detail, justifications, review, submit
 from tests.world import COURT, OTHER_COURT
 
@@ -20,7 +20,7 @@ REASON = {"X-Access-Reason": "deciding on the order"}
 def entry(api: LiveServer, index: int) -> dict[str, Any]:
     """A log entry as published (read from the server's database)."""
     with api.runtime.transaction() as session:
-        return dict(json.loads(read_entry(session=session, index=index)))
+        return entry_fields(session, read_entry(session=session, index=index))
 
 
 def test_courts_are_registered_by_admins_only(api: LiveServer) -> None:

@@ -30,6 +30,7 @@ from covergate.requests import service as requests
 from covergate.requests.schemas import DecisionOutcome
 from covergate.transparency.models import LogCommitment, LogEntry
 from tests.factories import mail_cover_data
+from tests.log_entries import entry_bytes
 from tests.notices.helpers import (
     LAST_DAY,
     START,
@@ -273,7 +274,8 @@ def test_the_letter_is_mailed_and_the_service_logged(world: World) -> None:
     assert events(world, rid)[-1] == "notice_served"
     with world.tx() as s:
         entry = s.scalars(select(LogEntry.data).order_by(LogEntry.idx.desc())).first()
-    assert entry is not None
+        assert entry is not None
+        entry = entry_bytes(s, entry)
     assert b'"outcome":"on_time"' in entry
     stored = notice(world, rid)
     assert stored is not None
@@ -292,7 +294,8 @@ def test_a_letter_mailed_late_is_logged_late(world: World) -> None:
     mailed(world, rid, DUE + timedelta(days=2))
     with world.tx() as s:
         entry = s.scalars(select(LogEntry.data).order_by(LogEntry.idx.desc())).first()
-    assert entry is not None
+        assert entry is not None
+        entry = entry_bytes(s, entry)
     assert b'"outcome":"late"' in entry
 
 

@@ -24,6 +24,7 @@ from covergate.requests import service as requests
 from covergate.requests.models import Decision
 from covergate.retention import service
 from covergate.transparency.models import LogEntry
+from tests.log_entries import entry_fields
 from tests.retention.steps import START, produced_records, put_order, running_records
 from tests.world import World
 
@@ -145,7 +146,7 @@ def test_the_destruction_entry_names_no_subject_and_tells_the_requester_why(
     rid = produced_records(world)
     done = destroy(world, rid, "the records were kept eight years")
     with world.tx() as s:
-        entry = json.loads(s.get(LogEntry, done.log_index).data)  # type: ignore[union-attr]
+        entry = entry_fields(s, s.get_one(LogEntry, done.log_index).data)
         shown = service.destruction_of(session=s, ctx=world.ctx, request=world.request(s, rid))
     assert entry["event"] == "data_destroyed"
     assert entry["outcome"] == "retention_ended"
@@ -211,7 +212,7 @@ def test_improper_cover_is_closed_then_destroyed_by_the_chief_or_hq(world: World
         events = [e.event.value for e in s.scalars(
             select(RequestEvent).where(RequestEvent.request_id == request.id)
             .order_by(RequestEvent.id))]  # fmt: skip
-        entry = json.loads(s.get(LogEntry, done.log_index - 1).data)  # type: ignore[union-attr]
+        entry = entry_fields(s, s.get_one(LogEntry, done.log_index - 1).data)
         with pytest.raises(Gone):
             request_cipher(world.ctx, request)
     assert events[-2:] == ["closed", "data_destroyed"]

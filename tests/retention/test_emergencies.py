@@ -7,7 +7,6 @@ after, not on the due day itself.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -22,6 +21,7 @@ from covergate.retention import service
 from covergate.retention.emergencies import sweep_emergencies, sweep_refused_orders
 from covergate.transparency.models import LogEntry
 from tests.factories import mail_cover_data
+from tests.log_entries import entry_fields
 from tests.retention.steps import (
     COURT,
     EMERGENCY,
@@ -96,7 +96,7 @@ def test_no_order_by_day_three_ends_and_destroys_the_cover_the_day_after(world: 
                 RequestEvent.request_id == request.id, RequestEvent.event == "closed"
             )
         ).one()
-        entry = json.loads(s.get(LogEntry, closed.entry_index).data)  # type: ignore[union-attr]
+        entry = entry_fields(s, s.get_one(LogEntry, closed.entry_index).data)
     assert events(world, rid)[-2:] == ["closed", "data_destroyed"]
     assert (entry["outcome"], entry["state"]) == ("no_timely_order", "closed")
     assert shown is not None

@@ -34,6 +34,7 @@ from covergate.audit.findings import FindingClass, Findings
 from covergate.context import ServiceContext
 from covergate.crypto import DecryptionFailed, FieldCipher
 from covergate.errors import CovergateError, LogIntegrityError, MalformedLogData
+from covergate.lifecycle.sealing import is_sealed, open_fields
 from covergate.tlog.hashing import HASH_SIZE, leaf_hash
 from covergate.tlog.note import NoteVerifier
 from covergate.tlog.tiles import TILE_WIDTH
@@ -65,6 +66,7 @@ def check(
         _verify(session, verifier, found)
     history = {row.entry_index: row for row in files.all_events()}
     ids = {r.id: r.public_id for r in files.requests.values()}
+    keys = {r.public_id: r.details_key for r in files.requests.values()}
     for start in range(0, total, BATCH):
         end = min(start + BATCH, total)
         entries = _entries(session, start, end, signed)
@@ -85,6 +87,7 @@ def check(
                 leaves.get(index),
                 history.get(index),
                 ids,
+                keys,
                 ctx.cipher,
                 found,
             )
@@ -165,6 +168,7 @@ def _check_entry(
     leaf: bytes | None,
     row: EventRow | None,
     ids: Mapping[int, str],
+    keys: Mapping[str, bytes | None],
     cipher: FieldCipher,
     found: Findings,
 ) -> None:
@@ -189,6 +193,18 @@ def _check_entry(
     if not isinstance(value, dict):
         found.add(_CLS, pid, f"log entry {index} does not decode", entry=index, day=day)
         return
+    if is_sealed(value):
+        # A sealed entry (lifecycle.sealing) is checked as it opens with its key.
+        details_key = keys.get(str(value.get("request")))
+        try:
+            if details_key is None:
+                raise MalformedLogData("no details key is stored for its request")
+            value = open_fields(value, details_key)
+        except MalformedLogData as exc:
+            found.add(
+                _CLS, pid, f"sealed log entry {index} does not open: {exc}", entry=index, day=day
+            )
+            return
     named = value.get("request")
     if row is None:
         if named is not None:

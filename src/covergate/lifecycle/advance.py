@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
 from covergate.errors import InvalidInput
-from covergate.lifecycle.events import EventType, OrderEvent, PublicEvent
+from covergate.lifecycle.events import DisclosureEvent, EventType, OrderEvent, PublicEvent
 from covergate.lifecycle.models import Request, RequestEvent
+from covergate.lifecycle.sealing import SealedEvent, new_details_key, seal_fields
 from covergate.lifecycle.states import Action, next_state
+from covergate.transparency.schemas import PublicRecord, check_public_fields
 from covergate.transparency.service import append_event
 from covergate.users.models import User
 
@@ -77,7 +79,7 @@ def record_event(
     day: date | None = None,
     outcome: str | None = None,
     detail: Mapping[str, object] | None = None,
-    public: OrderEvent | None = None,
+    public: OrderEvent | DisclosureEvent | None = None,
 ) -> int:
     """Write the history row and the log entry of ``event``, in the caller's transaction.
 
@@ -98,24 +100,32 @@ def record_event(
         "document_sha256": request.body_digest.hex() if request.body_digest else None,
         "detail": dict(detail or {}),
     }
+    record: PublicRecord = public or PublicEvent(
+        event=event,
+        request_id=request.public_id,
+        day=day,
+        agency=request.agency.name,
+        kind=request.kind,
+        ground=request.ground,
+        legal_process=request.legal_process,
+        policy=request.policy_name,
+        policy_version=request.policy_version,
+        outcome=outcome,
+        state=request.state.value,
+    )
+    if request.disclosed_on is None:
+        # The publication rule: until the request is disclosed its entries are sealed.
+        if request.details_key is None:
+            request.details_key = new_details_key()
+        record = SealedEvent(
+            seal_fields(
+                check_public_fields(record),
+                key=request.details_key,
+                level=request.agency.jurisdiction.value,
+            )
+        )
     index = append_event(
-        session=session,
-        event=public
-        or PublicEvent(
-            event=event,
-            request_id=request.public_id,
-            day=day,
-            agency=request.agency.name,
-            kind=request.kind,
-            ground=request.ground,
-            legal_process=request.legal_process,
-            policy=request.policy_name,
-            policy_version=request.policy_version,
-            outcome=outcome,
-            state=request.state.value,
-        ),
-        private_record=private_record,
-        cipher=ctx.cipher,
+        session=session, event=record, private_record=private_record, cipher=ctx.cipher
     )
     # A Core insert on the same connection: same transaction, no unit-of-work pass.
     session.connection().execute(

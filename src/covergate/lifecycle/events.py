@@ -30,10 +30,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from covergate.document import Ground, ProcessStandard, ProcessType, RequestKind
 from covergate.errors import InvalidInput
+from covergate.lifecycle.disclosed import DisclosureEvent
+from covergate.lifecycle.event_types import EventType
 from covergate.transparency.schemas import (
     AGENCY,
     POLICY,
@@ -53,6 +54,7 @@ __all__ = [
     "ORDER_EVENTS",
     "REQUEST_EVENTS",
     "SCHEMAS",
+    "DisclosureEvent",
     "EventType",
     "OrderEvent",
     "OrderIdentity",
@@ -60,33 +62,6 @@ __all__ = [
     "PublicEvent",
     "order_commitment",
 ]
-
-
-class EventType(StrEnum):
-    # events of one request
-    SUBMITTED = "submitted"
-    REVIEWED = "reviewed"
-    DECIDED = "decided"
-    STARTED = "started"
-    EXTENDED = "extended"
-    EXPIRED = "expired"
-    CLOSED = "closed"
-    PRODUCED = "produced"
-    ACKNOWLEDGED = "acknowledged"
-    RECORDS_DISCLOSED = "records_disclosed"
-    NOTICE_SERVED = "notice_served"  # the notice letter was mailed
-    NOTICE_DELAYED = "notice_delayed"  # a court's delay order (each a new order)
-    DATA_DESTROYED = "data_destroyed"
-    NOTICE_RESUMED = "notice_resumed"  # a delay order ended: the notice clock re-arms
-    NOTICE_OVERDUE = "notice_overdue"  # due, not delayed, not mailed: public by itself
-    # events of a request's court order (schema: OrderEvent)
-    ORDER_FILED = "order_filed"
-    ORDER_CONFIRMED = "order_confirmed"
-    ORDER_REFUSED = "order_refused"
-    ORDER_UNSEALED = "order_unsealed"
-    # events of the program, about no one request
-    DESTRUCTION_RUN = "destruction_run"
-    NOTICES_OVERDUE = "notices_overdue"
 
 
 @dataclass(frozen=True)
@@ -309,12 +284,16 @@ ORDER_EVENTS = frozenset(
     }
 )
 #: The kinds whose schema is :class:`PublicEvent` (events of one request).
-REQUEST_EVENTS = frozenset(EventType) - _PROGRAM_KINDS - ORDER_EVENTS
+REQUEST_EVENTS = frozenset(EventType) - _PROGRAM_KINDS - ORDER_EVENTS - {EventType.DISCLOSED}
 
 #: The schema of every event kind.
-SCHEMAS: dict[EventType, type[PublicEvent] | type[ProgramEvent] | type[OrderEvent]] = {
+SCHEMAS: dict[
+    EventType, type[PublicEvent] | type[ProgramEvent] | type[OrderEvent] | type[DisclosureEvent]
+] = {
     kind: (
-        ProgramEvent
+        DisclosureEvent
+        if kind is EventType.DISCLOSED
+        else ProgramEvent
         if kind in _PROGRAM_KINDS
         else OrderEvent
         if kind in ORDER_EVENTS

@@ -101,6 +101,12 @@ class Request(Base):
     # Observations deleted with the request's data: counted, so the public
     # statistics of what was recorded do not shrink when data is destroyed.
     observations_destroyed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The publication rule (lifecycle.sealing): the key the request's sealed log
+    # entries are encrypted under, published on ``disclosed_on``. Not secret from
+    # the database, which holds the details themselves; None before the first
+    # sealed entry (rows from before sealing).
+    details_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    disclosed_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

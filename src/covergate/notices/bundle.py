@@ -179,7 +179,8 @@ def build_bundle(
         what=AccessKind.NOTES,
         reason=BUNDLE_REASON,
     )
-    events = parse_events(request.public_id, parsed)
+    details_key = request.details_key
+    events = parse_events(request.public_id, parsed, details_key=details_key)
     verifier = Ed25519Verifier.from_key_string(log_key)
     bundle: dict[str, Any] = {
         "format": BUNDLE_FORMAT,
@@ -188,6 +189,9 @@ def build_bundle(
         "checkpoint": state.note.decode("utf-8"),
         "entries": entries,
         "manifest": b64(manifest) if manifest is not None else None,
+        # Opens the request's sealed entries (lifecycle.sealing): the subject may read
+        # what the log will publish about their request when it is disclosed.
+        "details_key": details_key.hex() if details_key is not None else None,
         "facts": derive_facts(
             request.public_id, events, json.loads(manifest) if manifest is not None else None
         ),

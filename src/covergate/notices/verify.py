@@ -32,6 +32,7 @@ from typing import Any
 
 from covergate.errors import MalformedLogData, VerificationFailed
 from covergate.lifecycle.events import ORDER_EVENTS, EventType
+from covergate.lifecycle.sealing import is_sealed, open_fields
 from covergate.notices.rules import check_lawful_order
 from covergate.notices.summary import PRODUCTION_EVENTS, LoggedEvent, derive_facts, first_difference
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
@@ -184,18 +185,46 @@ def _day(value: Any, what: str) -> date:
         raise VerificationFailed(f"{what}: no valid date") from None
 
 
+def _details_key(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    text = _text(value, "details_key")
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise _bad("details_key", "must be 64 lowercase hex characters")
+    return bytes.fromhex(text)
+
+
+def _open_public(data: bytes, where: str, details_key: bytes | None) -> dict[str, Any]:
+    """An entry's public fields; a sealed entry's as they open with the details key."""
+    public = _json_object(data, where)
+    if not is_sealed(public):
+        return public
+    if details_key is None:
+        raise VerificationFailed(f"{where}: sealed, and the bundle has no details key")
+    try:
+        opened: dict[str, Any] = open_fields(public, details_key)
+    except MalformedLogData as exc:
+        raise VerificationFailed(f"{where}: {exc}") from None
+    opened["commitment"] = public.get("commitment")
+    return opened
+
+
 def parse_events(
-    request_id: str, entries: list[tuple[int, bytes, bytes | None]]
+    request_id: str,
+    entries: list[tuple[int, bytes, bytes | None]],
+    *,
+    details_key: bytes | None = None,
 ) -> list[LoggedEvent]:
     """The (index, entry, opened record or None) of one request as :class:`LoggedEvent`.
 
-    VerificationFailed when an entry is not an event of ``request_id``, or a record
-    names another request, event or day than its entry.
+    A sealed entry (``lifecycle.sealing``) is read as it opens with ``details_key``.
+    VerificationFailed when an entry is not an event of ``request_id``, a sealed one
+    does not open, or a record names another request, event or day than its entry.
     """
     events = []
     for index, data, record_bytes in entries:
         where = f"entry {index}"
-        public = _json_object(data, where)
+        public = _open_public(data, where, details_key)
         try:
             kind = EventType(str(public.get("event")))
         except ValueError:
@@ -245,7 +274,10 @@ def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBun
         raise MalformedLogData(f"bundle: not ASCII JSON (byte {exc.start})") from None
     except (ValueError, RecursionError) as exc:
         raise MalformedLogData(f"bundle: not JSON ({exc})") from None
-    top = _object(value, "bundle", _TOP)
+    # ``details_key`` (lifecycle.sealing) was added later: bundles without it still verify.
+    keys = _TOP | {"details_key"} if isinstance(value, dict) and "details_key" in value else _TOP
+    top = _object(value, "bundle", keys)
+    details_key = _details_key(top.get("details_key"))
     if top["format"] != BUNDLE_FORMAT:
         raise _bad("format", f"must be {BUNDLE_FORMAT!r}")
     request_id = _text(top["request"], "request")
@@ -286,7 +318,9 @@ def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBun
                 raise VerificationFailed(
                     f"entry {e.index}: the opening does not match its commitment"
                 )
-    events = parse_events(request_id, [(e.index, e.data, e.record) for e in entries])
+    events = parse_events(
+        request_id, [(e.index, e.data, e.record) for e in entries], details_key=details_key
+    )
     sealed = any(
         e.public.get("sealed_until") for e in events if e.event in ORDER_EVENTS
     ) and not any(e.event is EventType.ORDER_UNSEALED for e in events)
