@@ -1,4 +1,14 @@
-"""Public statistics, computed from public columns only (no decryption).
+"""The published report, and the older all-columns statistics.
+
+:func:`published_report` is what the public page, ``/report.json``, the CSV tables
+and ``GET /api/v1/statistics`` show: the facts of the database as the publication
+rule lets them be read (``report.from_db``), up to the size of the last signed
+checkpoint, so that anyone can recount exactly those figures from the log
+(``covergate report --from``). It is kept per (database, log size, period): the
+facts up to a log size never change.
+
+:func:`statistics` (below) is the staff's older summary, from public columns only
+(no decryption), not limited by the publication rule.
 
 Counts per agency, ground, legal process and outcome, plus refused observations by
 reason. Each request is counted once (extensions are counted as requests too,
@@ -8,7 +18,8 @@ transparency log, whose entries carry the same public fields.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import date
 from typing import Any
 
@@ -19,6 +30,42 @@ from covergate.agencies.models import Agency
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import APPROVED_STATES, RequestState
+from covergate.report.figures import compute
+from covergate.report.from_db import facts_from_db
+from covergate.report.schemas import Period, Report
+from covergate.transparency.state import read_state
+
+_CACHE_SIZE = 32
+_cache: OrderedDict[tuple[str, int, str], Report] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def published_size(session: Session) -> int:
+    """The size of the last signed checkpoint: what the public log serves."""
+    state = read_state(session)
+    return 0 if state is None else state.size
+
+
+def published_report(session: Session, period: Period) -> Report:
+    """The report for ``period`` from the first :func:`published_size` entries.
+
+    Kept by the checkpoint's root hash: a root names the log's entries, and the
+    figures are those the entries let anyone recount.
+    """
+    state = read_state(session)
+    size = 0 if state is None else state.size
+    key = ("" if state is None else bytes(state.root).hex(), size, period.label)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    report = compute(facts_from_db(session, log_size=size), period)
+    with _cache_lock:
+        _cache[key] = report
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return report
 
 
 def _outcome(state: RequestState) -> str:
