@@ -25,6 +25,7 @@ from covergate.commands import (
     notices,
     policy,
     productions,
+    report,
     requests,
     retention,
 )
@@ -75,6 +76,7 @@ for _group in (
     maintain,
     policy,
     log,
+    report,
 ):
     _group.register(app)
 

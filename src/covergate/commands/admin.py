@@ -10,7 +10,6 @@ operator recovers when every admin token is lost. Over HTTP only admins may.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -301,32 +300,6 @@ def schema_request() -> None:
     print_json(request_json_schema())
 
 
-def report_command(
-    ctx: typer.Context,
-    year: Annotated[int | None, typer.Option(help="Only requests received in this year.")] = None,
-    as_json: JsonOption = False,
-) -> None:
-    """Public statistics: counts by agency, ground, legal process and outcome."""
-    from covergate.report import service as report
-
-    with runtime(ctx) as rt, rt.transaction() as session:
-        stats = report.statistics(session=session, year=year)
-    if as_json:
-        print_json(stats)
-        return
-    console.print(f"[bold]{stats['total']}[/] requests; outcomes {json.dumps(stats['outcomes'])}")
-    for dimension in ("by_agency", "by_ground", "by_process"):
-        table = Table(title=dimension.replace("_", " "))
-        table.add_column(dimension.removeprefix("by_"))
-        for col in ("requests", "approved", "denied", "pending"):
-            table.add_column(col, justify="right")
-        for key, row in stats[dimension].items():
-            table.add_row(
-                key, *(str(row[c]) for c in ("requests", "approved", "denied", "pending"))
-            )
-        console.print(table)
-
-
 def register(root: typer.Typer) -> None:
     root.command("init")(init)
     root.command("serve")(serve)
@@ -336,4 +309,3 @@ def register(root: typer.Typer) -> None:
     root.add_typer(user_app, name="user")
     root.add_typer(token_app, name="token")
     root.add_typer(schema_app, name="schema")
-    root.command("report")(report_command)
