@@ -30,6 +30,7 @@ from covergate.covers.routes import router as covers_router
 from covergate.errors import CovergateError
 from covergate.notices.routes import router as notices_router
 from covergate.productions.routes import router as productions_router
+from covergate.report.routes import router as report_router
 from covergate.requests.routes import router as requests_router
 from covergate.retention.routes import router as retention_router
 from covergate.runtime import Runtime
@@ -223,6 +224,7 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
     ):
         app.include_router(router)
     app.include_router(log_router)
+    app.include_router(report_router)
     app.include_router(web_router)
     for router in page_routers:
         app.include_router(router)

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from tests.api_server import LiveServer, live_server
 from tests.conftest import IN_CI, Database
 from tests.web.seed import TODAY, Seeded, seed
-from tests.world import DEA, FBI, build_world
+from tests.world import build_world
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -132,22 +132,20 @@ def cells(page: Page, table: str, row: str) -> list[str]:
 def test_report_shows_the_numbers(
     page: Page, server: LiveServer, seeded: Seeded, tmp_path: Path
 ) -> None:
+    """The published report (issue 11); tests/web/test_report_page.py checks its
+    charts, downloads and axe-core, tests/report/test_routes.py every cell."""
     page.goto("/")
     assert page.title().startswith("Public report")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", level=1).inner_text() == (
-        "Postal surveillance requests: all years"
+        "Postal surveillance requests: all periods"
     )
-    assert page.locator("#total").inner_text() == str(seeded.total)
-    assert page.locator("#approval-rate").inner_text() == "75.0%"
-    assert cells(page, "outcomes", "Denied") == [str(seeded.denied)]
+    assert page.locator("#headline-1").inner_text() == str(seeded.total)
     # Tables are found by their caption, as a screen reader announces them.
-    agencies = page.get_by_role("table", name="Requests by agency")
-    assert agencies.locator("tbody th").all_inner_texts() == [FBI, DEA]
-    assert cells(page, "by-agency", FBI) == ["4", "3", "0", "1"]
-    assert cells(page, "by-agency", DEA) == ["1", "0", "1", "0"]
-    assert cells(page, "by-process", "Subpoena") == ["1", "1", "0", "0"]
-    assert cells(page, "refused", "The request was not active") == ["1"]
+    received = page.get_by_role("table", name="Requests received, by level")
+    assert received.locator("tbody th").all_inner_texts() == ["Federal", "State", "Local"]
+    assert cells(page, "table-received", "Federal")[0] == str(seeded.total)
+    assert cells(page, "table-trend", "2026-H1")[0] == str(seeded.total_2026)
 
     # The checkpoint on the page is the one the log serves.
     note = server.client.get("/log/checkpoint").text.split("\n")
@@ -157,7 +155,7 @@ def test_report_shows_the_numbers(
 
     # The stylesheet is loaded and applied (no external assets, no script).
     assert (
-        page.locator("table#by-agency").evaluate("t => getComputedStyle(t).borderCollapse")
+        page.locator("table#table-received").evaluate("t => getComputedStyle(t).borderCollapse")
         == "collapse"
     )
     assert page.locator("script").count() == 0
@@ -181,29 +179,28 @@ def test_report_shows_the_numbers(
     page.get_by_text("/api/v1/requests", exact=True).first.wait_for()
 
 
-def test_year_form(page: Page, seeded: Seeded, tmp_path: Path) -> None:
+def test_period_form(page: Page, seeded: Seeded, tmp_path: Path) -> None:
     page.goto("/")
-    page.get_by_label("Year received").fill("2025")
+    chooser = page.get_by_label("Period", exact=True)
+    chooser.select_option("2025")
     page.get_by_role("button", name="Show").click()
-    page.wait_for_url(re.compile(r"/\?year=2025$"))
+    page.wait_for_url(re.compile(r"/\?period=2025$"))
     assert page.get_by_role("heading", level=1).inner_text() == (
-        "Postal surveillance requests received in 2025"
+        "Postal surveillance requests: 2025"
     )
-    assert page.locator("#total").inner_text() == str(seeded.total_2025)
-    assert page.locator("#by-agency tbody th").all_inner_texts() == [FBI]
-    assert cells(page, "by-agency", FBI) == ["1", "1", "0", "0"]
-    assert page.get_by_label("Year received").input_value() == "2025"
+    assert page.locator("#headline-1").inner_text() == str(seeded.total_2025)
+    assert page.get_by_label("Period", exact=True).input_value() == "2025"
     page.screenshot(path=tmp_path / "report-2025.png", full_page=True)
 
-    page.get_by_label("Year received").fill("2026")
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile(r"/\?year=2026$"))
-    assert page.locator("#total").inner_text() == str(seeded.total_2026)
-    assert cells(page, "by-agency", FBI) == ["3", "2", "0", "1"]
+    page.get_by_label("Period", exact=True).select_option("2026")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"/\?period=2026$"))
+    assert page.locator("#headline-1").inner_text() == str(seeded.total_2026)
 
-    page.get_by_role("link", name="All years").click()
-    page.wait_for_url(re.compile(r"/$"))
-    assert page.locator("#total").inner_text() == str(seeded.total)
+    page.get_by_label("Period", exact=True).select_option("all")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url(re.compile(r"/\?period=all$"))
+    assert page.locator("#headline-1").inner_text() == str(seeded.total)
 
 
 def test_verify_page(page: Page, server: LiveServer, seeded: Seeded, tmp_path: Path) -> None:
@@ -250,14 +247,16 @@ def test_verify_page(page: Page, server: LiveServer, seeded: Seeded, tmp_path: P
     page.screenshot(path=tmp_path / "verify.png", full_page=True)
 
 
-def test_bad_year_in_the_browser(page: Page, server: LiveServer) -> None:
-    response = server.client.get("/", params={"year": "soon"})
-    assert response.status_code == 422
-    # The form itself only lets a number through (type=number, min, max).
+def test_bad_period_in_the_browser(page: Page, server: LiveServer) -> None:
+    for query in ({"year": "soon"}, {"period": "soon"}, {"period": "2026-H3"}):
+        response = server.client.get("/", params=query)
+        assert response.status_code == 422, query
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+    # The form itself only offers periods the server takes (a select, no free text).
     page.goto("/")
-    field = page.get_by_label("Year received")
-    assert field.get_attribute("type") == "number"
-    field.fill("12")
-    page.get_by_role("button", name="Show").click()
-    assert page.url == f"{server.base_url}/"  # the browser blocked the submission
-    assert field.evaluate("f => f.validity.rangeUnderflow") is True
+    chooser = page.get_by_label("Period", exact=True)
+    assert chooser.evaluate("s => s.tagName") == "SELECT"
+    values = chooser.locator("option").evaluate_all("os => os.map(o => o.value)")
+    assert values[0] == "all"
+    for value in values:
+        assert server.client.get("/", params={"period": value}).status_code == 200, value

@@ -1,15 +1,17 @@
 """The public web pages, rendered on the server (no JavaScript, no external assets).
 
-- ``GET /``: the public report (counts by agency, ground, legal process, kind;
-  outcomes; refused observations) with an optional ``?year=YYYY`` filter, and the
-  log's origin, verifier key and current checkpoint so anyone can check the figures.
+- ``GET /``: the public transparency report (``report.service.published_report``)
+  for ``?period=all|2026|2026-H1`` (``?year=2026`` still works): headline figures,
+  each table with its chart and CSV link, and the log's origin, verifier key,
+  checkpoint and the command that recounts the figures from the log.
 - ``GET /verify``: how subjects and the press verify one entry or the whole log.
 - ``GET /static/style.css``, ``GET /static/favicon.svg`` (also at ``/favicon.ico``):
   the only assets.
 
 Pages read public columns only (``covergate.report.service``) and the log's signed
 state (``covergate.transparency.service``); they never touch subject data. A bad
-``year`` is an :class:`InvalidInput`, answered as an HTML error page naming it.
+``period`` or ``year`` is an :class:`InvalidInput`, answered as an HTML error page
+naming it.
 """
 
 from __future__ import annotations
@@ -17,16 +19,21 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.errors import InvalidInput, NotFound
+from covergate.lifecycle.models import RequestEvent
+from covergate.report import routes as report_page
 from covergate.report import service as report
+from covergate.report.schemas import BAND, Period
 from covergate.runtime import Runtime
 from covergate.transparency import service as transparency
 from covergate.web.render import render
@@ -128,44 +135,52 @@ def _log_facts(page: PageContext, request: Request) -> dict[str, Any]:
     }
 
 
-def _rows(table: dict[str, dict[str, int]], labels: dict[str, str] | None) -> list[dict[str, Any]]:
-    return [
-        {"label": key if labels is None else _label(labels, key), **counts}
-        for key, counts in table.items()
-    ]
+def _period_range(page: PageContext) -> tuple[date | None, date | None]:
+    """The first and last day anything happened to a request, for the period chooser;
+    only the half-years they fall in are shown, never the days."""
+    first, last = page.session.execute(
+        select(func.min(RequestEvent.day), func.max(RequestEvent.day))
+    ).one()
+    return first, last
+
+
+def _chosen_period(period: str | None, year: str | None) -> Period:
+    """``?period=`` (default ``all``); the older ``?year=2026`` still means 2026."""
+    if period is not None and period.strip():
+        return Period.parse(period.strip())
+    chosen_year = parse_year(year)
+    return Period.parse("all" if chosen_year is None else str(chosen_year))
 
 
 @router.get("/", response_class=HTMLResponse)
 def public_report(
     request: Request,
     page: Page,
+    period: Annotated[str | None, Query()] = None,
     year: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
-    chosen = parse_year(year)
-    stats = report.statistics(session=page.session, year=chosen)
-    tables = [
-        ("by-agency", "Agency", "Requests by agency", _rows(stats["by_agency"], None)),
-        ("by-ground", "Ground", "Requests by ground", _rows(stats["by_ground"], GROUND_LABELS)),
-        (
-            "by-process",
-            "Legal process",
-            "Requests by legal process",
-            _rows(stats["by_process"], PROCESS_LABELS),
-        ),
-        ("by-kind", "Kind", "Requests by kind", _rows(stats["by_kind"], KIND_LABELS)),
-    ]
-    refused = [
-        {"label": _label(REFUSAL_LABELS, reason), "count": n}
-        for reason, n in sorted(stats["observations_refused"].items(), key=lambda kv: -kv[1])
-    ]
+    chosen = _chosen_period(period, year)
+    published = report.published_report(page.session, chosen)
+    log = _log_facts(page, request)
+    first, last = _period_range(page)
     return render(
         "report.html",
-        stats=stats,
-        year=chosen,
-        tables=tables,
-        refused=refused,
-        refused_total=sum(stats["observations_refused"].values()),
-        log=_log_facts(page, request),
+        period=chosen,
+        period_words=report_page.period_words(chosen),
+        choices=[
+            (p.label, report_page.period_words(p), p == chosen)
+            for p in report_page.period_choices(first, last, chosen)
+        ],
+        report=published,
+        headline=[
+            (f"headline-{n}", label, report_page.headline_text(label, value))
+            for n, (label, value) in enumerate(published.headline, start=1)
+        ],
+        tables=[report_page.table_view(table, chosen) for table in published.tables],
+        band=BAND,
+        json_url=f"/report.json?period={chosen.label}",
+        recount=report_page.recount_command(str(request.base_url), log["verifier_key"], chosen),
+        log=log,
     )
 
 
