@@ -107,6 +107,9 @@ class Request(Base):
     # sealed entry (rows from before sealing).
     details_key: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     disclosed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    # The day the sweep last found the request due to be disclosed on (a request that
+    # owes no notice: its end plus the hold), so that it is not weighed every day.
+    disclosure_due: Mapped[date | None] = mapped_column(Date)
 
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

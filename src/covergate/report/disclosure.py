@@ -170,9 +170,13 @@ def disclose(session: Session, ctx: ServiceContext, request: Request) -> int:
 def sweep_disclosures(*, session: Session, ctx: ServiceContext, limit: int = 10_000) -> int:
     """Disclose every request whose day has come; how many were disclosed."""
     today = ctx.clock.today()
-    # Only rows that can be due today: no notice, or one mailed or due by now.
+    # Only rows that can be due today: a notice mailed or due by now, or no notice
+    # and no later day already found (a notice mailed early is always looked at).
     notice_ready = (
-        Notice.id.is_(None)
+        (
+            Notice.id.is_(None)
+            & (Request.disclosure_due.is_(None) | (Request.disclosure_due <= today))
+        )
         | (Notice.state == NoticeState.MAILED)
         | ((Notice.state == NoticeState.PENDING) & (Notice.due_on <= today))
     )
@@ -189,4 +193,6 @@ def sweep_disclosures(*, session: Session, ctx: ServiceContext, limit: int = 10_
         if day is not None and day <= today:
             disclose(session, ctx, request)
             count += 1
+        elif day is not None and request.disclosure_due != day:
+            request.disclosure_due = day
     return count

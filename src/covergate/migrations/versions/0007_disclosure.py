@@ -20,11 +20,13 @@ def upgrade() -> None:
     with op.batch_alter_table("requests") as batch:
         batch.add_column(sa.Column("details_key", sa.LargeBinary(32), nullable=True))
         batch.add_column(sa.Column("disclosed_on", sa.Date(), nullable=True))
+        batch.add_column(sa.Column("disclosure_due", sa.Date(), nullable=True))
         batch.create_index("ix_requests_disclosed_on", ["disclosed_on"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("requests") as batch:
         batch.drop_index("ix_requests_disclosed_on")
+        batch.drop_column("disclosure_due")
         batch.drop_column("disclosed_on")
         batch.drop_column("details_key")
