@@ -403,3 +403,19 @@ def test_table_labels_are_escaped_on_the_page() -> None:
     assert rows[hostile] == [BAND]
     assert rows["Bay & Delta Sheriff's Office"] == ["12"]
     assert 'href="/report/by_agency.csv?period=2026-H1"' in html
+
+
+def test_the_page_shows_the_first_rows_of_a_long_appendix_and_says_so() -> None:
+    from covergate.report.routes import PAGE_APPENDIX_ROWS
+
+    rows = tuple((f"{i:032x}", "FBI") for i in range(PAGE_APPENDIX_ROWS + 7))
+    table = Table("appendix", "Every request", "one row each", ("Request", "Agency"), rows)
+    long = table_view(table, Period.parse("all"))
+    assert (len(long.rows), long.total_rows, long.cut) == (PAGE_APPENDIX_ROWS, len(rows), True)
+    html = templates().get_template("report_table.html").render(
+        view=long, band=BAND, period_words="all periods"
+    )
+    assert f"the first {PAGE_APPENDIX_ROWS} of {len(rows)} rows" in html
+    assert "the CSV below has all" in html
+    short = table_view(Table("by_kind", "K", "n", ("Kind", "N"), rows), Period.parse("all"))
+    assert (len(short.rows), short.cut) == (len(rows), False)

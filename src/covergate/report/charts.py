@@ -36,9 +36,9 @@ _MARKERS = ("circle", "square", "triangle", "diamond", "cross", "bar")
 _INK = "#1a1a1a"
 _GRID = "#c8c8c8"
 _WIDTH = 640
-_LABEL_WIDTH = 190
+_LABEL_WIDTH = 270
 _ROW = 26
-_MAX_LABEL = 28
+_MAX_LABEL = 34
 # XML 1.0 forbids these characters even escaped (control characters, surrogates, FFFE/F).
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SLUG = re.compile(r"[^a-z0-9-]+")

@@ -228,10 +228,21 @@ class TableView:
     rows: list[tuple[str, list[str]]]
     chart: Markup | None
     csv_url: str
+    total_rows: int = 0  # the table's rows; ``rows`` may show only the first of them
 
     @property
     def appendix(self) -> bool:
         return self.table.id == "appendix"
+
+    @property
+    def cut(self) -> bool:
+        """Whether the page shows fewer rows than the table has (the CSV has them all)."""
+        return len(self.rows) < self.total_rows
+
+
+#: The appendix rows the page itself shows (one per request: thousands for "all");
+#: its CSV has every row.
+PAGE_APPENDIX_ROWS = 500
 
 
 def table_view(table: Table, period: Period) -> TableView:
@@ -244,7 +255,9 @@ def table_view(table: Table, period: Period) -> TableView:
             [headline_text(str(head), cell) for head, cell in zip(heads, row[1:], strict=False)]
             + [charts.format_cell(cell) for cell in row[1 + len(heads) :]],
         )
-        for row in table.rows
+        for row in (
+            table.rows[:PAGE_APPENDIX_ROWS] if table.id == "appendix" else table.rows
+        )
     ]
     return TableView(
         table=table,
@@ -252,6 +265,7 @@ def table_view(table: Table, period: Period) -> TableView:
         # Markup: charts.py escapes every label itself (and is property-tested for it).
         chart=None if svg is None else Markup(svg),  # noqa: S704
         csv_url=f"/report/{table.id}.csv?period={period.label}",
+        total_rows=len(table.rows),
     )
 
 
