@@ -772,7 +772,12 @@ ENDPOINTS = [
     ("POST", "/api/v1/retention/run", {"dry_run": True}),
 ]
 #: The only routes under /api/v1 that need no token.
-PUBLIC_API = {("GET", "/api/v1/schema/request")}
+PUBLIC_API = {
+    ("GET", "/api/v1/schema/request"),
+    # The transparency report: public by design, like the page and the log.
+    ("GET", "/api/v1/statistics"),
+    ("GET", "/api/v1/statistics/schema.json"),
+}
 
 
 def _fill(path: str, rid: str) -> str:

@@ -288,3 +288,49 @@ def test_it_needs_no_data_directory_and_no_database(
     assert (code, err) == (0, "")
     assert json.loads(out) == recounted(live, "all")
     assert not nowhere.exists()
+
+
+def test_a_changed_entry_in_a_copy_of_the_log_fails_the_comparison(
+    live: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the log whose entry was changed (an outcome rewritten) cannot back the
+    published report: the recount refuses the copy before it compares anything."""
+    out_dir = exported(live, tmp_path / "export")
+    url = f"{live.base_url}/report.json?period=all"
+    code, _, _ = run(
+        capsys, "report", "--from", str(out_dir), "--key", vkey(live), "--compare", url
+    )
+    assert code == 0
+    bundles = sorted((out_dir / "tile" / "entries").rglob("*"))
+    changed = False
+    for path in (p for p in bundles if p.is_file()):
+        data = path.read_bytes()
+        if b'"outcome":"approved"' in data:
+            path.write_bytes(data.replace(b'"outcome":"approved"', b'"outcome":"rejected"', 1))
+            changed = True
+            break
+    assert changed
+    code, out, err = run(
+        capsys, "report", "--from", str(out_dir), "--key", vkey(live), "--compare", url
+    )
+    assert code != 0
+    assert out == ""
+    assert err.startswith("error: ")
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_year_is_shorthand_for_a_period(
+    live: LiveServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = str(exported(live, tmp_path / "export"))
+    key = vkey(live)
+    code, out, _ = run(
+        capsys, "report", "--from", out_dir, "--key", key, "--year", "2026", "--json"
+    )
+    assert code == 0
+    assert json.loads(out) == recounted(live, "2026")
+    code, _, err = run(
+        capsys, "report", "--from", out_dir, "--key", key, "--year", "2026", "--period", "all"
+    )
+    assert code == 2
+    assert err == "error: give --period or --year, not both\n"

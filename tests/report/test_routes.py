@@ -419,3 +419,11 @@ def test_the_page_shows_the_first_rows_of_a_long_appendix_and_says_so() -> None:
     assert "the CSV below has all" in html
     short = table_view(Table("by_kind", "K", "n", ("Kind", "N"), rows), Period.parse("all"))
     assert (len(short.rows), short.cut) == (len(rows), False)
+
+
+def test_the_statistics_need_no_token(site: Site) -> None:
+    """Public by design: no Authorization header, and a bad one is not even looked at."""
+    for headers in ({}, {"Authorization": "Bearer cg_not-a-real-token"}):
+        response = site.client.get("/api/v1/statistics", headers=headers)
+        assert response.status_code == 200
+        assert response.json()["format"] == "covergate-report/v1"

@@ -68,6 +68,16 @@ def report(
             help="A published report (URL of /report.json, or a file) to check against the log.",
         ),
     ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            help="Shorthand for --period YEAR (kept from earlier versions).",
+            show_default=False,
+            min=1900,
+            max=9999,
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Verify the log, recount the report from its entries and print it.
@@ -77,6 +87,10 @@ def report(
     period parameter, else the period the published report states."""
     from covergate.report.schemas import Period
 
+    if year is not None:
+        if period is not None:
+            raise InvalidInput("give --period or --year, not both")
+        period = str(year)
     if source is None:
         if key is not None or compare is not None:
             raise InvalidInput("--key and --compare recount a log: give the log with --from")
