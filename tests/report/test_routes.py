@@ -412,8 +412,10 @@ def test_the_page_shows_the_first_rows_of_a_long_appendix_and_says_so() -> None:
     table = Table("appendix", "Every request", "one row each", ("Request", "Agency"), rows)
     long = table_view(table, Period.parse("all"))
     assert (len(long.rows), long.total_rows, long.cut) == (PAGE_APPENDIX_ROWS, len(rows), True)
-    html = templates().get_template("report_table.html").render(
-        view=long, band=BAND, period_words="all periods"
+    html = (
+        templates()
+        .get_template("report_table.html")
+        .render(view=long, band=BAND, period_words="all periods")
     )
     assert f"the first {PAGE_APPENDIX_ROWS} of {len(rows)} rows" in html
     assert "the CSV below has all" in html

@@ -255,9 +255,7 @@ def table_view(table: Table, period: Period) -> TableView:
             [headline_text(str(head), cell) for head, cell in zip(heads, row[1:], strict=False)]
             + [charts.format_cell(cell) for cell in row[1 + len(heads) :]],
         )
-        for row in (
-            table.rows[:PAGE_APPENDIX_ROWS] if table.id == "appendix" else table.rows
-        )
+        for row in (table.rows[:PAGE_APPENDIX_ROWS] if table.id == "appendix" else table.rows)
     ]
     return TableView(
         table=table,
