@@ -159,3 +159,24 @@ def test_one_sweep_ends_an_emergency_unseals_an_order_and_keeps_the_notice_owed(
     assert sweep(rt, world, DAY_4) == SweepSummary(0, 0, 0, 0, 0, 0, 0, disclosed=1)
     assert events(world, emergency)[-1] is EventType.DISCLOSED
     assert sweep(rt, world, DAY_4) == ZERO
+
+
+def test_the_day_a_denial_is_disclosed_is_a_day_the_sweep_is_due(rt: Runtime, world: World) -> None:
+    """A denial owes no notice: the first sweep finds its disclosure day (90 days on),
+    next_due names it, and the sweep of that day discloses it."""
+    from covergate.maintenance import next_due
+    from covergate.requests.schemas import DecisionOutcome
+
+    denied = world.submit()
+    world.review(denied)
+    world.approve(denied, outcome=DecisionOutcome.DENY, reasons="No reasonable grounds.")
+    assert sweep(rt, world, TODAY) == ZERO
+    day = TODAY + timedelta(days=90)
+    with world.tx() as s:
+        assert world.request(s, denied).disclosure_due == day
+        assert next_due(s, TODAY) == day
+    assert sweep(rt, world, day - timedelta(days=1)) == ZERO
+    assert sweep(rt, world, day).disclosed == 1
+    assert events(world, denied)[-1] is EventType.DISCLOSED
+    with world.tx() as s:  # what is left: the end of its retention, years on
+        assert next_due(s, day) == world.request(s, denied).retain_until

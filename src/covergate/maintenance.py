@@ -84,8 +84,9 @@ def next_due(session: Session, today: date) -> date | None:
 
     A cover's start or the day after its end, the day after an emergency's order was
     due, a seal's end, the day after a notice falls due or its delay ends, the end
-    of a retention. The demo visits these days so that its sweep runs when the
-    server's would; the server simply runs every minute.
+    of a retention, the day a request that owes no notice is disclosed. The demo
+    visits these days so that its sweep runs when the server's would; the server
+    simply runs every minute.
     """
     approved, active = RequestState.APPROVED, RequestState.ACTIVE
     candidates = [
@@ -113,6 +114,13 @@ def next_due(session: Session, today: date) -> date | None:
         (
             select(func.min(Request.retain_until)).where(
                 Request.destroyed_on.is_(None), Request.retain_until > today
+            ),
+            0,
+        ),
+        # A request that owes no notice is disclosed on the day its hold ends.
+        (
+            select(func.min(Request.disclosure_due)).where(
+                Request.disclosed_on.is_(None), Request.disclosure_due > today
             ),
             0,
         ),
