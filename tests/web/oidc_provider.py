@@ -77,7 +77,14 @@ def _node() -> str:
 def oidc_provider(redirect_uri: str, client_secret: str) -> Iterator[str]:
     """Run provider.mjs until the block ends; yields its issuer."""
     process = subprocess.Popen(
-        [_node(), str(PROVIDER), "--redirect-uri", redirect_uri, "--client-secret", client_secret],
+        # --name=value: a secret may begin with "-", which Node's parseArgs would
+        # otherwise take for an option (a token_urlsafe secret does, 1 time in 64).
+        [
+            _node(),
+            str(PROVIDER),
+            f"--redirect-uri={redirect_uri}",
+            f"--client-secret={client_secret}",
+        ],
         cwd=NODE_DIR,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
