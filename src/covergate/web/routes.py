@@ -61,13 +61,6 @@ PROCESS_LABELS = {
     "search_warrant": "Search warrant",
 }
 KIND_LABELS = {"mail_cover": "Mail cover", "records": "Postal customer records"}
-REFUSAL_LABELS = {
-    "not_active": "The request was not active",
-    "outside_window": "Mail dated outside the authorised window",
-    "wrong_address": "Not addressed to the covered address",
-    "attorney_mail": "To or from the subject's known attorney",
-    "category_not_authorised": "Records category not authorised",
-}
 
 router = APIRouter(include_in_schema=False)
 
@@ -83,10 +76,6 @@ STATIC_FILES = {
 @cache
 def _static(name: str) -> bytes:
     return resources.files("covergate.web").joinpath("static", name).read_bytes()
-
-
-def _label(labels: dict[str, str], value: str) -> str:
-    return labels.get(value, value.replace("_", " ").capitalize())
 
 
 @dataclass(frozen=True)
