@@ -47,8 +47,8 @@ def test_extension_lines_are_kept() -> None:
         (b"example.com/log\n1\n" + base64.b64encode(bytes(31)) + b"\n", "root"),
         (b"example.com/log\n1\n" + base64.urlsafe_b64encode(b"\xff" * 32) + b"\n", "root"),
         (b"\n1\n" + ROOT64 + b"\n", "origin"),
-        (b"example.com log\n1\n" + ROOT64 + b"\n", "origin"),
-        (b"example.com+log\n1\n" + ROOT64 + b"\n", "origin"),
+        (b"example.com\x01log\n1\n" + ROOT64 + b"\n", "origin"),
+        (b"example.com\xc2\x85log\n1\n" + ROOT64 + b"\n", "origin"),  # C1 control NEL
         (b"example.com/log\n1\n" + ROOT64, "newline"),
         (b"example.com/log\n1\n", "lines"),
         (b"example.com/log\n1\n" + ROOT64 + b"\n\n", "extension"),

@@ -22,7 +22,12 @@ No I/O beyond what a caller passes in, no database, no web. See docs/TLOG.md.
 from __future__ import annotations
 
 from covergate.tlog.bundles import MAX_ENTRY_SIZE, decode_bundle, encode_bundle
-from covergate.tlog.checkpoint import Checkpoint, open_checkpoint, sign_checkpoint
+from covergate.tlog.checkpoint import (
+    Checkpoint,
+    check_log_origin,
+    open_checkpoint,
+    sign_checkpoint,
+)
 from covergate.tlog.consistency import consistency_proof, verify_consistency
 from covergate.tlog.cosignature import (
     COSIGNATURE_KEY_TYPE,
@@ -107,6 +112,7 @@ __all__ = [
     "Tile",
     "TileHashReader",
     "TlogProof",
+    "check_log_origin",
     "consistency_proof",
     "decode_bundle",
     "encode_bundle",

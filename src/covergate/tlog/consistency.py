@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from covergate.errors import InvalidInput, VerificationFailed
-from covergate.tlog.hashing import Hash, check_hash_sizes, node_hash
+from covergate.tlog.hashing import EMPTY_ROOT, Hash, check_hash_sizes, node_hash
 from covergate.tlog.stored_hashes import HashReader, largest_power_of_two_below, subtree_hashes
 
 __all__ = ["consistency_proof", "verify_consistency"]
@@ -56,15 +56,23 @@ def verify_consistency(
     """Check that the tree of ``old_size`` and ``old_root`` is a prefix of the
     tree of ``new_size`` and ``new_root``.
 
-    Returns None or raises VerificationFailed (RFC 9162 section 2.1.4.2). As in
-    transparency-dev/merkle, ``old_root`` is not examined when ``old_size`` is 0:
-    the empty tree is a prefix of every tree, and the proof must be empty.
+    Returns None or raises VerificationFailed (RFC 9162 section 2.1.4.2).
+    Size 0 means the empty tree, whose root is :data:`EMPTY_ROOT`: a root given
+    for size 0 (old or new) must be it, and the proof from size 0 must be empty;
+    equal sizes must have equal roots. (transparency-dev/merkle ignores the old
+    root at size 0 and accepts any two equal roots at sizes 0 and 0; a witness
+    must not cosign a size-0 checkpoint with another root, so covergate is
+    stricter.)
     """
     check_hash_sizes(old_root, new_root, *proof)
     # Edge cases outside the loop.
     if old_size < 0 or old_size > new_size:
         raise VerificationFailed(f"tree size {old_size} cannot precede size {new_size}")
     if old_size == 0:
+        if old_root != EMPTY_ROOT:
+            raise VerificationFailed("the root of the empty tree is not the empty-tree hash")
+        if new_size == 0 and new_root != EMPTY_ROOT:
+            raise VerificationFailed("the root of the empty tree is not the empty-tree hash")
         if proof:
             raise VerificationFailed("consistency proof from the empty tree must be empty")
         return

@@ -9,6 +9,7 @@ byte 0x04.
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -28,12 +29,15 @@ from covergate.tlog.keys import (
 
 __all__ = [
     "COSIGNATURE_KEY_TYPE",
+    "MAX_TIMESTAMP",
     "CosignatureSigner",
     "CosignatureVerifier",
     "verifier_from_key_string",
 ]
 
 COSIGNATURE_KEY_TYPE = 0x04
+MAX_TIMESTAMP = (1 << 63) - 1
+"""tlog-cosignature: the timestamp "MUST NOT exceed 2^63 - 1"."""
 
 
 def _cosigned_message(timestamp: int, text: bytes) -> bytes:
@@ -60,9 +64,11 @@ class CosignatureSigner:
 
     def sign(self, text: bytes) -> bytes:
         """Return the cosignature line for checkpoint ``text``."""
-        timestamp = int(self._clock())
-        if not 0 <= timestamp < 1 << 64:
+        now = self._clock()
+        # Python compares int and float exactly: float(2**63 - 1) is 2**63, over.
+        if (isinstance(now, float) and not math.isfinite(now)) or not 0 <= now <= MAX_TIMESTAMP:
             raise MalformedLogData("malformed cosignature: bad timestamp")
+        timestamp = int(now)
         signature = self._private_key.sign(_cosigned_message(timestamp, text))
         return signature_line(self.name, self.key_id, timestamp.to_bytes(8, "big") + signature)
 
@@ -91,10 +97,14 @@ class CosignatureVerifier:
 
     @staticmethod
     def timestamp(signature: bytes) -> int:
-        """Return the UNIX time a cosignature (without key ID) carries."""
+        """Return the UNIX time a cosignature (without key ID) carries; over
+        2**63 - 1 is malformed (tlog-cosignature)."""
         if len(signature) != 72:
             raise MalformedLogData("malformed cosignature: expected 72 bytes")
-        return int.from_bytes(signature[:8], "big")
+        timestamp = int.from_bytes(signature[:8], "big")
+        if timestamp > MAX_TIMESTAMP:
+            raise MalformedLogData("malformed cosignature: timestamp over 2**63 - 1")
+        return timestamp
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """Whether ``signature`` is timestamp || Ed25519 signature of the
@@ -102,6 +112,8 @@ class CosignatureVerifier:
         if len(signature) != 72:
             return False
         timestamp = int.from_bytes(signature[:8], "big")
+        if timestamp > MAX_TIMESTAMP:
+            return False
         try:
             self._public_key.verify(signature[8:], _cosigned_message(timestamp, text))
         except InvalidSignature:

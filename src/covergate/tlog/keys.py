@@ -48,15 +48,22 @@ SIGNATURE_PREFIX = "\u2014 ".encode()  # em dash, space
 
 
 def check_key_name(name: str) -> None:
-    """Raise MalformedLogData unless ``name`` is a valid key name."""
-    # signed-note: a key name is non-empty, has no Unicode whitespace and no "+".
+    """Raise MalformedLogData unless ``name`` is a valid key name.
+
+    signed-note: a key name is non-empty, has no Unicode whitespace and no "+".
+    Control characters and lone surrogates (which no UTF-8 text can carry, and
+    which ``str.encode`` refuses) are refused too, so :func:`key_id` and the
+    signature lines only ever see names that encode.
+    """
     if (
         not name
         or "+" in name
-        or any(ch.isspace() or unicodedata.category(ch) == "Zs" for ch in name)
-        or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in name)
+        or any(ch.isspace() or unicodedata.category(ch) in _BAD_NAME_CATEGORIES for ch in name)
     ):
         raise MalformedLogData(f"malformed note: bad key name {name!r}")
+
+
+_BAD_NAME_CATEGORIES = frozenset({"Zs", "Cc", "Cs"})  # space separators, controls, surrogates
 
 
 def key_id(name: str, key_type: int, public_key: bytes) -> bytes:

@@ -169,16 +169,18 @@ def open_note(note: bytes, verifiers: Sequence[NoteVerifier]) -> Note:
         name_bytes, sep, b64 = line[len(SIGNATURE_PREFIX) :].partition(b" ")
         if not sep:
             raise MalformedLogData("malformed note: bad signature line")
-        name = name_bytes.decode("utf-8")
+        name = name_bytes.decode("utf-8")  # the whole note is valid UTF-8
         check_key_name(name)
         raw = decode_b64(b64, "note signature")
         if len(raw) < 5:
             raise MalformedLogData("malformed note: signature too short")
         sig = NoteSignature(name=name, key_id=raw[:4], signature=raw[4:])
         verifier = known.get((name, sig.key_id))
-        # 4. Ignore unknown keys.
+        # 4. Ignore unknown keys; list each distinct signature once, as
+        #    golang.org/x/mod/sumdb/note does.
         if verifier is None:
-            result.unverified.append(sig)
+            if sig not in result.unverified:
+                result.unverified.append(sig)
             continue
         if (name, sig.key_id) in seen:
             continue

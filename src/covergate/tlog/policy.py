@@ -29,6 +29,7 @@ from collections.abc import Set
 from dataclasses import dataclass, field
 
 from covergate.errors import MalformedLogData, VerificationFailed
+from covergate.tlog._decimal import parse_decimal
 from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.cosignature import CosignatureVerifier
 from covergate.tlog.keys import Ed25519Verifier
@@ -205,9 +206,15 @@ def _threshold(text: str, members: int, where: str) -> int:
         return 1
     if text == "all":
         return members
-    if not text.isdigit() or len(text) > 6 or not 1 <= int(text) <= members:
+    # ASCII decimal only: str.isdigit() would admit superscripts (int() then
+    # fails) and other scripts' digits (int() accepts them).
+    try:
+        threshold = parse_decimal(text, "threshold")
+    except MalformedLogData:
+        threshold = 0
+    if not 1 <= threshold <= members:
         raise MalformedLogData(f"{where}: threshold must be any, all or 1..{members}")
-    return int(text)
+    return threshold
 
 
 def _log_key(vkey: str, where: str) -> Ed25519Verifier:

@@ -11,11 +11,11 @@ contacting the log.
 from __future__ import annotations
 
 import base64
-import re
 from dataclasses import dataclass
 
 from covergate.errors import MalformedLogData
 from covergate.tlog._b64 import decode_b64
+from covergate.tlog._decimal import parse_decimal
 from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
 from covergate.tlog.hashing import HASH_SIZE, Hash, leaf_hash
 from covergate.tlog.inclusion import verify_inclusion
@@ -24,7 +24,6 @@ from covergate.tlog.note import NoteVerifier
 __all__ = ["TLOG_PROOF_HEADER", "TlogProof", "verify_tlog_proof"]
 
 TLOG_PROOF_HEADER = b"c2sp.org/tlog-proof@v1"
-_DECIMAL = re.compile(rb"0|[1-9][0-9]*")
 
 
 @dataclass(frozen=True)
@@ -68,9 +67,10 @@ class TlogProof:
         # 4. Index: decimal without leading zeros.
         if at >= len(lines) or not lines[at].startswith(b"index "):
             raise MalformedLogData("malformed tlog proof: missing index")
-        index_text = lines[at][len(b"index ") :]
-        if not _DECIMAL.fullmatch(index_text) or int(index_text) >= 1 << 64:
-            raise MalformedLogData("malformed tlog proof: bad index")
+        try:
+            index = parse_decimal(lines[at][len(b"index ") :], "tlog proof index")
+        except MalformedLogData as exc:
+            raise MalformedLogData("malformed tlog proof: bad index") from exc
         at += 1
         # 5. Hashes, 32 bytes each.
         proof = []
@@ -79,7 +79,7 @@ class TlogProof:
             if len(h) != HASH_SIZE:
                 raise MalformedLogData("malformed tlog proof: bad hash length")
             proof.append(Hash(h))
-        return cls(int(index_text), proof, checkpoint_note, extra)
+        return cls(index, proof, checkpoint_note, extra)
 
 
 def verify_tlog_proof(entry: bytes, proof_text: bytes, verifier: NoteVerifier) -> Checkpoint:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from covergate.errors import InvalidInput, MalformedLogData, VerificationFailed
+from covergate.tlog._decimal import MAX_UINT64, parse_decimal
 from covergate.tlog.hashing import HASH_SIZE, Hash, node_hash
 from covergate.tlog.stored_hashes import (
     HashReader,
@@ -118,25 +119,36 @@ def _width_suffix(width: int) -> str:
     return "" if width == TILE_WIDTH else f".p/{width}"
 
 
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _GROUP = re.compile(r"x[0-9]{3}")
 _LAST_GROUP = re.compile(r"[0-9]{3}")
+_MAX_INDEX = MAX_UINT64 >> TILE_HEIGHT  # tile or bundle index of a tree of 2**64 - 1 leaves
+_MAX_GROUPS = len(_encode_index(_MAX_INDEX).split("/"))
 
 
 def _parse_after_prefix(rest: str, what: str) -> tuple[int, int]:
-    # rest is "<N>" or "<N>.p/<W>", N in x-grouped form; canonical only.
+    # rest is "<N>" or "<N>.p/<W>", N in x-grouped form; canonical only, and
+    # every number bounded before int() sees it.
     width = TILE_WIDTH
     if ".p/" in rest:
         rest, _, w = rest.partition(".p/")
-        if not _DECIMAL.fullmatch(w) or not 1 <= int(w) < TILE_WIDTH:
+        try:
+            width = parse_decimal(w, f"{what} path width", maximum=TILE_WIDTH - 1)
+        except MalformedLogData as exc:
+            raise MalformedLogData(f"malformed {what} path: bad width") from exc
+        if width < 1:
             raise MalformedLogData(f"malformed {what} path: bad width")
-        width = int(w)
     groups = rest.split("/")
-    if not _LAST_GROUP.fullmatch(groups[-1]) or not all(_GROUP.fullmatch(g) for g in groups[:-1]):
+    if (
+        len(groups) > _MAX_GROUPS
+        or not _LAST_GROUP.fullmatch(groups[-1])
+        or not all(_GROUP.fullmatch(g) for g in groups[:-1])
+    ):
         raise MalformedLogData(f"malformed {what} path: bad index")
     index = 0
     for g in groups:
         index = index * 1000 + int(g.lstrip("x"))
+    if index > _MAX_INDEX:
+        raise MalformedLogData(f"malformed {what} path: index too large")
     if _encode_index(index) != rest:
         # e.g. "x000/005": a second spelling of 5 would split caches.
         raise MalformedLogData(f"malformed {what} path: non-canonical index")
@@ -147,11 +159,12 @@ def parse_tile_path(path: str) -> Tile:
     """Parse ``tile/<L>/<N>[.p/<W>]``; raise MalformedLogData for anything else,
     including entry bundle paths."""
     parts = path.split("/", 2)
-    if len(parts) != 3 or parts[0] != "tile" or not _DECIMAL.fullmatch(parts[1]):
+    if len(parts) != 3 or parts[0] != "tile":
         raise MalformedLogData("malformed tile path: bad prefix or level")
-    level = int(parts[1])
-    if level > _MAX_LEVEL:
-        raise MalformedLogData("malformed tile path: bad level")
+    try:
+        level = parse_decimal(parts[1], "tile path level", maximum=_MAX_LEVEL)
+    except MalformedLogData as exc:
+        raise MalformedLogData("malformed tile path: bad prefix or level") from exc
     index, width = _parse_after_prefix(parts[2], "tile")
     return Tile(level, index, width)
 
