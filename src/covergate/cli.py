@@ -28,6 +28,7 @@ from covergate.commands import (
     report,
     requests,
     retention,
+    witness,
 )
 from covergate.config import Settings
 from covergate.errors import CovergateError
@@ -77,6 +78,7 @@ for _group in (
     policy,
     log,
     report,
+    witness,
 ):
     _group.register(app)
 

@@ -1,0 +1,126 @@
+"""The witness's cosigning key and the one-line file it lives in.
+
+The key file holds one line, in the style of golang.org/x/mod/sumdb/note signer
+keys but with the cosignature key type (C2SP tlog-cosignature, type 0x04)::
+
+    PRIVATE+KEY+<name>+<8 hex digits of key ID>+<base64(0x04 || 32-byte Ed25519 seed)>
+
+The key ID is that of the cosignature verifier key, SHA-256(name || 0x0A || 0x04
+|| public key)[:4], so a damaged or mismatched line is refused, not used. The file
+is created with mode 0600 and never overwritten.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from covergate.errors import InvalidInput, MalformedLogData
+from covergate.tlog._b64 import decode_b64
+from covergate.tlog.cosignature import COSIGNATURE_KEY_TYPE, CosignatureSigner
+from covergate.tlog.keys import check_key_name, key_id, raw_public_key, verifier_key_string
+
+__all__ = ["Clock", "WitnessKey"]
+
+_PREFIX = "PRIVATE+KEY+"
+_SEED_SIZE = 32
+
+
+Clock = Callable[[], float]
+"""UNIX seconds, for cosignature timestamps and state times; tests pass their own."""
+
+
+@dataclass(frozen=True)
+class WitnessKey:
+    """The witness's name and its Ed25519 cosigning key."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    @classmethod
+    def generate(cls, name: str) -> WitnessKey:
+        """A fresh key for witness ``name`` (InvalidInput for a bad key name)."""
+        try:
+            check_key_name(name)
+        except MalformedLogData:
+            raise InvalidInput(
+                f"--name: not a valid key name (no spaces, no '+'): {name!r}"
+            ) from None
+        return cls(name, Ed25519PrivateKey.generate())
+
+    @property
+    def public_key(self) -> bytes:
+        return raw_public_key(self.private_key.public_key())
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, COSIGNATURE_KEY_TYPE, self.public_key)
+
+    def verifier_key(self) -> str:
+        """The cosignature verifier key (type 0x04) logs and monitors configure."""
+        return verifier_key_string(self.name, self.key_id, COSIGNATURE_KEY_TYPE, self.public_key)
+
+    def signer(self, clock: Clock | None = None) -> CosignatureSigner:
+        """A cosigner; ``clock`` gives the UNIX time each cosignature carries."""
+        return CosignatureSigner(self.name, self.private_key, clock or time.time)
+
+    def to_line(self) -> str:
+        """The key file's one line, with its newline."""
+        seed = bytes([COSIGNATURE_KEY_TYPE]) + self.private_key.private_bytes_raw()
+        encoded = base64.b64encode(seed).decode()
+        return f"{_PREFIX}{self.name}+{self.key_id.hex()}+{encoded}\n"
+
+    @classmethod
+    def from_line(cls, line: str) -> WitnessKey:
+        """Parse a key file's line; MalformedLogData for anything else."""
+        text = line.removesuffix("\n")
+        if not text.startswith(_PREFIX):
+            raise MalformedLogData("malformed witness key: missing PRIVATE+KEY prefix")
+        # The name has no "+", the ID is hex; only the base64 part may hold "+".
+        parts = text[len(_PREFIX) :].split("+", 2)
+        if len(parts) != 3:
+            raise MalformedLogData("malformed witness key: expected name+id+key")
+        name, hex_id, encoded = parts
+        check_key_name(name)
+        raw = decode_b64(encoded, "witness key")
+        if len(raw) != 1 + _SEED_SIZE or raw[0] != COSIGNATURE_KEY_TYPE:
+            raise MalformedLogData("malformed witness key: not an Ed25519 cosignature key")
+        key = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        if key.key_id.hex() != hex_id:
+            raise MalformedLogData("malformed witness key: key ID does not match")
+        return key
+
+    def write_new(self, path: Path) -> None:
+        """Create ``path`` (mode 0600) holding the key; refuse if it exists."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InvalidInput(f"{path}: a witness key is already there") from None
+        except OSError as exc:
+            raise InvalidInput(f"{path}: cannot create the key file ({exc.strerror})") from None
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(self.to_line())
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    @classmethod
+    def read(cls, path: Path) -> WitnessKey:
+        """The key in ``path``; InvalidInput (one line) if missing or damaged."""
+        try:
+            data = path.read_bytes()[:4096]
+        except FileNotFoundError:
+            raise InvalidInput(
+                f"{path}: no witness key (run `covergate witness init` first)"
+            ) from None
+        except OSError as exc:
+            raise InvalidInput(f"{path}: cannot read the key file ({exc.strerror})") from None
+        try:
+            return cls.from_line(data.decode("ascii"))
+        except (UnicodeDecodeError, MalformedLogData, ValueError) as exc:
+            raise InvalidInput(f"{path}: not a witness key file ({exc})") from None
