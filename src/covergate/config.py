@@ -18,19 +18,43 @@ auditors, admins and courts use a passkey as their second factor.
 ``COVERGATE_OIDC_ISSUER``, ``COVERGATE_OIDC_CLIENT_ID`` and
 ``COVERGATE_OIDC_CLIENT_SECRET`` turn on single sign-on (OpenID Connect); unset,
 the sign-in page offers none.
+
+Witnesses (docs/TRANSPARENCY.md, :mod:`covergate.transparency.witnessing`):
+
+``COVERGATE_WITNESS_POLICY`` names a C2SP tlog-policy file (``log``, ``witness NAME
+VKEY URL``, ``group``, ``quorum`` lines). Set, the log sends every checkpoint to
+those witnesses and serves the newest one that reached the quorum, cosignatures
+appended; unset, the log serves its latest signed checkpoint as it always did.
+``COVERGATE_WITNESS_FAIL_OPEN`` (default off) serves the latest signed checkpoint
+while no checkpoint has reached the quorum yet, instead of answering 503.
+``COVERGATE_WITNESS_RESEND_INTERVAL`` (seconds, default 300) is how often the
+server resends its latest checkpoint so that cosignature timestamps stay fresh.
+``COVERGATE_WITNESS_CONNECT_TIMEOUT`` and ``COVERGATE_WITNESS_READ_TIMEOUT``
+(seconds, default 3 and 5) bound each request to a witness, and
+``COVERGATE_WITNESS_ATTEMPTS`` (default 3) how often one is tried, with backoff,
+when the witness cannot be reached or answers 5xx.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from covergate.errors import InvalidInput
 
 DEFAULT_DATA_DIR = Path("covergate-data")
 DEFAULT_POLICY = "safeguards-2026"
 DEFAULT_LOG_ORIGIN = "covergate.example/log"
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 _OFF = frozenset({"0", "off", "false", "no"})
+_ON = frozenset({"1", "on", "true", "yes"})
+DEFAULT_WITNESS_RESEND_INTERVAL = 300.0
+DEFAULT_WITNESS_CONNECT_TIMEOUT = 3.0
+DEFAULT_WITNESS_READ_TIMEOUT = 5.0
+DEFAULT_WITNESS_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +78,12 @@ class Settings:
     public_url: str = DEFAULT_PUBLIC_URL
     require_passkey: bool = True
     oidc: OidcSettings | None = None
+    witness_policy: Path | None = None
+    witness_fail_open: bool = False
+    witness_resend_interval: float = DEFAULT_WITNESS_RESEND_INTERVAL
+    witness_connect_timeout: float = DEFAULT_WITNESS_CONNECT_TIMEOUT
+    witness_read_timeout: float = DEFAULT_WITNESS_READ_TIMEOUT
+    witness_attempts: int = DEFAULT_WITNESS_ATTEMPTS
 
     @property
     def is_sqlite(self) -> bool:
@@ -92,7 +122,48 @@ class Settings:
             public_url=(env.get("COVERGATE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
             require_passkey=env.get("COVERGATE_REQUIRE_PASSKEY", "on").strip().lower() not in _OFF,
             oidc=oidc,
+            **_witness_settings(env),
         )
+
+
+def _witness_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    policy = env.get("COVERGATE_WITNESS_POLICY")
+    if not policy:
+        return {}
+    fail_open = env.get("COVERGATE_WITNESS_FAIL_OPEN", "off").strip().lower()
+    if fail_open not in _ON | _OFF:
+        raise InvalidInput("COVERGATE_WITNESS_FAIL_OPEN: expected on or off")
+    return {
+        "witness_policy": Path(policy),
+        "witness_fail_open": fail_open in _ON,
+        "witness_resend_interval": _number(
+            env, "COVERGATE_WITNESS_RESEND_INTERVAL", DEFAULT_WITNESS_RESEND_INTERVAL
+        ),
+        "witness_connect_timeout": _number(
+            env, "COVERGATE_WITNESS_CONNECT_TIMEOUT", DEFAULT_WITNESS_CONNECT_TIMEOUT
+        ),
+        "witness_read_timeout": _number(
+            env, "COVERGATE_WITNESS_READ_TIMEOUT", DEFAULT_WITNESS_READ_TIMEOUT
+        ),
+        "witness_attempts": int(
+            _number(env, "COVERGATE_WITNESS_ATTEMPTS", DEFAULT_WITNESS_ATTEMPTS, whole=True)
+        ),
+    }
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, whole: bool = False) -> float:
+    """A positive number from the environment; InvalidInput naming it otherwise."""
+    text = env.get(name)
+    if not text:
+        return default
+    try:
+        value = int(text) if whole else float(text)
+    except ValueError:
+        value = 0
+    if not 0 < value <= 86400 or value != value:  # also refuses NaN
+        kind = "a whole number" if whole else "a number of seconds"
+        raise InvalidInput(f"{name}: expected {kind} above 0 (at most 86400)")
+    return value
 
 
 def sqlite_url(data_dir: Path) -> str:

@@ -6,10 +6,14 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from covergate.clock import Clock
 from covergate.crypto import FieldCipher
 from covergate.policy import Policy
+
+if TYPE_CHECKING:
+    from covergate.transparency.cosigned import Quorum
 
 
 class Via(StrEnum):
@@ -30,3 +34,5 @@ class ServiceContext:
     policy: Policy
     via: Via = Via.API
     new_public_id: Callable[[], str] = field(default=random_public_id)
+    #: The witness quorum the checkpoint handed out must meet (None: no witness policy).
+    log_quorum: Quorum | None = None

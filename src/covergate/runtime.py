@@ -20,9 +20,10 @@ from covergate.crypto import FieldCipher, create_key_file, load_key
 from covergate.db import make_engine, make_sessionmaker, migrate, transaction
 from covergate.policy import Policy, load_policy
 from covergate.tlog.checkpoint import Checkpoint
-from covergate.tlog.note import Ed25519Signer
-from covergate.transparency.keys import ensure_log_key, load_log_signer
+from covergate.transparency.cosigned import Quorum
+from covergate.transparency.keys import LogSigner, ensure_log_key, load_log_signers
 from covergate.transparency.service import TreeCache, appended, integrate_pending
+from covergate.transparency.witnessing import Witnessing
 from covergate.users.models import User
 from covergate.users.service import authenticate
 
@@ -35,6 +36,8 @@ class Runtime:
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
     log_cache: TreeCache = field(default_factory=TreeCache)
+    #: Called after :meth:`integrate_log` signs a checkpoint (``serve``'s witness worker).
+    checkpoint_listeners: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def open(
@@ -55,30 +58,63 @@ class Runtime:
         engine = make_engine(settings.database_url)
         if run_migrations:
             migrate(engine)
-        return cls(
+        rt = cls(
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine),
             cipher=cipher,
             clock=clock or SystemClock(),
         )
+        if settings.witness_policy is not None:
+            try:
+                rt.witnessing  # noqa: B018  (a bad policy file fails at start-up, clearly)
+            except BaseException:
+                engine.dispose()
+                raise
+        return rt
 
     @cached_property
     def policy(self) -> Policy:
         return load_policy(self.settings.policy)
 
     @cached_property
-    def log_signer(self) -> Ed25519Signer:
-        return load_log_signer(self.settings)
+    def log_signer(self) -> LogSigner:
+        """The log's current key and, during a key rotation, its previous one: every
+        checkpoint of the transition is signed by both (``covergate log rotate-key``)."""
+        return load_log_signers(self.settings)
+
+    @cached_property
+    def witnessing(self) -> Witnessing | None:
+        """The witnesses of ``COVERGATE_WITNESS_POLICY``, None when it is unset.
+
+        Loaded once; InvalidInput when the file is missing or malformed, does
+        not name this log's key, or has a witness with no URL.
+        """
+        if self.settings.witness_policy is None:
+            return None  # without a policy the log key is not needed here
+        return Witnessing.from_settings(
+            self.settings, sessions=self.sessions, log_key=self.log_signer.verifier_key()
+        )
+
+    @property
+    def quorum(self) -> Quorum | None:
+        """What the served checkpoint must satisfy; None serves the latest signed."""
+        witnessing = self.witnessing
+        return None if witnessing is None else witnessing.quorum
 
     def integrate_log(self) -> Checkpoint | None:
-        """Integrate sequenced entries into tiles and a new signed checkpoint."""
-        return integrate_pending(
+        """Integrate sequenced entries into tiles and a new signed checkpoint,
+        then tell the listeners (the witness worker) about a new one."""
+        checkpoint = integrate_pending(
             sessions=self.sessions,
             signer=self.log_signer,
             origin=self.settings.log_origin,
             cache=self.log_cache,
         )
+        if checkpoint is not None:
+            for listener in self.checkpoint_listeners:
+                listener()
+        return checkpoint
 
     def context(
         self, via: Via, *, new_public_id: Callable[[], str] | None = None
@@ -90,6 +126,7 @@ class Runtime:
             policy=self.policy,
             via=via,
             new_public_id=new_public_id or random_public_id,
+            log_quorum=self.quorum,
         )
 
     @contextmanager
@@ -121,4 +158,7 @@ class Runtime:
             yield session, authenticate(session=session, token=token, clock=self.clock)
 
     def close(self) -> None:
+        witnessing = self.__dict__.get("witnessing")  # only if it was ever loaded
+        if isinstance(witnessing, Witnessing):
+            witnessing.close()
         self.engine.dispose()

@@ -56,10 +56,11 @@ def _pump(stream: IO[str], sink: queue.Queue[str] | list[str]) -> None:
 
 
 @contextmanager
-def serving(data_dir: Path, database_url: str | None = None) -> Iterator[Served]:
-    """``covergate witness serve --data DIR --port 0``; the URL from its first line."""
+def serving(data_dir: Path, database_url: str | None = None, *, port: int = 0) -> Iterator[Served]:
+    """``covergate witness serve --data DIR --port PORT`` (0: a free one); the URL
+    from its first line."""
     process = subprocess.Popen(
-        [str(COVERGATE), "witness", "serve", "--data", str(data_dir), "--port", "0"],
+        [str(COVERGATE), "witness", "serve", "--data", str(data_dir), "--port", str(port)],
         env=cli_env(database_url),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

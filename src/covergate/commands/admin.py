@@ -79,7 +79,24 @@ def serve(
             rt.settings = dataclasses.replace(rt.settings, public_url=f"http://{name}:{port}")
         console.print(f"covergate on http://{host}:{port}  (API docs /docs, log /log/checkpoint)")
         console.print(f"staff sign-in at {rt.settings.public_url}/sign-in", markup=False)
-        uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+        worker = None
+        if rt.witnessing is not None:
+            # Background: each new checkpoint, and a resend every interval.
+            from covergate.transparency.witnessing import WitnessWorker
+
+            worker = WitnessWorker(
+                rt.witnessing.submit, interval=rt.settings.witness_resend_interval
+            )
+            rt.checkpoint_listeners.append(worker.notify)
+            worker.start()
+            names = ", ".join(w.name for w in rt.witnessing.quorum.policy.witnesses)
+            console.print(f"witnesses: {names or 'none'}", markup=False)
+        try:
+            uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
+        finally:
+            if worker is not None:
+                rt.checkpoint_listeners.remove(worker.notify)
+                worker.stop()
 
 
 @agency_app.command("add")

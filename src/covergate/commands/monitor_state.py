@@ -7,21 +7,18 @@ Its own module so that ``commands.log`` stays light to import: subclassing
 from __future__ import annotations
 
 from covergate.commands.common import on_path, read_input_file
-from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
-from covergate.tlog.note import NoteVerifier
 from covergate.transparency.monitor import MonitorState
 
 
 class StateFile(MonitorState):
     """The monitor's state file; its filesystem errors are one line naming it."""
 
-    def load(self, verifier: NoteVerifier) -> tuple[Checkpoint, bytes] | None:
+    def read(self) -> bytes | None:
         with on_path(self.path, "cannot read the monitor state"):
             exists = self.path.exists()
         if not exists:
             return None
-        note = read_input_file(self.path)
-        return open_checkpoint(note, verifier), note
+        return read_input_file(self.path)
 
     def save(self, note: bytes) -> None:
         with on_path(self.path, "cannot save the monitor state"):

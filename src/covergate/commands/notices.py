@@ -5,7 +5,9 @@
 - ``notice letter ID OUT.pdf``: print the letter (reviewer; access-logged).
 - ``notice bundle ID OUT.json``: the subject's bundle (reviewer, auditor; access-logged).
 - ``notice mailed ID --date D --tracking N``: the letter went out (reviewer).
-- ``notice verify BUNDLE --key VKEY``: check a bundle offline: no database, no data dir.
+- ``notice verify BUNDLE --key VKEY [--policy FILE]``: check a bundle offline: no
+  database, no data dir; with a witness policy, also the checkpoint's cosignature quorum
+  (short of it: exit 1).
 - ``notice sweep``: owe, resume and publish overdue notices now (the operator's, like
   ``init``; the server's maintenance loop runs it too).
 """
@@ -31,6 +33,7 @@ from covergate.commands.common import (
     runtime,
     write_atomically,
 )
+from covergate.commands.log import PolicyOption
 from covergate.commands.requests import IdArg, visible
 from covergate.lifecycle.states import NoticeState
 
@@ -223,13 +226,22 @@ def bundle(ctx: typer.Context, request_id: IdArg, out: OutArg, token: TokenOptio
 @notice_app.command("verify")
 def verify(
     bundle_file: Annotated[Path, typer.Argument(help="The bundle (JSON) to check.")],
-    key: Annotated[str, typer.Option("--key", help="The log's verifier key.")],
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="The log's verifier key (default: the policy's log line)."),
+    ] = None,
+    policy_file: PolicyOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Check a notice bundle offline: no database, no data directory."""
+    from covergate.commands.log import quorum_exits_1, read_policy
     from covergate.notices.verify import verify_bundle
 
-    result = verify_bundle(read_input_file(bundle_file, limit=MAX_BUNDLE_BYTES), key)
+    policy = read_policy(policy_file)
+    data = read_input_file(bundle_file, limit=MAX_BUNDLE_BYTES)
+    with quorum_exits_1():
+        result = verify_bundle(data, key, policy=policy)
+    witnessed = result.witnessed
     if as_json:
         print_json(
             {
@@ -240,6 +252,8 @@ def verify(
                 "entries": len(result.events),
                 "facts": result.facts,
                 "notes": list(result.notes),
+                "witnesses_checked": witnessed is not None and witnessed.policy is not None,
+                "cosignatures": [] if witnessed is None else witnessed.cosigners(),
             }
         )
         return
@@ -253,6 +267,8 @@ def verify(
         typer.echo(f"  {e.index:>8}  {e.date}  {e.event.value}{suffix}")
     for note in result.notes:
         typer.echo(f"note: {note}")
+    if witnessed is not None:
+        typer.echo(witnessed.describe())
     typer.echo("OK: signature, inclusion, openings, order of events and facts verified")
 
 

@@ -126,7 +126,7 @@ def _from_database(ctx: typer.Context, period: Period, *, as_json: bool) -> None
     from covergate.report.service import published_report
 
     with runtime(ctx) as rt, rt.transaction() as session:
-        published = published_report(session, period)
+        published = published_report(session, period, rt.quorum)
     if as_json:
         _print_json(_report_json(published))
     else:

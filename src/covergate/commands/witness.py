@@ -1,8 +1,10 @@
 """``covergate witness ...``: run a C2SP tlog-witness of its own (docs: witness server).
 
-- ``witness init --data DIR --name NAME``: a new witness: key file and database.
+- ``witness init --data DIR --name NAME [--algorithm ed25519|ml-dsa-44]``: a new
+  witness: key file and database.
 - ``witness add-log VKEY --data DIR [--replace]``: witness a log (origin = key name).
-- ``witness key --data DIR``: the witness's cosignature verifier key (type 0x04).
+- ``witness key --data DIR``: the witness's cosignature verifier key (type 0x04
+  for Ed25519, 0x06 for ML-DSA-44).
 - ``witness logs --data DIR``: witnessed origins, latest size and time.
 - ``witness evidence --data DIR [ID]``: kept inconsistent checkpoints (or one's body).
 - ``witness serve --data DIR --host H --port P``: the HTTP witness (uvicorn).
@@ -17,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,6 +50,14 @@ UrlOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+
+
+class Algorithm(StrEnum):
+    """``--algorithm``: the values of covergate.tlog.cosignature.CosignatureAlgorithm,
+    repeated here so that the command line starts without loading cryptography."""
+
+    ED25519 = "ed25519"
+    ML_DSA_44 = "ml-dsa-44"
 
 
 def register(root: typer.Typer) -> None:
@@ -81,18 +92,26 @@ def init(
     data: DataOption,
     name: Annotated[str, typer.Option("--name", help="The witness's key name.")],
     database_url: UrlOption = None,
+    algorithm: Annotated[
+        Algorithm,
+        typer.Option(
+            "--algorithm",
+            help="Cosignature type (C2SP tlog-cosignature); ml-dsa-44 is post-quantum.",
+        ),
+    ] = Algorithm.ED25519,
 ) -> None:
     """Create a witness: DIR (0700), its key file (0600) and its database."""
     import time
 
     from sqlalchemy.exc import SQLAlchemyError
 
+    from covergate.tlog.cosignature import CosignatureAlgorithm
     from covergate.witness.keys import WitnessKey
     from covergate.witness.models import create_schema
     from covergate.witness.service import open_engine
 
     config = _config(data, database_url)
-    key = WitnessKey.generate(name)
+    key = WitnessKey.generate(name, CosignatureAlgorithm(algorithm.value))
     sqlite_file = config.sqlite_file
     if config.key_file.exists() or (sqlite_file is not None and sqlite_file.exists()):
         raise InvalidInput(f"{data}: already a witness; it is not re-initialised")
@@ -158,7 +177,7 @@ def add_log(
 
 @witness_app.command("key")
 def key(data: DataOption) -> None:
-    """Print the witness's cosignature verifier key (type 0x04) for logs and monitors."""
+    """Print the witness's cosignature verifier key (type 0x04 or 0x06) for logs and monitors."""
     from covergate.witness.keys import WitnessKey
 
     console.print(

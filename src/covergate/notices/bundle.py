@@ -50,8 +50,7 @@ from covergate.tlog.inclusion import inclusion_proof
 from covergate.tlog.keys import Ed25519Verifier
 from covergate.transparency.models import LogEntry
 from covergate.transparency.reader import DatabaseHashReader
-from covergate.transparency.service import read_commitment
-from covergate.transparency.state import read_state
+from covergate.transparency.service import read_commitment, served_size_and_note
 from covergate.users.models import User
 from covergate.users.schemas import Role
 
@@ -123,8 +122,9 @@ def build_bundle(
     if not can_see(actor, request, ctx=ctx):
         raise NotFound(f"no request {request.public_id}")
     _owed(session, ctx, request)
-    state = read_state(session)
-    if state is None or state.note is None:
+    # The checkpoint the log serves (with witnesses: the newest they cosigned).
+    state = served_size_and_note(session=session, quorum=ctx.log_quorum)
+    if state is None:
         raise Conflict("the log has no signed checkpoint yet: run `covergate log integrate`")
     indexes = list(
         session.scalars(
@@ -138,6 +138,7 @@ def build_bundle(
         raise Conflict(
             f"log entry {late[0]} of request {request.public_id} is not in a signed "
             f"checkpoint yet (size {state.size}): run `covergate log integrate` and try again"
+            + ("; with witnesses, wait for their cosignatures" if ctx.log_quorum else "")
         )
     stored = {
         int(idx): bytes(data)

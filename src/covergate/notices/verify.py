@@ -1,6 +1,7 @@
 """Checking a notice bundle offline: ``covergate notice verify BUNDLE --key VKEY``.
 
-Pure: bytes and the log's verifier key in, a :class:`VerifiedBundle` or an error
+Pure: bytes and the log's verifier key (and optionally a witness policy) in, a
+:class:`VerifiedBundle` or an error
 out; no database, no network, no covergate runtime. What is checked, in order:
 
 1. the file is the bundle's canonical JSON (``covergate/notice-bundle/v1``), each
@@ -8,7 +9,12 @@ out; no database, no network, no covergate runtime. What is checked, in order:
    ``entries[3].opening.salt: not base64``), base64 in its one canonical spelling,
    and byte for byte what :func:`encode_bundle` writes, so that no byte of it can
    change unnoticed;
-2. the checkpoint is signed by the given key, and by no other;
+2. the checkpoint is signed by the given key (other signature lines, such as
+   witness cosignatures or the log's second key during a key rotation, are
+   counted but not trusted); with a witness policy, its cosignatures meet the
+   quorum (:mod:`covergate.transparency.witnessed`; a shortfall is QuorumNotMet).
+   ``log.key`` is the given key, or, in a bundle made during a rotation of the
+   log key, the log's other key, which must then have signed the checkpoint too;
 3. every entry is in the log at that checkpoint (RFC 6962 inclusion proof), names
    the bundle's request, and its opening (salt and private record) gives its
    commitment; only a sealed order's entries may withhold their opening;
@@ -35,12 +41,19 @@ from covergate.lifecycle.events import ORDER_EVENTS, EventType
 from covergate.lifecycle.sealing import is_sealed, open_fields
 from covergate.notices.rules import check_lawful_order
 from covergate.notices.summary import PRODUCTION_EVENTS, LoggedEvent, derive_facts, first_difference
-from covergate.tlog.checkpoint import Checkpoint, open_checkpoint
 from covergate.tlog.hashing import HASH_SIZE, Hash, leaf_hash
 from covergate.tlog.inclusion import verify_inclusion
 from covergate.tlog.keys import Ed25519Verifier
 from covergate.tlog.note import open_note
+from covergate.tlog.policy import WitnessPolicy
 from covergate.transparency.entries import SALT_SIZE, check_commitment
+from covergate.transparency.witnessed import (
+    NOT_CHECKED,
+    QuorumNotMet,
+    Witnessed,
+    log_keys_of,
+    open_witnessed,
+)
 
 __all__ = ["BUNDLE_FORMAT", "VerifiedBundle", "encode_bundle", "parse_events", "verify_bundle"]
 
@@ -61,6 +74,7 @@ class VerifiedBundle:
     events: tuple[LoggedEvent, ...]
     facts: dict[str, Any]
     notes: tuple[str, ...]
+    witnessed: Witnessed | None = None
 
 
 def encode_bundle(bundle: dict[str, Any]) -> bytes:
@@ -151,21 +165,34 @@ def _entries(value: Any) -> list[_Entry]:
     return out
 
 
-def _checkpoint(value: Any, verifier: Ed25519Verifier) -> Checkpoint:
+def _checkpoint(value: Any, logs: list[Ed25519Verifier], policy: WitnessPolicy | None) -> Witnessed:
     note = _text(value, "checkpoint").encode("utf-8")
-    who = verifier.verifier_key()
+    who = ", ".join(v.verifier_key() for v in logs)
     try:
-        checkpoint = open_checkpoint(note, verifier)
-        opened = open_note(note, [verifier])
+        return open_witnessed(note, logs, policy)
+    except QuorumNotMet as exc:
+        raise QuorumNotMet(f"checkpoint: {exc.message}") from None
     except VerificationFailed as exc:
         raise VerificationFailed(
             f"checkpoint: signature does not verify with key {who} ({exc})"
         ) from None
     except MalformedLogData as exc:
         raise _bad("checkpoint", str(exc)) from None
-    if opened.unverified:
-        raise VerificationFailed("checkpoint: carries a signature of a key other than the log's")
-    return checkpoint
+
+
+def _also_signed_by(value: Any, vkey: str, origin: str, logs: list[Ed25519Verifier]) -> bool:
+    """Whether the checkpoint is signed both by ``vkey`` (the bundle's ``log.key``,
+    named ``origin``) and by a key given: a bundle made during a log key rotation."""
+    try:
+        other = Ed25519Verifier.from_key_string(vkey)
+        note = _text(value, "checkpoint").encode("utf-8")
+        if other.name != origin:
+            return False
+        open_note(note, [other])
+        open_note(note, list(logs))
+    except (MalformedLogData, VerificationFailed):
+        return False
+    return True
 
 
 def _json_object(data: bytes, what: str) -> dict[str, Any]:
@@ -260,14 +287,22 @@ def _manifest(value: Any, events: list[LoggedEvent]) -> dict[str, Any] | None:
     return _json_object(data, "manifest")
 
 
-def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBundle:
+def verify_bundle(
+    data: bytes,
+    vkey: str | None,
+    *,
+    lawful: bool = True,
+    policy: WitnessPolicy | None = None,
+) -> VerifiedBundle:
     """Check a notice bundle against the log's verifier key ``vkey`` (see the module).
 
     ``lawful=False`` skips step 5 only: the builder checks what it hands out with it,
     so that a request whose history broke the rules still gets its bundle, and its
-    subject learns from the verifier which entry broke which rule.
+    subject learns from the verifier which entry broke which rule. With ``policy``
+    the checkpoint must carry its witness quorum, and ``vkey`` may be None: the
+    policy's ``log`` lines are the keys then.
     """
-    verifier = Ed25519Verifier.from_key_string(vkey.strip())
+    logs = log_keys_of([vkey] if vkey else [], policy)
     try:
         value = json.loads(data.decode("ascii"), object_pairs_hook=_no_duplicates)
     except UnicodeDecodeError as exc:
@@ -284,10 +319,15 @@ def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBun
     if not _REQUEST_ID.fullmatch(request_id):
         raise _bad("request", "must be a request id (32 lowercase hex characters)")
     log = _object(top["log"], "log", frozenset({"origin", "key"}))
-    if _text(log["key"], "log.key") != verifier.verifier_key():
-        raise VerificationFailed(f"log.key: not the key given ({verifier.verifier_key()})")
-    if _text(log["origin"], "log.origin") != verifier.name:
-        raise VerificationFailed(f"log.origin: not the origin of the key given ({verifier.name})")
+    origin = _text(log["origin"], "log.origin")
+    logs = [v for v in logs if v.name == origin] or logs
+    bundle_key = _text(log["key"], "log.key")
+    if bundle_key not in {v.verifier_key() for v in logs} and not _also_signed_by(
+        top["checkpoint"], bundle_key, origin, logs
+    ):
+        raise VerificationFailed(f"log.key: not the key given ({logs[0].verifier_key()})")
+    if origin != logs[0].name:
+        raise VerificationFailed(f"log.origin: not the origin of the key given ({logs[0].name})")
     entries = _entries(top["entries"])
     canonical = encode_bundle(value)
     if canonical != data:
@@ -297,7 +337,8 @@ def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBun
             "bundle: not in its canonical form (changed or reformatted, from byte "
             f"{min(len(canonical), len(data)) if at is None else at})"
         )
-    checkpoint = _checkpoint(top["checkpoint"], verifier)
+    witnessed = _checkpoint(top["checkpoint"], logs, policy)
+    checkpoint = witnessed.checkpoint
     for e in entries:
         if e.index >= checkpoint.size:
             raise VerificationFailed(
@@ -336,6 +377,11 @@ def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBun
     withheld = sum(1 for e in events if e.record is None)
     if withheld:
         notes.append(f"{withheld} entries of the sealed court order withhold their opening")
+    if witnessed.policy is None and witnessed.other_signatures:
+        notes.append(
+            f"the checkpoint carries {witnessed.other_signatures} signatures of other keys "
+            f"(witness cosignatures, or the log's other key in a key rotation): {NOT_CHECKED}"
+        )
     return VerifiedBundle(
         request=request_id,
         origin=checkpoint.origin,
@@ -343,4 +389,5 @@ def verify_bundle(data: bytes, vkey: str, *, lawful: bool = True) -> VerifiedBun
         events=tuple(events),
         facts=facts,
         notes=tuple(notes),
+        witnessed=witnessed,
     )

@@ -74,9 +74,10 @@ PeriodQuery = Annotated[
 ]
 
 
-def _report(session: Session, period: str) -> Report:
+def _report(request: Request, session: Session, period: str) -> Report:
     chosen = Period.parse(period)
-    published: Report = report_service.published_report(session, chosen)
+    quorum = request.app.state.runtime.quorum  # the served checkpoint is what counts
+    published: Report = report_service.published_report(session, chosen, quorum)
     return published
 
 
@@ -104,7 +105,7 @@ def download_name(table_id: str, period: Period) -> str:
 @router.get("/report.json", include_in_schema=False)
 def report_json(request: Request, session: SessionDep, period: PeriodQuery = "all") -> Response:
     try:
-        return _json(export.report_json(_report(session, period)))
+        return _json(export.report_json(_report(request, session, period)))
     except CovergateError as exc:
         return _browser_error(request, exc)
 
@@ -114,7 +115,7 @@ def report_csv(
     request: Request, session: SessionDep, table: str, period: PeriodQuery = "all"
 ) -> Response:
     try:
-        published = _report(session, period)
+        published = _report(request, session, period)
         try:
             chosen = published.table(table)
         except KeyError:
@@ -167,8 +168,8 @@ def _problem(description: str) -> dict[str, Any]:
         422: _problem("The period is not 'all', a year (2026) or a half-year (2026-H1)."),
     },
 )
-def statistics(session: SessionDep, period: PeriodQuery = "all") -> Response:
-    return _json(export.report_json(_report(session, period)))
+def statistics(request: Request, session: SessionDep, period: PeriodQuery = "all") -> Response:
+    return _json(export.report_json(_report(request, session, period)))
 
 
 @router.get(

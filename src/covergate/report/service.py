@@ -2,11 +2,12 @@
 
 :func:`published_report` is what the public page, ``/report.json``, the CSV tables
 and ``GET /api/v1/statistics`` show: the facts of the database as the publication
-rule lets them be read (``report.from_db``), up to the size of the last signed
-checkpoint, so that anyone can recount exactly those figures from the log
-(``covergate report --from``). The facts are read once per signed checkpoint
-(its root names the entries) and each period's report is kept per (root, size,
-period): the facts up to a log size never change.
+rule lets them be read (``report.from_db``), up to the size of the checkpoint the
+log serves (the last signed one; with witnesses, the newest they cosigned), so
+that anyone can recount exactly those figures from the log (``covergate report
+--from``). The facts are read once per checkpoint (its root names the entries)
+and each period's report is kept per (root, size, period): the facts up to a
+log size never change.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlalchemy.orm import Session
 from covergate.report.figures import compute
 from covergate.report.from_db import facts_from_db
 from covergate.report.schemas import LogFacts, Period, Report
-from covergate.transparency.state import read_state
+from covergate.transparency.cosigned import Quorum
+from covergate.transparency.service import published_checkpoint
 
 _CACHE_SIZE = 32
 _cache: OrderedDict[tuple[str, int, str], Report] = OrderedDict()
@@ -41,21 +43,28 @@ def _facts(session: Session, root: str, size: int) -> LogFacts:
     return found
 
 
-def published_size(session: Session) -> int:
-    """The size of the last signed checkpoint: what the public log serves."""
-    state = read_state(session)
-    return 0 if state is None else state.size
+def _published_tree(session: Session, quorum: Quorum | None) -> tuple[str, int]:
+    # The (root hex, size) of the checkpoint the public log serves: the latest
+    # signed one, or with a witness policy the newest the witnesses cosigned.
+    # Before any is served (fail-closed, no quorum yet) nothing is published.
+    served = published_checkpoint(session=session, quorum=quorum)
+    return ("", 0) if served is None else (bytes(served.root).hex(), served.size)
 
 
-def published_report(session: Session, period: Period) -> Report:
+def published_size(session: Session, quorum: Quorum | None = None) -> int:
+    """The size of the checkpoint the public log serves."""
+    return _published_tree(session, quorum)[1]
+
+
+def published_report(session: Session, period: Period, quorum: Quorum | None = None) -> Report:
     """The report for ``period`` from the first :func:`published_size` entries.
 
     Kept by the checkpoint's root hash: a root names the log's entries, and the
-    figures are those the entries let anyone recount.
+    figures are those the entries let anyone recount. ``quorum`` is the log's
+    witness policy, if it has one: then the served (cosigned) checkpoint counts.
     """
-    state = read_state(session)
-    size = 0 if state is None else state.size
-    key = ("" if state is None else bytes(state.root).hex(), size, period.label)
+    root, size = _published_tree(session, quorum)
+    key = (root, size, period.label)
     with _cache_lock:
         cached = _cache.get(key)
         if cached is not None:

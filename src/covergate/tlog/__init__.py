@@ -13,7 +13,8 @@ No I/O beyond what a caller passes in, no database, no web. See docs/TLOG.md.
 - :mod:`.bundles`: C2SP tlog-tiles entry bundles.
 - :mod:`.note`: C2SP signed-note: signing and opening notes.
 - :mod:`.keys`: C2SP signed-note keys: key IDs, key strings, Ed25519.
-- :mod:`.cosignature`: C2SP tlog-cosignature.
+- :mod:`.cosignature`: C2SP tlog-cosignature (Ed25519 and ML-DSA-44).
+- :mod:`.mldsa`: the ML-DSA-44 signed message (``subtree/v1``) and keys.
 - :mod:`.checkpoint`: C2SP tlog-checkpoint.
 - :mod:`.proof_text`: C2SP tlog-proof.
 - :mod:`.verify`: recompute and check a whole published log.
@@ -31,6 +32,8 @@ from covergate.tlog.checkpoint import (
 from covergate.tlog.consistency import consistency_proof, verify_consistency
 from covergate.tlog.cosignature import (
     COSIGNATURE_KEY_TYPE,
+    MLDSA44_COSIGNATURE_KEY_TYPE,
+    CosignatureAlgorithm,
     CosignatureSigner,
     CosignatureVerifier,
     verifier_from_key_string,
@@ -46,6 +49,7 @@ from covergate.tlog.keys import (
     signer_from_key_string,
     signer_from_private_bytes,
 )
+from covergate.tlog.mldsa import MLDSAUnavailable, mldsa_supported
 from covergate.tlog.note import Note, NoteSignature, NoteSigner, NoteVerifier, open_note, sign_note
 from covergate.tlog.proof_text import TLOG_PROOF_HEADER, TlogProof, verify_tlog_proof
 from covergate.tlog.stored_hashes import (
@@ -90,10 +94,12 @@ __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
     "MAX_ENTRY_SIZE",
+    "MLDSA44_COSIGNATURE_KEY_TYPE",
     "TILE_HEIGHT",
     "TILE_WIDTH",
     "TLOG_PROOF_HEADER",
     "Checkpoint",
+    "CosignatureAlgorithm",
     "CosignatureSigner",
     "CosignatureVerifier",
     "DirectoryLogSource",
@@ -103,6 +109,7 @@ __all__ = [
     "Hash",
     "HashReader",
     "LogSource",
+    "MLDSAUnavailable",
     "MemoryHashStore",
     "MemoryLogSource",
     "Note",
@@ -123,6 +130,7 @@ __all__ = [
     "inclusion_proof",
     "key_id",
     "leaf_hash",
+    "mldsa_supported",
     "new_tiles",
     "node_hash",
     "open_checkpoint",

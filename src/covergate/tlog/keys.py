@@ -3,8 +3,10 @@
 A key name is non-empty, without Unicode whitespace and without "+". The key
 ID is the first 4 bytes of SHA-256(name || 0x0A || key type || public key)
 ("Signatures" section); Ed25519 keys have type 0x01. A verifier key is written
-``<name>+<hex key ID>+<base64(key type || public key)>`` ("Verifier keys"), and
-a signer key as golang.org/x/mod/sumdb/note writes it,
+``<name>+<hex key ID>+<base64(key type || public key)>`` ("Verifier keys"); the
+public key is 32 bytes, but 1312 for ML-DSA-44 cosigner keys (type 0x06,
+:mod:`covergate.tlog.mldsa`). A signer key is written as
+golang.org/x/mod/sumdb/note writes it,
 ``PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 || seed)>``.
 
 The signers and verifiers here are the :class:`covergate.tlog.note.NoteSigner`
@@ -28,6 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from covergate.errors import MalformedLogData
 from covergate.tlog._b64 import decode_b64
+from covergate.tlog.mldsa import MLDSA44_KEY_TYPE, MLDSA44_PUBLIC_KEY_SIZE
 
 __all__ = [
     "ED25519_KEY_TYPE",
@@ -40,6 +43,8 @@ __all__ = [
 ]
 
 ED25519_KEY_TYPE = 0x01
+_PUBLIC_KEY_SIZES = {MLDSA44_KEY_TYPE: MLDSA44_PUBLIC_KEY_SIZE}
+"""Public key sizes of key types whose keys are not 32 bytes."""
 SIGNATURE_PREFIX = "\u2014 ".encode()  # em dash, space
 """How every signature line of a note starts (signed-note "Signatures")."""
 
@@ -101,11 +106,14 @@ def parse_verifier_key(vkey: str) -> tuple[str, int, bytes]:
     # 2. Eight lowercase hex digits of key ID.
     if len(hex_id) != 8 or any(c not in "0123456789abcdef" for c in hex_id):
         raise MalformedLogData("malformed verifier key: bad key ID")
-    # 3. base64(type || 32-byte public key).
+    # 3. base64(type || public key): 32 bytes, or 1312 for ML-DSA-44 (type
+    #    0x06, tlog-cosignature "Format"), the one longer key type we know.
     key = decode_b64(key64, "verifier key")
-    if len(key) != 33:
+    if not key:
         raise MalformedLogData("malformed verifier key: bad key length")
     key_type, raw = key[0], key[1:]
+    if len(raw) != _PUBLIC_KEY_SIZES.get(key_type, 32):
+        raise MalformedLogData("malformed verifier key: bad key length")
     # 4. The key ID must match the name and key.
     if key_id(name, key_type, raw) != bytes.fromhex(hex_id):
         raise MalformedLogData("malformed verifier key: key ID does not match")

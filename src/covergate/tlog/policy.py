@@ -10,7 +10,8 @@ trusted. One statement per line; ``#`` starts a comment::
     quorum <name>|none
 
 Log keys are signed-note verifier keys of type 0x01, witness keys of type 0x04
-(:mod:`covergate.tlog.cosignature`). Witness and group names share one
+(Ed25519) or 0x06 (ML-DSA-44), the two cosignature types of C2SP
+tlog-cosignature (:mod:`covergate.tlog.cosignature`). Witness and group names share one
 namespace, are defined before they are used, and ``none`` is predefined (no
 cosignature needed). A group is satisfied when at least ``k`` of its members
 are (``any`` is 1, ``all`` every member); a witness when it cosigned. There is
@@ -225,6 +226,8 @@ def _log_key(vkey: str, where: str) -> Ed25519Verifier:
 
 
 def _witness_key(vkey: str, where: str) -> CosignatureVerifier:
+    # Either cosignature type; an ML-DSA-44 key where cryptography has no
+    # ML-DSA raises MLDSAUnavailable (InvalidInput), which says so itself.
     try:
         return CosignatureVerifier.from_key_string(vkey)
     except MalformedLogData as exc:

@@ -14,6 +14,11 @@ written. Into an earlier export, new tiles and bundles are added, full tiles and
 bundles already there are left as they are (and checked equal to the log's),
 partial ones are replaced, and the checkpoint is replaced last.
 
+With a witness policy the exported ``checkpoint`` is the one ``/log/checkpoint``
+serves: the newest that reached the quorum, cosignatures appended (an earlier
+export's checkpoint is recognised as this log's by its log signature alone, so
+refreshed cosignatures or an added witness never make it look foreign).
+
 Every file is written to a temporary name beside it, fsynced and renamed into
 place, so no reader sees half a file. What a crash leaves, step by step:
 
@@ -44,6 +49,7 @@ from sqlalchemy.orm import Session
 
 from covergate.errors import InvalidInput, LogIntegrityError, MalformedLogData
 from covergate.tlog.checkpoint import Checkpoint
+from covergate.tlog.keys import SIGNATURE_PREFIX
 from covergate.tlog.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
@@ -54,6 +60,7 @@ from covergate.tlog.tiles import (
     tiles_for_size,
 )
 from covergate.transparency import service
+from covergate.transparency.cosigned import Quorum
 from covergate.transparency.sources import read_path
 
 __all__ = ["METADATA", "ExportReport", "export_log", "published_paths"]
@@ -73,11 +80,14 @@ class ExportReport:
     unchanged: int
 
 
-def published_paths(*, session: Session, size: int | None = None) -> list[str]:
+def published_paths(
+    *, session: Session, size: int | None = None, quorum: Quorum | None = None
+) -> list[str]:
     """Every path the log serves for its signed tree (or the tree of ``size``,
     which the log signed), the checkpoint last."""
     if size is None:
-        size = service.status(session=session).size
+        served = service.served_size_and_note(session=session, quorum=quorum)
+        size = 0 if served is None else served[0]
     paths: list[str] = []
     seen: set[str] = set()
 
@@ -109,7 +119,11 @@ def published_paths(*, session: Session, size: int | None = None) -> list[str]:
 
 
 def export_log(
-    *, session: Session, outdir: Path, progress: Callable[[int, int], None] | None = None
+    *,
+    session: Session,
+    outdir: Path,
+    progress: Callable[[int, int], None] | None = None,
+    quorum: Quorum | None = None,
 ) -> ExportReport:
     """Write (or bring up to date) the log's static copy under ``outdir``.
 
@@ -117,16 +131,22 @@ def export_log(
     earlier export of this log, when a file already there differs from the log's,
     or when the filesystem fails.
     """
-    state = service.status(session=session)
-    note = state.checkpoint
-    if note is None:
+    served = service.served_size_and_note(session=session, quorum=quorum)
+    if served is None:
         return ExportReport(0, 0, 0)
+    size, note = served
     identity = _identity(note)
     signed = {n for _, n in service.checkpoint_history(session=session)} | {note}
     _check_outdir(outdir, identity, signed)
+    # After a key rotation an earlier export names the old key: it is renamed
+    # last, with the checkpoint, once the export is of the new one.
+    renamed = _read_if_exists(outdir / METADATA, _SMALL_FILE) not in (
+        None,
+        _metadata_bytes(identity),
+    )
     # The paths of the tree this note signs: a concurrent integration may grow
     # the log meanwhile, and its tiles must not be mixed into this export.
-    paths = [p for p in published_paths(session=session, size=state.size) if p != "checkpoint"]
+    paths = [p for p in published_paths(session=session, size=size) if p != "checkpoint"]
     written = unchanged = 0
     touched: set[Path] = set()
     with _on_path(outdir):
@@ -154,10 +174,12 @@ def export_log(
             _fsync_dir(directory)
         # The commit point of the export: only now may readers see the new tree.
         _write_atomically(outdir / "checkpoint", note)
+        if renamed:
+            _write_atomically(outdir / METADATA, _metadata_bytes(identity))
         _fsync_dir(outdir)
     if progress is not None:
         progress(len(paths) + 1, len(paths) + 1)
-    return ExportReport(state.size, written + 1, unchanged)
+    return ExportReport(size, written + 1, unchanged)
 
 
 def _identity(note: bytes) -> dict[str, str]:
@@ -205,16 +227,41 @@ def _check_outdir(outdir: Path, identity: dict[str, str], signed: set[bytes]) ->
             theirs = None
         if not isinstance(theirs, dict) or theirs.get("format") != FORMAT:
             raise InvalidInput(f"{outdir / METADATA}: not a covergate export description")
-        if theirs != identity:
+        if theirs.get("origin") != identity["origin"] or theirs.get("key") not in _keys_of(
+            identity["origin"], signed
+        ):
             raise InvalidInput(
                 f"{outdir}: an export of another log, {theirs.get('origin')} "
                 f"(key {theirs.get('key')}), not of {ours}"
             )
-    if checkpoint is not None and checkpoint not in signed:
+    if checkpoint is not None and _text(checkpoint) not in {_text(n) for n in signed}:
         raise InvalidInput(
             f"{outdir / 'checkpoint'}: not a checkpoint {ours} signed; "
             f"{outdir} is an export of another log or of a fork"
         )
+
+
+def _text(note: bytes) -> bytes:
+    """The checkpoint text of a note, without any signature: an earlier export's
+    checkpoint is this log's if the log signed that very text (with whichever of
+    its keys, and whatever cosignatures it carried then)."""
+    return note[: note.rfind(b"\n\n") + 1]
+
+
+def _keys_of(origin: str, notes: set[bytes]) -> set[str]:
+    """Every ``name+keyid`` of the log's own keys (named as its origin) that
+    signed one of ``notes``: the current key and those it rotated from."""
+    prefix = SIGNATURE_PREFIX + origin.encode() + b" "
+    keys = set()
+    for note in notes:
+        for line in note[note.rfind(b"\n\n") + 2 :].splitlines():
+            if line.startswith(prefix):
+                try:
+                    raw = base64.b64decode(line[len(prefix) :], validate=True)
+                except ValueError:
+                    continue
+                keys.add(f"{origin}+{raw[:4].hex()}")
+    return keys
 
 
 @contextmanager

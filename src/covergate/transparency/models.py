@@ -5,16 +5,37 @@ lifecycle code (sequencing); ``log_tiles``, ``log_checkpoints`` and the one row
 of ``log_state`` are written by integration. ``log_state`` holds the latest
 signed checkpoint: updating it with a compare-and-swap is the log's commit
 point (see :mod:`covergate.transparency.integration`).
+
+``log_cosignatures`` and ``log_witnesses`` are written by witness submission
+(:mod:`covergate.transparency.witnessing`), never in a caller's transaction:
+the verified cosignature each witness returned for a checkpoint, and the size
+each witness last acknowledged (the ``old`` of the next request).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, SmallInteger
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.db import Base
 
-__all__ = ["LogCheckpoint", "LogCommitment", "LogEntry", "LogState", "LogTile"]
+__all__ = [
+    "LogCheckpoint",
+    "LogCommitment",
+    "LogCosignature",
+    "LogEntry",
+    "LogState",
+    "LogTile",
+    "LogWitness",
+]
 
 
 class LogEntry(Base):
@@ -71,3 +92,32 @@ class LogState(Base):
     size: Mapped[int] = mapped_column(BigInteger, nullable=False)
     root: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     note: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class LogCosignature(Base):
+    """A witness's verified cosignature of the checkpoint of one tree size.
+
+    ``witness`` is the policy name and ``vkey`` the key that verified ``line``
+    (so a policy that changes a witness's key stops counting its old lines);
+    ``cosigned_at`` is the UNIX time the cosignature carries. A resend replaces
+    the line with a fresher one.
+    """
+
+    __tablename__ = "log_cosignatures"
+
+    size: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("log_checkpoints.size"), primary_key=True, autoincrement=False
+    )
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    vkey: Mapped[str] = mapped_column(Text, nullable=False)  # ML-DSA-44 keys: ~1,780 chars
+    line: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    cosigned_at: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class LogWitness(Base):
+    """The tree size a witness (by policy name) last acknowledged for this log."""
+
+    __tablename__ = "log_witnesses"
+
+    witness: Mapped[str] = mapped_column(String(200), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -1,7 +1,10 @@
 """The public log over HTTP, exactly as C2SP tlog-tiles lays it out.
 
 - ``GET /log/checkpoint``: the latest signed checkpoint (text/plain; charset=utf-8),
-  ``Cache-Control: no-cache`` so clients always revalidate.
+  ``Cache-Control: no-cache`` so clients always revalidate. With a witness policy
+  (``COVERGATE_WITNESS_POLICY``), the newest checkpoint that reached the witness
+  quorum, cosignatures appended; before any did, a 503 problem+json (or, with
+  ``COVERGATE_WITNESS_FAIL_OPEN``, the latest signed one).
 - ``GET /log/tile/<L>/<N>[.p/<W>]``: hash tiles; ``GET /log/tile/entries/<N>[.p/<W>]``:
   entry bundles (application/octet-stream). A tile's bytes never change, so full
   tiles are cached for a year as immutable; partial tiles for a minute.
@@ -21,6 +24,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from covergate.runtime import Runtime
+from covergate.transparency.cosigned import Quorum
 from covergate.transparency.sources import read_path
 
 __all__ = ["LogContext", "log_context", "router"]
@@ -34,17 +38,18 @@ router = APIRouter(prefix="/log", tags=["transparency log"])
 
 @dataclass(frozen=True)
 class LogContext:
-    """A read-only database session and the log's origin."""
+    """A read-only database session, the log's origin and its witness quorum."""
 
     session: Session
     origin: str
+    quorum: Quorum | None = None
 
 
 def log_context(request: Request) -> Iterator[LogContext]:
     """One short transaction per request, from the app's runtime."""
     runtime: Runtime = request.app.state.runtime
     with runtime.transaction() as session:
-        yield LogContext(session=session, origin=runtime.settings.log_origin)
+        yield LogContext(session=session, origin=runtime.settings.log_origin, quorum=runtime.quorum)
 
 
 Log = Annotated[LogContext, Depends(log_context)]
@@ -52,7 +57,7 @@ Log = Annotated[LogContext, Depends(log_context)]
 
 @router.get("/checkpoint", response_class=Response, summary="Latest signed checkpoint")
 def get_checkpoint(log: Log) -> Response:
-    note = read_path(session=log.session, path="checkpoint")
+    note = read_path(session=log.session, path="checkpoint", quorum=log.quorum)
     return Response(
         note,
         media_type="text/plain; charset=utf-8",

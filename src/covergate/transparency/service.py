@@ -18,11 +18,17 @@ keep importing them from here.
 
 Services flush and never commit; :func:`integrate_pending` is the one helper
 that opens its own transaction.
+
+With a witness policy, callers pass its :class:`Quorum`: :func:`latest_checkpoint`
+and :func:`proof_text` then use the served checkpoint, the newest one the
+witnesses' quorum cosigned (:mod:`covergate.transparency.cosigned`), instead of
+the latest signed one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,10 +36,12 @@ from sqlalchemy.orm import Session
 from covergate.crypto import FieldCipher
 from covergate.errors import LogIntegrityError, NotFound
 from covergate.tlog.bundles import encode_bundle
+from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash
 from covergate.tlog.inclusion import inclusion_proof
 from covergate.tlog.proof_text import TlogProof
 from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile
+from covergate.transparency.cosigned import NoQuorumYet, Quorum, served_checkpoint
 from covergate.transparency.entries import SALT_SIZE, check_commitment
 from covergate.transparency.integration import TreeCache, integrate, integrate_pending
 from covergate.transparency.lock import LOCK_KEY, next_index
@@ -53,6 +61,7 @@ __all__ = [
     "COMMITMENT_LABEL",
     "LOCK_KEY",
     "LogStatus",
+    "Served",
     "TreeCache",
     "append_event",
     "append_events",
@@ -63,12 +72,14 @@ __all__ = [
     "latest_checkpoint",
     "prepare",
     "proof_text",
+    "published_checkpoint",
     "read_commitment",
     "read_entries",
     "read_entry",
     "read_entry_bundle",
     "read_tile",
     "sequence",
+    "served_size_and_note",
     "status",
 ]
 
@@ -96,9 +107,46 @@ def status(*, session: Session) -> LogStatus:
     return LogStatus(state.size, state.root, state.note, sequenced)
 
 
-def latest_checkpoint(*, session: Session) -> bytes | None:
-    """The latest signed checkpoint note, or None before the first integration."""
-    return status(session=session).checkpoint
+def latest_checkpoint(*, session: Session, quorum: Quorum | None = None) -> bytes | None:
+    """The checkpoint note the log serves, or None before the first integration.
+
+    Without ``quorum`` the latest signed one; with it, the served cosigned one
+    (NoQuorumYet, fail-closed, while none reached the quorum).
+    """
+    if quorum is None:
+        return status(session=session).checkpoint
+    served = served_checkpoint(session=session, quorum=quorum)
+    return None if served is None else served.note
+
+
+class Served(NamedTuple):
+    """The tree size and note of the checkpoint the log serves."""
+
+    size: int
+    note: bytes
+
+    @property
+    def root(self) -> Hash:
+        """The root hash the served checkpoint names."""
+        return Checkpoint.from_text(self.note[: self.note.rfind(b"\n\n") + 1]).root
+
+
+def served_size_and_note(*, session: Session, quorum: Quorum | None = None) -> Served | None:
+    """The (tree size, note) of the checkpoint the log serves; None before any."""
+    if quorum is None:
+        state = read_state(session)
+        return None if state is None or state.note is None else Served(state.size, state.note)
+    served = served_checkpoint(session=session, quorum=quorum)
+    return None if served is None else Served(served.size, served.note)
+
+
+def published_checkpoint(*, session: Session, quorum: Quorum | None = None) -> Served | None:
+    """What the public can read now: the served checkpoint, or None before any
+    (also while fail-closed and no checkpoint reached the witness quorum)."""
+    try:
+        return served_size_and_note(session=session, quorum=quorum)
+    except NoQuorumYet:
+        return None
 
 
 def checkpoint_history(*, session: Session) -> list[tuple[int, bytes]]:
@@ -153,13 +201,20 @@ def read_entry_bundle(*, session: Session, index: int, width: int) -> bytes:
     return encode_bundle(entries)
 
 
-def proof_text(*, session: Session, index: int) -> bytes:
-    """C2SP tlog-proof of entry ``index`` against the latest checkpoint."""
-    state = read_state(session)
-    if state is None or state.note is None or not 0 <= index < state.size:
+def proof_text(*, session: Session, index: int, quorum: Quorum | None = None) -> bytes:
+    """C2SP tlog-proof of entry ``index`` against the served checkpoint (the
+    latest signed one; with ``quorum``, the newest witnessed one)."""
+    served = served_size_and_note(session=session, quorum=quorum)
+    if served is None or not 0 <= index < served[0]:
+        if quorum is not None and served is not None and index < _signed_size(session):
+            raise NotFound(
+                f"log entry {index} is in a signed checkpoint that awaits the witnesses' "
+                f"cosignatures (the served checkpoint has size {served[0]}); try again later"
+            )
         raise NotFound(f"log entry {index} is not in a signed checkpoint yet")
-    proof = inclusion_proof(index, state.size, DatabaseHashReader(session))
-    return TlogProof(index=index, proof=proof, checkpoint_note=state.note).format()
+    size, note = served
+    proof = inclusion_proof(index, size, DatabaseHashReader(session))
+    return TlogProof(index=index, proof=proof, checkpoint_note=note).format()
 
 
 def read_commitment(*, session: Session, index: int, cipher: FieldCipher) -> tuple[bytes, bytes]:

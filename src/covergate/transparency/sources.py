@@ -18,14 +18,19 @@ from covergate.errors import CovergateError, MalformedLogData, NotFound
 from covergate.tlog.tiles import parse_entries_path, parse_tile_path
 from covergate.tlog.verify import DirectoryLogSource, LogSource
 from covergate.transparency import service
+from covergate.transparency.cosigned import Quorum
 
 __all__ = ["DatabaseLogSource", "HttpLogSource", "open_source", "read_path"]
 
 
-def read_path(*, session: Session, path: str) -> bytes:
-    """The bytes the log serves at ``path``; NotFound for any other path."""
+def read_path(*, session: Session, path: str, quorum: Quorum | None = None) -> bytes:
+    """The bytes the log serves at ``path``; NotFound for any other path.
+
+    With a witness ``quorum`` the checkpoint is the served, cosigned one
+    (:mod:`covergate.transparency.cosigned`).
+    """
     if path == "checkpoint":
-        note = service.latest_checkpoint(session=session)
+        note = service.latest_checkpoint(session=session, quorum=quorum)
         if note is None:
             raise NotFound("the log has no checkpoint yet")
         return note
@@ -39,13 +44,15 @@ def read_path(*, session: Session, path: str) -> bytes:
 
 
 class DatabaseLogSource:
-    """The local database's log, read in the caller's session."""
+    """The local database's log, read in the caller's session (with ``quorum``,
+    its checkpoint is the served, cosigned one)."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, quorum: Quorum | None = None) -> None:
         self.session = session
+        self.quorum = quorum
 
     def fetch(self, path: str) -> bytes:
-        return read_path(session=self.session, path=path)
+        return read_path(session=self.session, path=path, quorum=self.quorum)
 
 
 class HttpLogSource:

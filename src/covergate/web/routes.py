@@ -35,6 +35,7 @@ from covergate.report import routes as report_page
 from covergate.report import service as report
 from covergate.report.schemas import BAND, Period
 from covergate.runtime import Runtime
+from covergate.tlog.hashing import EMPTY_ROOT
 from covergate.transparency import service as transparency
 from covergate.web.render import render
 
@@ -110,16 +111,18 @@ def parse_year(raw: str | None) -> int | None:
 
 
 def _log_facts(page: PageContext, request: Request) -> dict[str, Any]:
+    # The checkpoint the public log serves (with witnesses: the newest they cosigned).
     status = transparency.status(session=page.session)
+    served = transparency.published_checkpoint(session=page.session, quorum=page.runtime.quorum)
     settings = page.runtime.settings
     base = str(request.base_url).rstrip("/")
     return {
         "origin": settings.log_origin,
         "verifier_key": page.runtime.log_signer.verifier_key(),
-        "size": status.size,
-        "root": base64.b64encode(status.root).decode("ascii"),
-        "pending": max(status.pending, 0),
-        "checkpoint": None if status.checkpoint is None else status.checkpoint.decode("utf-8"),
+        "size": 0 if served is None else served.size,
+        "root": base64.b64encode(EMPTY_ROOT if served is None else served.root).decode("ascii"),
+        "pending": max(status.sequenced - (0 if served is None else served.size), 0),
+        "checkpoint": None if served is None else served.note.decode("utf-8"),
         "log_url": base + "/log",
     }
 
@@ -149,7 +152,7 @@ def public_report(
     year: Annotated[str | None, Query()] = None,
 ) -> HTMLResponse:
     chosen = _chosen_period(period, year)
-    published = report.published_report(page.session, chosen)
+    published = report.published_report(page.session, chosen, page.runtime.quorum)
     log = _log_facts(page, request)
     first, last = _period_range(page)
     return render(

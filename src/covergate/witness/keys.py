@@ -1,13 +1,19 @@
 """The witness's cosigning key and the one-line file it lives in.
 
-The key file holds one line, in the style of golang.org/x/mod/sumdb/note signer
-keys but with the cosignature key type (C2SP tlog-cosignature, type 0x04)::
+A witness cosigns with Ed25519 (the default) or ML-DSA-44, the two cosignature
+types of C2SP tlog-cosignature ("Format"). The key file holds one line, in the
+style of golang.org/x/mod/sumdb/note signer keys but with the cosignature key
+type::
 
     PRIVATE+KEY+<name>+<8 hex digits of key ID>+<base64(0x04 || 32-byte Ed25519 seed)>
+    PRIVATE+KEY+<name>+<8 hex digits of key ID>+<base64(0x06 || 32-byte ML-DSA-44 seed)>
 
-The key ID is that of the cosignature verifier key, SHA-256(name || 0x0A || 0x04
-|| public key)[:4], so a damaged or mismatched line is refused, not used. The file
-is created with mode 0600 and never overwritten.
+The ML-DSA-44 seed is the FIPS 204 key generation seed (what
+``MLDSA44PrivateKey.private_bytes_raw`` gives), from which the 1312-byte public
+key is derived again on every start. The key ID is that of the cosignature
+verifier key, SHA-256(name || 0x0A || type || public key)[:4], so a damaged or
+mismatched line is refused, not used. The file is created with mode 0600 and
+never overwritten.
 """
 
 from __future__ import annotations
@@ -18,18 +24,23 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from covergate.errors import InvalidInput, MalformedLogData
+from covergate.tlog import mldsa
 from covergate.tlog._b64 import decode_b64
-from covergate.tlog.cosignature import COSIGNATURE_KEY_TYPE, CosignatureSigner
-from covergate.tlog.keys import check_key_name, key_id, raw_public_key, verifier_key_string
+from covergate.tlog.cosignature import CosignatureAlgorithm, CosignatureSigner
+from covergate.tlog.keys import check_key_name, key_id, verifier_key_string
+
+if TYPE_CHECKING:
+    from covergate.tlog.cosignature import CosignerPrivateKey
 
 __all__ = ["Clock", "WitnessKey"]
 
 _PREFIX = "PRIVATE+KEY+"
-_SEED_SIZE = 32
+_SEED_SIZE = 32  # Ed25519 and ML-DSA-44 seeds alike
 
 
 Clock = Callable[[], float]
@@ -38,33 +49,46 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True)
 class WitnessKey:
-    """The witness's name and its Ed25519 cosigning key."""
+    """The witness's name and its cosigning key (Ed25519 or ML-DSA-44)."""
 
     name: str
-    private_key: Ed25519PrivateKey
+    private_key: CosignerPrivateKey
 
     @classmethod
-    def generate(cls, name: str) -> WitnessKey:
-        """A fresh key for witness ``name`` (InvalidInput for a bad key name)."""
+    def generate(
+        cls, name: str, algorithm: CosignatureAlgorithm = CosignatureAlgorithm.ED25519
+    ) -> WitnessKey:
+        """A fresh key for witness ``name`` (InvalidInput for a bad key name, and
+        MLDSAUnavailable for ML-DSA-44 where cryptography has none)."""
         try:
             check_key_name(name)
         except MalformedLogData:
             raise InvalidInput(
                 f"--name: not a valid key name (no spaces, no '+'): {name!r}"
             ) from None
-        return cls(name, Ed25519PrivateKey.generate())
+        if algorithm is CosignatureAlgorithm.ED25519:
+            return cls(name, Ed25519PrivateKey.generate())
+        if len(name.encode()) > 255:  # cosigner_name<1..2^8-1> is signed
+            raise InvalidInput("--name: an ML-DSA-44 witness name is at most 255 bytes")
+        return cls(name, mldsa.generate_private_key())
+
+    @property
+    def algorithm(self) -> CosignatureAlgorithm:
+        if isinstance(self.private_key, Ed25519PrivateKey):
+            return CosignatureAlgorithm.ED25519
+        return CosignatureAlgorithm.ML_DSA_44
 
     @property
     def public_key(self) -> bytes:
-        return raw_public_key(self.private_key.public_key())
+        return self.signer().public_key
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, COSIGNATURE_KEY_TYPE, self.public_key)
+        return key_id(self.name, self.algorithm.key_type, self.public_key)
 
     def verifier_key(self) -> str:
-        """The cosignature verifier key (type 0x04) logs and monitors configure."""
-        return verifier_key_string(self.name, self.key_id, COSIGNATURE_KEY_TYPE, self.public_key)
+        """The cosignature verifier key (type 0x04 or 0x06) logs and monitors configure."""
+        return verifier_key_string(self.name, self.key_id, self.algorithm.key_type, self.public_key)
 
     def signer(self, clock: Clock | None = None) -> CosignatureSigner:
         """A cosigner; ``clock`` gives the UNIX time each cosignature carries."""
@@ -72,13 +96,14 @@ class WitnessKey:
 
     def to_line(self) -> str:
         """The key file's one line, with its newline."""
-        seed = bytes([COSIGNATURE_KEY_TYPE]) + self.private_key.private_bytes_raw()
+        seed = bytes([self.algorithm.key_type]) + self.private_key.private_bytes_raw()
         encoded = base64.b64encode(seed).decode()
         return f"{_PREFIX}{self.name}+{self.key_id.hex()}+{encoded}\n"
 
     @classmethod
     def from_line(cls, line: str) -> WitnessKey:
-        """Parse a key file's line; MalformedLogData for anything else."""
+        """Parse a key file's line; MalformedLogData for anything else (and
+        MLDSAUnavailable for an ML-DSA-44 key cryptography cannot use)."""
         text = line.removesuffix("\n")
         if not text.startswith(_PREFIX):
             raise MalformedLogData("malformed witness key: missing PRIVATE+KEY prefix")
@@ -89,9 +114,13 @@ class WitnessKey:
         name, hex_id, encoded = parts
         check_key_name(name)
         raw = decode_b64(encoded, "witness key")
-        if len(raw) != 1 + _SEED_SIZE or raw[0] != COSIGNATURE_KEY_TYPE:
-            raise MalformedLogData("malformed witness key: not an Ed25519 cosignature key")
-        key = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        if len(raw) != 1 + _SEED_SIZE:
+            raise MalformedLogData("malformed witness key: not a cosignature key")
+        algorithm = CosignatureAlgorithm.from_key_type(raw[0])
+        if algorithm is CosignatureAlgorithm.ED25519:
+            key = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        else:
+            key = cls(name, mldsa.private_key_from_seed(raw[1:]))
         if key.key_id.hex() != hex_id:
             raise MalformedLogData("malformed witness key: key ID does not match")
         return key

@@ -157,7 +157,10 @@ class Witness:
         if now <= 0:  # tlog-witness: a cosignature carries a real, non-zero time
             return Answer.text(503, "the witness clock is not set")
         signer = CosignatureSigner(self.key.name, self.key.private_key, lambda: now)
-        cosignature = signer.sign(decision.text)
+        try:
+            cosignature = signer.sign(decision.text)
+        except MalformedLogData as exc:  # ML-DSA-44: extension lines, origin over 255 bytes
+            return Answer.text(400, exc.message)
         new = Stored(checkpoint.size, checkpoint.root)
         with self._db_lock:
             swapped = store.swap(
