@@ -17,11 +17,11 @@ What is checked, for every response:
 - every 4xx is ``application/problem+json`` (RFC 9457) with ``type``, ``title``,
   ``status`` (equal to the response's) and ``detail``;
 - a 405 carries ``Allow``; schemathesis only calls declared methods, so a second
-  test calls every undeclared one on every path and checks Allow lists the path's.
-
-Not checked yet: that a 2xx body conforms to the operation's response schema. The
-routes do not declare typed response models (a separate hardening item), so the
-schema says nothing about those bodies yet.
+  test calls every undeclared one on every path and checks Allow lists the path's;
+- schemathesis's own conformance checks (:data:`CONFORMANCE`): the status is one
+  the operation documents, the content type is the one documented for it, and the
+  body validates against the documented schema (the typed response models for a
+  2xx, :class:`covergate.api_deps.Problem` for an error).
 
 The run is bounded and reproducible: a few examples per operation and mode,
 ``derandomize=True``, no example database, no deadline. A failure lists every
@@ -40,6 +40,12 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import BaseSchema, Case, GenerationMode, Response
+from schemathesis.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.core.failures import FailureGroup
 from schemathesis.schemas import APIOperation
 
 from tests.api_server import PROBLEM, LiveServer
@@ -53,6 +59,8 @@ EXAMPLES = 6
 PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 UNDECLARED = ("GET", "POST", "PUT", "PATCH", "DELETE")
+#: What every response must keep of the OpenAPI it was called from.
+CONFORMANCE = [status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +113,15 @@ def problem_with(response: Response) -> str | None:
     return None
 
 
+def breaks_schema(case: Case, response: Response) -> list[tuple[str, str]]:
+    """(title, message) of each :data:`CONFORMANCE` check ``response`` fails."""
+    try:
+        case.validate_response(response, checks=CONFORMANCE)
+    except FailureGroup as group:
+        return [(failure.title, failure.message) for failure in group.exceptions]
+    return []
+
+
 def tidy(value: Any) -> Any:
     """``value`` without what the server refuses but the schema does not say: control
     characters in text (each becomes "x"), and dates outside 1900-2200 (they move to 2026). Positive
@@ -155,7 +172,7 @@ def seed(api: LiveServer) -> list[str]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("who", ROLES, ids=lambda who: who or "no-token")
-def test_every_operation_keeps_the_error_contract(
+def test_every_operation_keeps_the_contract(
     api: LiveServer, schema: BaseSchema, who: str | None
 ) -> None:
     real_ids = seed(api)
@@ -169,10 +186,11 @@ def test_every_operation_keeps_the_error_contract(
                 del case.headers[name]
         response = case.call(base_url=api.base_url, timeout=30)
         why = problem_with(response)
-        if why is not None:
+        found = [(why, "")] if why is not None else breaks_schema(case, response)
+        for title, message in found:
             failures.setdefault(
-                (case.operation.label, why),
-                f"{who or 'no token'} {case.operation.label}: {why}: "
+                (case.operation.label, title),
+                f"{who or 'no token'} {case.operation.label}: {title}: {message[:600]} "
                 f"{response.content[:300]!r}\n    {case.as_curl_command()}",
             )
 

@@ -22,7 +22,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from covergate import __version__
-from covergate.api_deps import refuse_duplicate_json_keys
+from covergate.api_deps import Problem, refuse_duplicate_json_keys
 from covergate.audit.routes import router as audit_router
 from covergate.context import Via
 from covergate.courts.routes import router as courts_router
@@ -116,6 +116,34 @@ def describe_validation(errors: list[Any]) -> tuple[str, str | None, str, int]:
     return where, path, msg, len(errors)
 
 
+#: FastAPI's own description of a 422 it adds to a route with parameters.
+_FASTAPI_422 = "Validation Error"
+
+
+def problem_documents(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every 4xx and 5xx response documented as what the server sends.
+
+    FastAPI files a ``responses=`` model under ``application/json`` and adds its own
+    422 (``HTTPValidationError``) to routes with parameters, while every error this
+    server sends is a :class:`Problem` as ``application/problem+json`` (see
+    :func:`problem`). Changes ``schema`` in place, and may run again on it.
+    """
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith(("4", "5")):
+                    continue
+                response["content"] = {PROBLEM: {"schema": ref}}
+                if response.get("description") == _FASTAPI_422:
+                    response["description"] = "Invalid input (names the field)."
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("Problem", Problem.model_json_schema())
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
 def maintain(runtime: Runtime) -> None:
     """Run the maintenance sweep (``covergate.maintenance``), then integrate the log.
 
@@ -167,8 +195,17 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         redoc_url=None,
         # Every route, whichever router: a JSON body that repeats a key is refused.
         dependencies=[Depends(refuse_duplicate_json_keys)],
+        # One schema per model, as the request bodies had before responses were
+        # typed: a model used both ways (RequestDocument) keeps its one name.
+        separate_input_output_schemas=False,
     )
     app.state.runtime = runtime
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        return problem_documents(generate())
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(CovergateError)
     async def _covergate_error(request: Request, exc: CovergateError) -> Response:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from covergate.context import ServiceContext, Via
 from covergate.lifecycle.access import MAX_LIMIT, MAX_OFFSET
@@ -56,7 +56,7 @@ def authenticated_token(
     without a valid token gets 401, never a description of the request schema.
     The handler's unit of work authenticates again inside its transaction.
     """
-    with runtime.transaction() as session:
+    with runtime.read_transaction() as session:
         authenticate(session=session, token=token, clock=runtime.clock)
     return token or ""
 
@@ -103,7 +103,7 @@ class Problem(BaseModel):
     field: str | None = Field(default=None, examples=["days"])
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
     return {
         "model": Problem,
         "description": description,
@@ -113,9 +113,47 @@ def _problem(description: str) -> dict[str, Any]:
 
 #: Error responses every authenticated API route can give (documented at /docs).
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _problem("No token, or a token that matches no active user."),
-    403: _problem("Your role or delegation does not allow this."),
-    404: _problem("No such request, or one you may not see (another agency's)."),
-    409: _problem("Invalid state transition, idempotency conflict, or concurrent change."),
-    422: _problem("Invalid input (names the field) or a rule the software enforces."),
+    400: problem_response("A request the server cannot read (no more specific error applies)."),
+    401: problem_response("No token, or a token that matches no active user."),
+    403: problem_response("Your role or delegation does not allow this."),
+    404: problem_response("No such request, or one you may not see (another agency's)."),
+    409: problem_response("Invalid state transition, idempotency conflict, or concurrent change."),
+    410: problem_response("The data asked for was destroyed on schedule (retention)."),
+    422: problem_response("Invalid input (names the field) or a rule the software enforces."),
 }
+
+
+def replayed(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The 200 of a create that names an ``Idempotency-Key`` already used with the same
+    body: the first answer again, nothing created (the first call's status was 201)."""
+    return {
+        200: {
+            "model": model,
+            "description": "Idempotency-Key replay: the request this key already created.",
+        }
+    }
+
+
+class ResponseModel(BaseModel):
+    """Base of every JSON body the API returns.
+
+    ``extra="allow"``: the contract is that fields are added, never renamed or
+    removed, so a field a newer server sends passes through (and a client must
+    ignore what it does not know). Routes declare these as ``response_model``, so the
+    OpenAPI at ``/openapi.json`` describes every body and FastAPI checks it.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+
+#: An instant, ISO 8601 with its UTC offset (``2026-03-02T14:05:09+00:00``).
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+#: A day, ``YYYY-MM-DD``.
+Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
+
+
+class Page(ResponseModel):
+    """The bounds a list was read with (``limit``, ``offset``)."""
+
+    limit: int
+    offset: int

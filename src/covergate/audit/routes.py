@@ -9,12 +9,17 @@ from fastapi import APIRouter, Query
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.audit import compliance as audit
 from covergate.audit import service
+from covergate.audit.responses import AccessLog, ComplianceReportView
 from covergate.lifecycle import access
 
 router = APIRouter(prefix="/api/v1", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/audit/access-log", summary="Who read subject data, when, for which request, why")
+@router.get(
+    "/audit/access-log",
+    summary="Who read subject data, when, for which request, why",
+    response_model=AccessLog,
+)
 def access_log(
     runtime: RuntimeDep,
     ctx: ContextDep,
@@ -36,6 +41,7 @@ def access_log(
 @router.get(
     "/audit/compliance",
     summary="The compliance audit: every class of findings, on the records and the public log",
+    response_model=ComplianceReportView,
 )
 def compliance(runtime: RuntimeDep, ctx: ContextDep, token: TokenDep) -> dict[str, Any]:
     """Auditors only. Findings name request ids, dates and log indexes, never subject

@@ -23,6 +23,13 @@ from covergate.api_deps import (
     TokenDep,
 )
 from covergate.courts import filing, registry, service, views
+from covergate.courts.responses import (
+    CourtList,
+    CourtView,
+    OrderList,
+    OrderView,
+    OrderWithDocument,
+)
 from covergate.courts.schemas import ConfirmInput, CourtInput, RefuseInput
 from covergate.document import LegalProcess
 from covergate.errors import InvalidInput, NotFound
@@ -58,13 +65,18 @@ async def order_document_body(request: Request) -> bytes:
 DocumentBody = Annotated[bytes, Depends(order_document_body)]
 
 
-@router.get("/courts", summary="The registered courts (anyone signed in)")
+@router.get("/courts", summary="The registered courts (anyone signed in)", response_model=CourtList)
 def list_courts(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, _user):
         return {"courts": [views.court_as_dict(c) for c in registry.list_courts(session=session)]}
 
 
-@router.post("/admin/courts", status_code=status.HTTP_201_CREATED, summary="Register a court")
+@router.post(
+    "/admin/courts",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a court",
+    response_model=CourtView,
+)
 def add_court(body: CourtInput, runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, actor):
         access.require_role(actor, Role.ADMIN, doing="register courts")
@@ -72,7 +84,11 @@ def add_court(body: CourtInput, runtime: RuntimeDep, token: TokenDep) -> dict[st
         return views.court_as_dict(court)
 
 
-@router.get("/court/orders", summary="The orders that name your court (court users)")
+@router.get(
+    "/court/orders",
+    summary="The orders that name your court (court users)",
+    response_model=OrderList,
+)
 def list_orders(
     runtime: RuntimeDep,
     ctx: ContextDep,
@@ -95,6 +111,7 @@ def list_orders(
 @router.get(
     "/court/orders/{request_id}",
     summary="One order with its request's whole document (access-logged)",
+    response_model=OrderWithDocument,
 )
 def show_order(
     request_id: str,
@@ -120,6 +137,15 @@ def show_order(
     "/court/orders/{request_id}/document",
     summary="The order's uploaded document (access-logged)",
     response_class=Response,
+    responses={
+        200: {
+            "description": "The document as uploaded: PDF, or any other bytes.",
+            "content": {
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
 )
 def order_document(
     request_id: str,
@@ -139,7 +165,11 @@ def order_document(
     return Response(content=data, media_type=media)
 
 
-@router.post("/court/orders/{request_id}/confirmation", summary="Confirm an order")
+@router.post(
+    "/court/orders/{request_id}/confirmation",
+    summary="Confirm an order",
+    response_model=OrderView,
+)
 def confirm_order(
     request_id: str, body: ConfirmInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -151,7 +181,11 @@ def confirm_order(
         return views.order_as_dict(ctx, request, order)
 
 
-@router.post("/court/orders/{request_id}/refusal", summary="Refuse an order, with reasons")
+@router.post(
+    "/court/orders/{request_id}/refusal",
+    summary="Refuse an order, with reasons",
+    response_model=OrderView,
+)
 def refuse_order(
     request_id: str, body: RefuseInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -168,7 +202,11 @@ def refuse_order(
         return views.order_as_dict(ctx, request, order)
 
 
-@router.post("/court/orders/{request_id}/unsealing", summary="Unseal an order before its day")
+@router.post(
+    "/court/orders/{request_id}/unsealing",
+    summary="Unseal an order before its day",
+    response_model=OrderView,
+)
 def unseal_order(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -178,7 +216,11 @@ def unseal_order(
         return views.order_as_dict(ctx, request, order)
 
 
-@router.get("/requests/{request_id}/order", summary="The court order a request relies on")
+@router.get(
+    "/requests/{request_id}/order",
+    summary="The court order a request relies on",
+    response_model=OrderView,
+)
 def request_order(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -194,6 +236,7 @@ def request_order(
     "/requests/{request_id}/order",
     status_code=status.HTTP_201_CREATED,
     summary="File the order of a request that had none (an emergency's, following it)",
+    response_model=OrderView,
 )
 def file_order(
     request_id: str, body: LegalProcess, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
@@ -209,6 +252,7 @@ def file_order(
 @router.put(
     "/requests/{request_id}/order/document",
     summary="Upload the order's document (the requesting agency; raw body, up to 10 MiB)",
+    response_model=OrderView,
 )
 def upload_order_document(
     request_id: str,

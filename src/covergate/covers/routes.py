@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.covers import service
+from covergate.covers.responses import ObservationRecorded
 from covergate.covers.schemas import ObservationInput
 from covergate.errors import RuleViolation
 
@@ -23,6 +24,7 @@ def refusal_error(result: service.ObservationResult) -> RuleViolation:
     "/requests/{request_id}/observations",
     status_code=status.HTTP_201_CREATED,
     summary="Record one mail exterior (mail cover) or one records item (records request)",
+    response_model=ObservationRecorded,
 )
 def observe(
     request_id: str,

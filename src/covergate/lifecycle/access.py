@@ -25,6 +25,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
+from covergate.document import no_control
 from covergate.errors import Forbidden, InvalidInput, NotFound
 from covergate.lifecycle.models import AccessKind, AccessRecord, Request
 from covergate.lifecycle.period import refresh_state
@@ -142,6 +143,11 @@ def list_visible(
 def check_reason(reason: str | None) -> str:
     """A read of subject data needs a stated reason (who, when, which request, *why*)."""
     text = (reason or "").strip()
+    try:
+        # One line, as it is shown in the access log (a NUL would not even store).
+        no_control(text)
+    except ValueError as exc:
+        raise InvalidInput(f"reason: {exc}", field="reason") from None
     if len(text) < MIN_REASON:
         raise InvalidInput(
             f"reading subject data needs a reason of at least {MIN_REASON} characters",

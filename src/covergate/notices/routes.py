@@ -18,13 +18,16 @@ from covergate.lifecycle import access
 from covergate.lifecycle.states import NoticeState
 from covergate.notices import bundle, reading, service
 from covergate.notices.facts import bundle_name
+from covergate.notices.responses import DelayedNotice, NoticeList, NoticeView
 from covergate.notices.schemas import DelayInput, MailedInput
 from covergate.notices.verify import encode_bundle
 
 router = APIRouter(prefix="/api/v1", tags=["notices"], responses=PROBLEM_RESPONSES)
 
 
-@router.get("/notices", summary="Notices you may read, soonest due first")
+@router.get(
+    "/notices", summary="Notices you may read, soonest due first", response_model=NoticeList
+)
 def list_notices(
     runtime: RuntimeDep,
     ctx: ContextDep,
@@ -53,7 +56,11 @@ def list_notices(
         }
 
 
-@router.get("/requests/{request_id}/notice", summary="The notice a request owes its subject")
+@router.get(
+    "/requests/{request_id}/notice",
+    summary="The notice a request owes its subject",
+    response_model=NoticeView,
+)
 def show_notice(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -67,6 +74,7 @@ def show_notice(
     "/requests/{request_id}/notice/delay",
     status_code=status.HTTP_201_CREATED,
     summary="A court's order delaying notice (court users of the request's court)",
+    response_model=DelayedNotice,
 )
 def delay_notice(
     request_id: str, body: DelayInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
@@ -90,6 +98,7 @@ def delay_notice(
 @router.post(
     "/requests/{request_id}/notice/mailed",
     summary="Record that the letter was mailed (reviewer)",
+    response_model=NoticeView,
 )
 def mailed(
     request_id: str, body: MailedInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
@@ -111,7 +120,12 @@ def mailed(
     "/requests/{request_id}/notice/letter.pdf",
     summary="The letter to the subject, as PDF (reviewer; the read is access-logged)",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={
+        200: {
+            "description": "The letter, as a PDF attachment.",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
 )
 def letter(request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep) -> Response:
     key = runtime.log_signer.verifier_key()
@@ -131,7 +145,13 @@ def letter(request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDe
     "/requests/{request_id}/notice/bundle.json",
     summary="The subject's bundle: the request's log entries, proofs and openings",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}},
+    responses={
+        200: {
+            "description": "The bundle (JSON, sorted keys), as an attachment: check it with "
+            "`covergate notice verify`.",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 def notice_bundle(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, status
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.lifecycle import access
 from covergate.productions import service
+from covergate.productions.responses import Acknowledged, PackageDownload, Produced
 from covergate.requests.schemas import AcknowledgeInput
 
 router = APIRouter(prefix="/api/v1", tags=["productions"], responses=PROBLEM_RESPONSES)
@@ -19,6 +20,7 @@ router = APIRouter(prefix="/api/v1", tags=["productions"], responses=PROBLEM_RES
     "/requests/{request_id}/production",
     status_code=status.HTTP_201_CREATED,
     summary="Produce the package for the agency (reviewer)",
+    response_model=Produced,
 )
 def produce(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
@@ -32,6 +34,7 @@ def produce(
 @router.get(
     "/requests/{request_id}/production",
     summary="Download the package (files base64-encoded; the read is access-logged)",
+    response_model=PackageDownload,
 )
 def download(
     request_id: str,
@@ -54,7 +57,11 @@ def download(
         }
 
 
-@router.post("/requests/{request_id}/production/acknowledge", summary="Acknowledge receipt")
+@router.post(
+    "/requests/{request_id}/production/acknowledge",
+    summary="Acknowledge receipt",
+    response_model=Acknowledged,
+)
 def acknowledge(
     request_id: str, body: AcknowledgeInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:

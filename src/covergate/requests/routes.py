@@ -13,11 +13,13 @@ from covergate.api_deps import (
     OffsetQuery,
     RuntimeDep,
     TokenDep,
+    replayed,
 )
 from covergate.document import RequestDocument, request_json_schema
 from covergate.lifecycle import access, documents
 from covergate.lifecycle.states import RequestState
 from covergate.requests import decisions, notes, service, views
+from covergate.requests.responses import RecordingView, RequestDetail, RequestList, RequestNotes
 from covergate.requests.schemas import CloseInput, DecisionInput, ReviewInput
 from covergate.users.schemas import Role
 
@@ -39,12 +41,22 @@ def _created(
     return body
 
 
-@router.get("/schema/request", summary="JSON Schema of the request document")
+@router.get(
+    "/schema/request",
+    summary="JSON Schema of the request document",
+    response_model=dict[str, Any],
+)
 def request_schema() -> dict[str, Any]:
     return request_json_schema()
 
 
-@router.post("/requests", status_code=status.HTTP_201_CREATED, summary="Submit a request")
+@router.post(
+    "/requests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Submit a request",
+    response_model=RequestDetail,
+    responses=replayed(RequestDetail),
+)
 def submit_request(
     document: RequestDocument,
     response: Response,
@@ -65,7 +77,11 @@ def submit_request(
     return _created(response, result, body)
 
 
-@router.get("/requests", summary="List the requests you may see (no search by subject)")
+@router.get(
+    "/requests",
+    summary="List the requests you may see (no search by subject)",
+    response_model=RequestList,
+)
 def list_requests(
     runtime: RuntimeDep,
     ctx: ContextDep,
@@ -81,7 +97,11 @@ def list_requests(
         return {"requests": [views.summary(r) for r in rows], "limit": limit, "offset": offset}
 
 
-@router.get("/requests/{request_id}", summary="One request, without subject data")
+@router.get(
+    "/requests/{request_id}",
+    summary="One request, without subject data",
+    response_model=RequestDetail,
+)
 def show_request(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -98,6 +118,14 @@ def show_request(
         "what recording needs: the covered address, the attorneys' addresses (never "
         "recorded), the window and the categories."
     ),
+    # Documented, not re-validated: the document was validated when it was stored.
+    response_model=None,
+    responses={
+        200: {
+            "model": RequestDocument | RecordingView,
+            "description": "The request document, or an observer's recording view.",
+        }
+    },
 )
 def show_document(
     request_id: str,
@@ -125,6 +153,7 @@ def show_document(
         "Reviewers, approvers and auditors read the reviewer's note and every decision's "
         "reasons and justifications; the requesting agency reads the decisions' reasons."
     ),
+    response_model=RequestNotes,
 )
 def show_notes(
     request_id: str,
@@ -140,7 +169,9 @@ def show_notes(
         ).to_json()
 
 
-@router.post("/requests/{request_id}/review", summary="Annotate as reviewer")
+@router.post(
+    "/requests/{request_id}/review", summary="Annotate as reviewer", response_model=RequestDetail
+)
 def review_request(
     request_id: str, body: ReviewInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -150,7 +181,11 @@ def review_request(
         return views.detail(session=session, request=request)
 
 
-@router.post("/requests/{request_id}/decision", summary="Approve, modify or deny")
+@router.post(
+    "/requests/{request_id}/decision",
+    summary="Approve, modify or deny",
+    response_model=RequestDetail,
+)
 def decide_request(
     request_id: str, body: DecisionInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:
@@ -173,6 +208,8 @@ def decide_request(
         "the answer never depends on a guess about the covered address. That use of the "
         "cover's subject data is written to the access log."
     ),
+    response_model=RequestDetail,
+    responses=replayed(RequestDetail),
 )
 def extend_request(
     request_id: str,
@@ -197,7 +234,11 @@ def extend_request(
     return _created(response, result, body)
 
 
-@router.post("/requests/{request_id}/close", summary="Close a cover or records request")
+@router.post(
+    "/requests/{request_id}/close",
+    summary="Close a cover or records request",
+    response_model=RequestDetail,
+)
 def close_request(
     request_id: str, body: CloseInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
 ) -> dict[str, Any]:

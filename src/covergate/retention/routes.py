@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.lifecycle import access
 from covergate.retention import schedule, service
+from covergate.retention.responses import Destroyed, DestructionView, RetentionRunView
 from covergate.retention.schemas import DestroyInput, RetentionRunInput
 from covergate.users.schemas import Role
 
@@ -23,6 +24,9 @@ router = APIRouter(prefix="/api/v1", tags=["retention"], responses=PROBLEM_RESPO
         "request's data was destroyed (39 CFR 233.3(h)). Before destruction it says "
         "until when the records are kept."
     ),
+    response_model=DestructionView,
+    # A record before destruction has fewer members than one after: leave out the rest.
+    response_model_exclude_unset=True,
 )
 def show_destruction(
     request_id: str, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
@@ -35,6 +39,7 @@ def show_destruction(
 @router.post(
     "/requests/{request_id}/destroy",
     summary="End an improperly ordered cover and destroy its data (Chief or HQ designee)",
+    response_model=Destroyed,
 )
 def destroy_improper(
     request_id: str, body: DestroyInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep
@@ -49,6 +54,7 @@ def destroy_improper(
 @router.post(
     "/retention/run",
     summary="Run the retention schedule now, or list what it would destroy (admins)",
+    response_model=RetentionRunView,
 )
 def run_retention(
     body: RetentionRunInput, runtime: RuntimeDep, ctx: ContextDep, token: TokenDep

@@ -23,6 +23,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
+from covergate.api_deps import problem_response
 from covergate.runtime import Runtime
 from covergate.transparency.cosigned import Quorum
 from covergate.transparency.sources import read_path
@@ -55,7 +56,18 @@ def log_context(request: Request) -> Iterator[LogContext]:
 Log = Annotated[LogContext, Depends(log_context)]
 
 
-@router.get("/checkpoint", response_class=Response, summary="Latest signed checkpoint")
+@router.get(
+    "/checkpoint",
+    response_class=Response,
+    summary="Latest signed checkpoint",
+    responses={
+        200: {
+            "description": "The signed note (C2SP tlog-checkpoint), cosignatures appended.",
+            "content": {"text/plain": {"schema": {"type": "string"}}},
+        },
+        503: problem_response("A witness policy is set and no checkpoint reached its quorum."),
+    },
+)
 def get_checkpoint(log: Log) -> Response:
     note = read_path(session=log.session, path="checkpoint", quorum=log.quorum)
     return Response(
@@ -65,7 +77,20 @@ def get_checkpoint(log: Log) -> Response:
     )
 
 
-@router.get("/tile/{path:path}", response_class=Response, summary="Hash tile or entry bundle")
+@router.get(
+    "/tile/{path:path}",
+    response_class=Response,
+    summary="Hash tile or entry bundle",
+    responses={
+        200: {
+            "description": "The tile's bytes (C2SP tlog-tiles).",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
+        404: problem_response("A malformed tile path, or a tile not yet in a signed tree."),
+    },
+)
 def get_tile(path: str, log: Log) -> Response:
     data = read_path(session=log.session, path="tile/" + path)
     cache = PARTIAL_TILE_CACHE if ".p/" in path else FULL_TILE_CACHE

@@ -10,12 +10,21 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from covergate.api_deps import PROBLEM_RESPONSES, RuntimeDep, TokenDep
+from covergate.document import no_control
 from covergate.lifecycle.access import require_role
 from covergate.users import service
 from covergate.users.models import User
+from covergate.users.responses import (
+    IssuedToken,
+    Me,
+    TokenList,
+    TokenView,
+    UserList,
+    UserView,
+)
 from covergate.users.schemas import Role
 
 router = APIRouter(prefix="/api/v1", tags=["users"], responses=PROBLEM_RESPONSES)
@@ -28,8 +37,10 @@ class TokenInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(max_length=300)
-    label: str = Field(default="api", min_length=1, max_length=100)
+    # One printable line each, like every text field: a NUL or an escape sequence
+    # would reach the database and the admins' terminals (`covergate token list`).
+    email: Annotated[str, Field(max_length=300), AfterValidator(no_control)]
+    label: Annotated[str, Field(min_length=1, max_length=100), AfterValidator(no_control)] = "api"
     expires: int | date | None = Field(
         default=None,
         description="Days from now, or the last day it works (UTC); none: never expires.",
@@ -41,7 +52,7 @@ def _admin(user: User) -> None:
     require_role(user, Role.ADMIN, doing=MANAGE)
 
 
-@router.get("/me", summary="The authenticated user")
+@router.get("/me", summary="The authenticated user", response_model=Me)
 def me(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (_session, user):
         return {
@@ -54,7 +65,11 @@ def me(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
         }
 
 
-@router.get("/admin/users", summary="Every user, with whether they are disabled (admins)")
+@router.get(
+    "/admin/users",
+    summary="Every user, with whether they are disabled (admins)",
+    response_model=UserList,
+)
 def list_users(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
     with runtime.unit_of_work(token) as (session, actor):
         _admin(actor)
@@ -62,7 +77,11 @@ def list_users(runtime: RuntimeDep, token: TokenDep) -> dict[str, Any]:
         return {"users": [service.user_as_dict(u, clock=runtime.clock) for u in rows]}
 
 
-@router.post("/admin/users/{email}/disable", summary="Refuse every token of a user (admins)")
+@router.post(
+    "/admin/users/{email}/disable",
+    summary="Refuse every token of a user (admins)",
+    response_model=UserView,
+)
 def disable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
     with runtime.unit_of_work(token) as (session, actor):
         _admin(actor)
@@ -71,7 +90,11 @@ def disable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, 
         return service.user_as_dict(user, clock=runtime.clock)
 
 
-@router.post("/admin/users/{email}/enable", summary="Accept a disabled user's tokens again")
+@router.post(
+    "/admin/users/{email}/enable",
+    summary="Accept a disabled user's tokens again",
+    response_model=UserView,
+)
 def enable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
     with runtime.unit_of_work(token) as (session, actor):
         _admin(actor)
@@ -80,7 +103,11 @@ def enable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, o
         return service.user_as_dict(user, clock=runtime.clock)
 
 
-@router.get("/admin/tokens", summary="Tokens by id, never their secrets (admins)")
+@router.get(
+    "/admin/tokens",
+    summary="Tokens by id, never their secrets (admins)",
+    response_model=TokenList,
+)
 def list_tokens(
     runtime: RuntimeDep,
     token: TokenDep,
@@ -100,6 +127,7 @@ def list_tokens(
     "/admin/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Issue a token for a user; shown once, stored hashed (admins)",
+    response_model=IssuedToken,
 )
 def create_token(body: TokenInput, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
     with runtime.unit_of_work(token) as (session, actor):
@@ -114,7 +142,11 @@ def create_token(body: TokenInput, runtime: RuntimeDep, token: TokenDep) -> dict
         return {**service.token_as_dict(row, clock=runtime.clock), "token": secret}
 
 
-@router.post("/admin/tokens/{token_id}/revoke", summary="Revoke a token at once (admins)")
+@router.post(
+    "/admin/tokens/{token_id}/revoke",
+    summary="Revoke a token at once (admins)",
+    response_model=TokenView,
+)
 def revoke_token(token_id: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, object]:
     with runtime.unit_of_work(token) as (session, actor):
         _admin(actor)

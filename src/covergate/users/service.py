@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from covergate.agencies.models import Agency
 from covergate.clock import Clock
+from covergate.document import no_control
 from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import Delegation, Role, TokenId, TokenStatus, with_article
@@ -31,10 +32,24 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "cg_"  # noqa: S105 (a prefix, not a secret)
 TOKEN_ID_BYTES = 6  # 12 hex digits: a 1 in 2**48 chance that two tokens share an id
 MAX_EXPIRY_DAYS = 3650
+MAX_LABEL = 100
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TOKEN_ID = re.compile(rf"^[0-9a-f]{{{2 * TOKEN_ID_BYTES}}}$")
 _DAYS = re.compile(r"^\d+d?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def one_line(value: str, *, field: str) -> str:
+    """``value``, or InvalidInput naming ``field`` if it holds a control character.
+
+    Emails, names and labels are shown on admins' terminals and pages and stored as
+    given: a NUL (refused by PostgreSQL) or an escape sequence has no place in them.
+    The API refuses the same at its schema; this guards the CLI and the web forms.
+    """
+    try:
+        return no_control(value)
+    except ValueError as exc:
+        raise InvalidInput(f"{field}: {exc}", field=field) from None
 
 
 def token_digest(token: str) -> bytes:
@@ -54,6 +69,8 @@ def add_user(
 ) -> User:
     """Add a user. Requesters belong to an agency; only approvers hold a delegation;
     a court's user (role ``court``) serves exactly one court."""
+    one_line(email, field="email")
+    one_line(name.strip(), field="name")
     if not _EMAIL.match(email):
         raise InvalidInput(f"not an email address: {email!r}", field="email")
     if not name.strip():
@@ -123,6 +140,9 @@ def issue_token(
     expires_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """:func:`create_token`, also giving the stored row (to show its id and expiry)."""
+    one_line(label, field="label")
+    if len(label) > MAX_LABEL:  # the column's width: longer would fail on PostgreSQL
+        raise InvalidInput(f"label: at most {MAX_LABEL} characters", field="label")
     if expires_at is not None and expires_at <= clock.now():
         raise InvalidInput("a token's expiry must be in the future", field="expires")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
