@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,7 +21,7 @@ from covergate.document import AgencyFunction, Jurisdiction, request_document_fr
 from covergate.errors import AuthenticationFailed, Conflict
 from covergate.lifecycle.models import Request
 from covergate.requests import service as requests
-from covergate.runtime import Runtime
+from covergate.runtime import FairLock, Integrator, Runtime
 from covergate.tlog.checkpoint import open_checkpoint
 from covergate.transparency import service as tlog
 from covergate.transparency.models import LogEntry
@@ -155,3 +156,64 @@ def test_unit_of_work_authenticates_and_integrates(rt: Runtime, world: World) ->
         assert user.id == world.people["fbi"].id
         _submit(rt, session, world)
     assert _status(rt).size == 1
+
+
+# --- background integration, the writer queue, read-only transactions ---
+
+
+def test_background_integration_publishes_what_commits_sequenced(rt: Runtime, world: World) -> None:
+    rt.integrate_in_background()
+    with rt.transaction() as session:
+        _submit(rt, session, world)
+    # The commit only woke the integrator: it publishes without another call.
+    for _ in range(200):
+        status = _status(rt)
+        if status.pending == 0 and status.size > 0:
+            break
+        threading.Event().wait(0.05)
+    assert status.pending == 0
+    assert status.size == status.sequenced > 0
+
+
+def test_stopping_the_integrator_integrates_what_is_pending(rt: Runtime, world: World) -> None:
+    rt.integrator = Integrator(rt.integrate_log)  # notified, never started: nothing runs
+    with rt.transaction() as session:
+        _submit(rt, session, world)
+    assert _status(rt).pending > 0
+    thread_integrator = Integrator(rt.integrate_log)
+    thread_integrator.start()
+    thread_integrator.stop()  # one last integration before it ends
+    assert _status(rt).pending == 0
+    rt.integrator = None
+
+
+def test_the_writer_queue_serves_in_arrival_order_and_is_reentrant() -> None:
+    queue = FairLock()
+    order: list[int] = []
+    started: list[threading.Thread] = []
+    with queue:
+        with queue:  # the holder may enter again (a transaction in a transaction)
+            pass
+        for i in range(5):
+            thread = threading.Thread(target=lambda i=i: _take(queue, order, i))
+            thread.start()
+            started.append(thread)
+            while len(queue._waiters) < i + 1:  # wait until it queued
+                threading.Event().wait(0.001)
+    for thread in started:
+        thread.join(timeout=10)
+    assert order == [0, 1, 2, 3, 4]
+
+
+def _take(queue: FairLock, order: list[int], i: int) -> None:
+    with queue:
+        order.append(i)
+
+
+def test_a_read_transaction_does_not_wait_for_a_writer(rt: Runtime, world: World) -> None:
+    if not rt.settings.is_sqlite:
+        pytest.skip("PostgreSQL readers never wait for writers")
+    with rt.transaction() as writer:
+        _submit(rt, writer, world)  # holds SQLite's writer lock until the block ends
+        with rt.read_transaction() as reader:
+            assert reader.scalar(select(func.count()).select_from(Agency)) >= 1

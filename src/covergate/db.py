@@ -11,9 +11,11 @@ handler, a CLI command) owns the transaction, usually through :func:`transaction
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from importlib.resources import files
 from typing import Any
 
@@ -79,8 +81,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # Take the writer lock at the start: one writer at a time, no upgrade deadlocks.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Take the writer lock at the start: one writer at a time, no upgrade
+            # deadlocks. Read-only sessions (make_read_sessionmaker) wait for no writer.
+            if conn.get_execution_options().get(_READ_ONLY):
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -88,6 +94,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_READ_ONLY = "covergate_read_only"
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for transactions that never write (a token check).
+
+    On SQLite they begin with a plain ``BEGIN``: a reader in WAL mode waits for no
+    writer, where ``BEGIN IMMEDIATE`` would queue behind every submission. A write
+    in one of them may fail with "database is locked": never write in one.
+    On PostgreSQL they are ordinary sessions.
+    """
+    return sessionmaker(engine.execution_options(**{_READ_ONLY: True}), expire_on_commit=False)
 
 
 @contextmanager
@@ -115,10 +135,74 @@ def alembic_config(engine: Engine) -> Any:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the database schema to the latest migration (idempotent)."""
+    """Bring the database schema to the latest migration (idempotent).
+
+    Every command runs this on start, and nearly always the schema is current: so
+    the stored revision is first compared with the head read from the migration
+    files, which costs one query and no Alembic import (Alembic, its environment
+    and its migration modules take a third of a second to load). Anything else (no
+    version table, another revision, a branch this cheap check cannot read) goes to
+    Alembic, which upgrades or refuses as before.
+    """
+    head = _head_revisions()
+    if head is not None and _stored_revisions(engine) == head:
+        return
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+_REVISION_LINE = re.compile(r'^(down_revision|revision)\b[^=]*=\s*(None|"[^"]*")\s*$', re.M)
+
+
+@cache
+def _head_revisions() -> frozenset[str] | None:
+    """The head revisions of the migration files, by reading their ``revision`` and
+    ``down_revision`` lines; None when a file is not that simple (a merge), so that
+    Alembic decides."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for script in (files("covergate") / "migrations" / "versions").iterdir():
+        if not script.name.endswith(".py") or script.name.startswith("_"):
+            continue
+        found: dict[str, str] = dict(_REVISION_LINE.findall(script.read_text()))
+        revision = found.get("revision", "None")
+        if revision == "None" or "down_revision" not in found:
+            return None
+        revisions.add(revision.strip('"'))
+        if found["down_revision"] != "None":
+            parents.add(found["down_revision"].strip('"'))
+    heads = revisions - parents
+    return frozenset(heads) if heads else None
+
+
+def _stored_revisions(engine: Engine) -> frozenset[str] | None:
+    """The revisions in the database's ``alembic_version`` table; None without one.
+
+    Read on a raw DBAPI connection, outside SQLAlchemy's transaction events, so that
+    the check does not take SQLite's writer lock (``BEGIN IMMEDIATE``).
+    """
+    exists = (
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT count(*) FROM pg_catalog.pg_class c WHERE c.relkind = 'r' "
+        "AND c.relname = 'alembic_version' AND pg_catalog.pg_table_is_visible(c.oid)"
+    )
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(exists)
+            row = cursor.fetchone()
+            if row is None or row[0] == 0:
+                return None
+            cursor.execute("SELECT version_num FROM alembic_version")
+            return frozenset(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.close()
+            connection.rollback()
+    finally:
+        connection.close()
 
 
 class UtcDateTime(TypeDecorator[datetime]):

@@ -95,3 +95,24 @@ def test_an_emergency_ended_without_an_order_shows_its_due_day_destruction_and_n
         "mailed_on": None,
     }
     assert "Jordan" not in str(shown)  # no subject data
+
+
+def test_the_answer_to_a_submission_is_the_detail_read_afterwards(world: World) -> None:
+    """Built in the submitting transaction, the detail skips asking for rows only later
+    steps write (observations, refusals, decisions, notice); it must still be the
+    detail anyone reads afterwards."""
+    from covergate.document import request_document_from_data
+    from covergate.requests import service
+
+    with world.tx() as s, statements(world) as seen:
+        result = service.submit(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            document=request_document_from_data(mail_cover_data(START)),
+        )
+        answered = views.detail(session=s, request=result.request)
+        later = ("observations", "refused_observations", "decisions", "notices")
+        asked = [q for q in seen if any(f"FROM {table}" in q for table in later)]
+    assert asked == []
+    assert answered == detail(world, result.request.public_id)

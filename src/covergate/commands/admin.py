@@ -10,7 +10,9 @@ operator recovers when every admin token is lost. Over HTTP only admins may.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -24,6 +26,9 @@ from covergate.commands.common import (
 )
 from covergate.document import AgencyFunction, Jurisdiction
 from covergate.users.schemas import Delegation, Role
+
+if TYPE_CHECKING:
+    from covergate.runtime import Runtime
 
 ExpiresOption = Annotated[
     str | None,
@@ -62,6 +67,12 @@ def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Server processes (PostgreSQL only; each integrates the log)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the API, the web pages and the public log."""
     import dataclasses
@@ -70,33 +81,84 @@ def serve(
     import uvicorn
 
     from covergate.api import create_app
+    from covergate.errors import InvalidInput
 
     with runtime(ctx, upgrade=True) as rt:
         rt.log_signer  # noqa: B018  (fail now, with a clear message, if init was not run)
+        if workers > 1 and rt.settings.is_sqlite:
+            raise InvalidInput(
+                "--workers needs PostgreSQL (COVERGATE_DATABASE_URL): SQLite has one writer, "
+                "and one process serves it best",
+                field="--workers",
+            )
         if not os.environ.get("COVERGATE_PUBLIC_URL"):
             # Staff browse to this server: passkeys need a host name, so loopback is localhost.
             name = "localhost" if host in ("127.0.0.1", "::1", "localhost") else host
             rt.settings = dataclasses.replace(rt.settings, public_url=f"http://{name}:{port}")
         console.print(f"covergate on http://{host}:{port}  (API docs /docs, log /log/checkpoint)")
         console.print(f"staff sign-in at {rt.settings.public_url}/sign-in", markup=False)
-        worker = None
-        if rt.witnessing is not None:
-            # Background: each new checkpoint, and a resend every interval.
-            from covergate.transparency.witnessing import WitnessWorker
-
-            worker = WitnessWorker(
-                rt.witnessing.submit, interval=rt.settings.witness_resend_interval
+        if workers > 1:
+            # Each worker process opens its own runtime from these settings.
+            os.environ["COVERGATE_DATA"] = str(rt.settings.data_dir.resolve())
+            os.environ["COVERGATE_PUBLIC_URL"] = rt.settings.public_url
+            console.print(f"{workers} worker processes", markup=False)
+            uvicorn.run(
+                f"{__name__}:worker_app",
+                factory=True,
+                workers=workers,
+                host=host,
+                port=port,
+                log_level="info",
             )
-            rt.checkpoint_listeners.append(worker.notify)
-            worker.start()
-            names = ", ".join(w.name for w in rt.witnessing.quorum.policy.witnesses)
-            console.print(f"witnesses: {names or 'none'}", markup=False)
-        try:
+            return
+        with _background(rt):
             uvicorn.run(create_app(rt), host=host, port=port, log_level="info")
-        finally:
-            if worker is not None:
-                rt.checkpoint_listeners.remove(worker.notify)
-                worker.stop()
+
+
+def worker_app() -> object:
+    """The app of one ``serve --workers`` process: its own runtime, from the environment
+    ``serve`` set (closed by the process's exit; the committed log loses nothing)."""
+    import atexit
+
+    from covergate.api import create_app
+    from covergate.config import Settings
+    from covergate.runtime import Runtime
+
+    rt = Runtime.open(Settings.load(), run_migrations=False)
+    background = _background(rt)
+    background.__enter__()
+
+    def stop() -> None:
+        background.__exit__(None, None, None)
+        rt.close()
+
+    atexit.register(stop)
+    return create_app(rt)
+
+
+@contextmanager
+def _background(rt: Runtime) -> Iterator[None]:
+    """The log integrator and, with a witness policy, the witness worker, while serving."""
+    rt.integrate_in_background()
+    worker = None
+    if rt.witnessing is not None:
+        # Background: each new checkpoint, and a resend every interval.
+        from covergate.transparency.witnessing import WitnessWorker
+
+        worker = WitnessWorker(rt.witnessing.submit, interval=rt.settings.witness_resend_interval)
+        rt.checkpoint_listeners.append(worker.notify)
+        worker.start()
+        names = ", ".join(w.name for w in rt.witnessing.quorum.policy.witnesses)
+        console.print(f"witnesses: {names or 'none'}", markup=False)
+    try:
+        yield
+    finally:
+        if worker is not None:
+            rt.checkpoint_listeners.remove(worker.notify)
+            worker.stop()
+        if rt.integrator is not None:
+            rt.integrator.stop()  # one last integration of what is pending
+            rt.integrator = None
 
 
 @agency_app.command("add")

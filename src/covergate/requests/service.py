@@ -139,7 +139,26 @@ def submit(
     )
     if filing is not None:
         file_order(session=session, ctx=ctx, actor=actor, request=request, filing=filing)
+    session.info.setdefault(_CREATED, set()).add(request.id)
     return Submission(request, created=True)
+
+
+_CREATED = "covergate.requests.created"
+
+
+def created_here(session: Session, request: Request) -> bool:
+    """Whether ``request`` was submitted in this session's transaction and has not
+    moved since.
+
+    Then nothing but that submission refers to it yet (no other transaction sees
+    the row, and no later step ran): no observations, refusals, decisions or
+    notice. Views skip asking.
+    """
+    return (
+        request.state is RequestState.SUBMITTED
+        and session.in_transaction()
+        and request.id in session.info.get(_CREATED, ())
+    )
 
 
 def _check_idempotency_key(key: str) -> str:

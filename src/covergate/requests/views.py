@@ -33,7 +33,12 @@ def summary(request: Request) -> dict[str, Any]:
 
 
 def detail(*, session: Session, request: Request) -> dict[str, Any]:
-    """Everything about a request except subject data and the facts statement."""
+    """Everything about a request except subject data and the facts statement.
+
+    For a request submitted in this very transaction (the answer to a submission)
+    the rows only later steps write are known to be absent and are not queried.
+    """
+    fresh = service.created_here(session, request)
     out = summary(request)
     out.update(
         {
@@ -55,8 +60,12 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
                 "on": request.closed_on.isoformat() if request.closed_on else None,
                 "reason": request.close_reason.value if request.close_reason else None,
             },
-            "observations": covers.observation_count(session=session, request=request),
-            "refused_observations": covers.refusal_counts(session=session, request=request),
+            "observations": 0
+            if fresh
+            else covers.observation_count(session=session, request=request),
+            "refused_observations": {}
+            if fresh
+            else covers.refusal_counts(session=session, request=request),
             "decisions": [
                 {
                     "outcome": d.outcome.value,
@@ -68,7 +77,7 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
                     "policy_version": d.policy_version,
                     "at": d.decided_at.isoformat(timespec="seconds"),
                 }
-                for d in service.decisions(session=session, request=request)
+                for d in ([] if fresh else service.decisions(session=session, request=request))
             ],
             "history": [
                 {
@@ -82,7 +91,7 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
             "document": request.public_document,
         }
     )
-    out.update(_accountability(session, request))
+    out.update(_accountability(session, request, fresh=fresh))
     return out
 
 
@@ -90,7 +99,7 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _accountability(session: Session, request: Request) -> dict[str, Any]:
+def _accountability(session: Session, request: Request, *, fresh: bool) -> dict[str, Any]:
     """The court order, the emergency's order due day, the notice and the destruction.
 
     Whoever may see the request sees its order (the requesting agency knows its own
@@ -98,7 +107,9 @@ def _accountability(session: Session, request: Request) -> dict[str, Any]:
     One query each for the order (its court joined) and the notice.
     """
     order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
-    notice = session.scalar(select(Notice).where(Notice.request_id == request.id))
+    notice = (
+        None if fresh else session.scalar(select(Notice).where(Notice.request_id == request.id))
+    )
     reason = request.destruction_reason
     return {
         "court_order": None
