@@ -2,7 +2,12 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# What is installed, per pyproject.toml version: RUN_STAMP (the package, enough for
+# `make run`), TEST_STAMP (the test and bench extras too; it implies RUN_STAMP).
+SUM        := $(shell cksum pyproject.toml | cut -d' ' -f1)
+RUN_STAMP  := $(VENV)/.installed-run-$(SUM)
+TEST_STAMP := $(VENV)/.installed-test-$(SUM)
+PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -11,15 +16,21 @@ PORT   ?= 8000
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+# `make run` installs only what the server needs: the test extra (schemathesis,
+# playwright, mypy, ...) is most of the download and of pip's resolution time.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-install: $(STAMP)
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) -e '.[test,bench]'
+	rm -f $(VENV)/.installed-*
+	touch $(RUN_STAMP) $@
 
-run: install
+install: $(TEST_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/covergate demo --host $(HOST) --port $(PORT)
 	COVERGATE_REQUIRE_PASSKEY=off $(BIN)/covergate serve --host $(HOST) --port $(PORT)
 

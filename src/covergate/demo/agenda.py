@@ -126,6 +126,9 @@ class Agenda:
     def __init__(self) -> None:
         self._heap: list[Appointment] = []
         self._sequence = itertools.count()
+        # The cases of each day, so that a day's rows are found without a scan of the
+        # whole heap (thousands of steps) every simulated day.
+        self._by_day: dict[date, list[Case]] = {}
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -133,18 +136,20 @@ class Agenda:
     def add(self, day: date, step: Step, case: Case) -> None:
         appointment = Appointment(day, case.number, step.__name__, next(self._sequence), step, case)
         heapq.heappush(self._heap, appointment)
+        self._by_day.setdefault(day, []).append(case)
 
     def next_day(self) -> date | None:
         return self._heap[0].day if self._heap else None
 
     def cases_on(self, day: date) -> list[Case]:
         """The cases with a step due on ``day`` (so far)."""
-        return [appointment.case for appointment in self._heap if appointment.day == day]
+        return list(self._by_day.get(day, ()))
 
     def due(self, day: date) -> Iterator[Appointment]:
         """Take the steps due on ``day``, including those added meanwhile for it."""
         while self._heap and self._heap[0].day == day:
             yield heapq.heappop(self._heap)
+        self._by_day.pop(day, None)
 
 
 def submit(day: Day, case: Case) -> list[tuple[Step, int, Case]]:

@@ -117,8 +117,9 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
                     for step, delay, case in appointment.step(day, appointment.case):
                         agenda.add(today + timedelta(days=delay), step, case)
                     done += 1
-                    progress.update(task, completed=done, total=done + len(agenda))
                 sweep_day = next_due(session, today)
+            # Once a day: the bar redraws ten times a second anyway.
+            progress.update(task, completed=done, total=done + len(agenda))
         clock.set_date(DEMO_END)
         with rt.transaction() as session:
             sweep_in(session, ctx, limit=SWEEP_LIMIT)
