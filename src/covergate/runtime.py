@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,9 +35,11 @@ from covergate.tlog.checkpoint import Checkpoint
 from covergate.transparency.cosigned import Quorum
 from covergate.transparency.keys import LogSigner, ensure_log_key, load_log_signers
 from covergate.transparency.service import TreeCache, appended, integrate_pending
-from covergate.transparency.witnessing import Witnessing
 from covergate.users.models import User
 from covergate.users.service import authenticate
+
+if TYPE_CHECKING:  # httpx and the submitter load only when a witness policy is set
+    from covergate.transparency.witnessing import Witnessing
 
 log = logging.getLogger("covergate")
 
@@ -215,6 +218,8 @@ class Runtime:
         """
         if self.settings.witness_policy is None:
             return None  # without a policy the log key is not needed here
+        from covergate.transparency.witnessing import Witnessing
+
         return Witnessing.from_settings(
             self.settings, sessions=self.sessions, log_key=self.log_signer.verifier_key()
         )
@@ -301,6 +306,6 @@ class Runtime:
             self.integrator.stop()
             self.integrator = None
         witnessing = self.__dict__.get("witnessing")  # only if it was ever loaded
-        if isinstance(witnessing, Witnessing):
+        if witnessing is not None:
             witnessing.close()
         self.engine.dispose()
