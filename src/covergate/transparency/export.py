@@ -234,7 +234,7 @@ def _check_outdir(outdir: Path, identity: dict[str, str], signed: set[bytes]) ->
                 f"{outdir}: an export of another log, {theirs.get('origin')} "
                 f"(key {theirs.get('key')}), not of {ours}"
             )
-    if checkpoint is not None and _text(checkpoint) not in {_text(n) for n in signed}:
+    if checkpoint is not None and not _signed_by_us(checkpoint, identity["origin"], signed):
         raise InvalidInput(
             f"{outdir / 'checkpoint'}: not a checkpoint {ours} signed; "
             f"{outdir} is an export of another log or of a fork"
@@ -246,6 +246,25 @@ def _text(note: bytes) -> bytes:
     checkpoint is this log's if the log signed that very text (with whichever of
     its keys, and whatever cosignatures it carried then)."""
     return note[: note.rfind(b"\n\n") + 1]
+
+
+def _log_lines(note: bytes, origin: str) -> set[bytes]:
+    prefix = SIGNATURE_PREFIX + origin.encode() + b" "
+    lines = note[note.rfind(b"\n\n") + 2 :].splitlines()
+    return {line for line in lines if line.startswith(prefix)}
+
+
+def _signed_by_us(note: bytes, origin: str, signed: set[bytes]) -> bool:
+    """Whether ``note`` carries a signature line the log itself made for its text.
+
+    Ed25519 is deterministic, so the line a key made for a text is always the same
+    bytes: a checkpoint signed before a key rotation still matches the history's
+    note of that size, which the rotation signed again with both keys.
+    Cosignature lines (other names) are ignored.
+    """
+    ours = _log_lines(note, origin)
+    text = _text(note)
+    return any(_text(n) == text and ours & _log_lines(n, origin) for n in signed)
 
 
 def _keys_of(origin: str, notes: set[bytes]) -> set[str]:
