@@ -13,6 +13,7 @@ possible.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
@@ -56,15 +57,10 @@ def stored_hash_index(level: int, n: int) -> int:
     if level < 0 or n < 0:
         raise InvalidInput(f"invalid stored hash position ({level}, {n})")
     # Level L's n-th hash is written right after level L-1's (2n+1)-th hash;
-    # walk down to level 0, then add back the levels.
-    for _ in range(level):
-        n = 2 * n + 1
-    # Level 0's n-th hash is written at n + n/2 + n/4 + ...
-    index = 0
-    while n > 0:
-        index += n
-        n >>= 1
-    return index + level
+    # walking down L levels gives leaf m = (n+1) * 2**L - 1, then add back the
+    # levels. Level 0's m-th hash is written at m + m/2 + m/4 + ... = 2m - popcount(m).
+    m = ((n + 1) << level) - 1
+    return 2 * m - m.bit_count() + level
 
 
 def split_stored_hash_index(index: int) -> tuple[int, int]:
@@ -75,7 +71,7 @@ def split_stored_hash_index(index: int) -> tuple[int, int]:
     # stored_hash_index(0, n) <= 2n, so the leaf that wrote ``index`` is at
     # least index // 2; step forward leaf by leaf from there.
     n = index // 2
-    index_n = stored_hash_index(0, n)
+    index_n = 2 * n - n.bit_count()  # stored_hash_index(0, n)
     while True:
         # Leaf n writes 1 + trailing_ones(n) hashes.
         following = index_n + 1 + _trailing_zeros(n + 1)
@@ -211,10 +207,12 @@ def _subtree_indexes(lo: int, hi: int) -> list[int]:
 
 
 def _fold_right(hashes: Sequence[Hash]) -> Hash:
-    h = hashes[-1]
+    # node_hash inlined: proofs fold here for every subtree of their plan.
+    sha = hashlib.sha256
+    h: bytes = hashes[-1]
     for left in reversed(hashes[:-1]):
-        h = node_hash(left, h)
-    return h
+        h = sha(b"\x01" + left + h).digest()
+    return Hash(h)
 
 
 def _trailing_zeros(n: int) -> int:

@@ -11,20 +11,22 @@ appends).
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from covergate.transparency.models import LogEntry
-
-__all__ = ["LOCK_KEY", "lock_writer", "next_index", "remember_next_index"]
+__all__ = ["LAZY_COMMIT", "LOCK_KEY", "lock_writer", "next_index", "remember_next_index"]
 
 LOCK_KEY = 0x636F_7667_6C6F_6701
 """PostgreSQL advisory lock key of the log writer ("covglog" + 1)."""
 
 _NEXT_INDEX = "covergate.tlog.next_index"
 
-# Statements built once: building a SQL expression costs more than running it.
-_MAX_INDEX = select(func.max(LogEntry.idx))
+LAZY_COMMIT = "covergate.tlog.lazy_commit"
+"""Connection info flag: this connection's transaction is only an integration."""
+
+_LOCK = "SELECT pg_advisory_xact_lock(%s)"
+_LOCK_LAZY = "SELECT pg_advisory_xact_lock(%s), set_config('synchronous_commit', 'off', true)"
+
+_MAX_INDEX = "SELECT max(idx) FROM log_entries"  # run with the driver's own execute
 
 
 def lock_writer(session: Session) -> None:
@@ -34,8 +36,13 @@ def lock_writer(session: Session) -> None:
     if _cached_next(session) is not None:
         return  # this transaction already holds the lock
     if conn.dialect.name == "postgresql":
-        # Re-entrant within a transaction: taking it again is a no-op.
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+        # Re-entrant within a transaction: taking it again is a no-op. An
+        # integration's own transaction also stops waiting for the disk at
+        # commit, in the same round trip (integration._lazy_commit says why).
+        if conn.info.get(LAZY_COMMIT):
+            conn.exec_driver_sql(_LOCK_LAZY, (LOCK_KEY,))
+        else:
+            conn.exec_driver_sql(_LOCK, (LOCK_KEY,))
     # SQLite: the transaction began with BEGIN IMMEDIATE (covergate.db), which
     # holds the writer lock.
 
@@ -47,7 +54,7 @@ def next_index(session: Session) -> int:
     cached = _cached_next(session)
     if cached is not None:
         return cached
-    last = session.connection().execute(_MAX_INDEX).scalar_one_or_none()
+    last = session.connection().exec_driver_sql(_MAX_INDEX).scalar()
     return 0 if last is None else int(last) + 1
 
 

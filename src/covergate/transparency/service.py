@@ -213,7 +213,7 @@ def proof_text(*, session: Session, index: int, quorum: Quorum | None = None) ->
             )
         raise NotFound(f"log entry {index} is not in a signed checkpoint yet")
     size, note = served
-    proof = inclusion_proof(index, size, DatabaseHashReader(session))
+    proof = inclusion_proof(index, size, DatabaseHashReader(session, (size, served.root)))
     return TlogProof(index=index, proof=proof, checkpoint_note=note).format()
 
 

@@ -30,11 +30,20 @@ from covergate.tlog.tiles import (
     tile_path,
 )
 from covergate.tlog.verify import LogSource
-from covergate.transparency.tree import TILE_BYTES, edge_root, grow, leaf_hashes
+from covergate.transparency.tree import (
+    TILE_BYTES,
+    bundle_leaf_hashes,
+    edge_root,
+    grow,
+    leaf_hashes,
+)
 
 __all__ = ["LogReport", "verify_extension", "verify_log"]
 
 Progress = Callable[[int], None]
+
+_GROW_CHUNK = 16 * TILE_WIDTH
+"""Leaf hashes grown into the tree at once (and progress reported after)."""
 OnEntry = Callable[[int, bytes], None]
 
 
@@ -120,18 +129,30 @@ def _run(
             raise VerificationFailed(f"tile {path} does not match the entries")
         tiles_checked += 1
 
-    for n in range(start // TILE_WIDTH, (size + TILE_WIDTH - 1) // TILE_WIDTH):
+    def bundle_hashes(n: int) -> list[Hash]:
+        # The leaf hashes of bundle n not verified yet.
         width = min(TILE_WIDTH, size - n * TILE_WIDTH)
         path = entries_path(n, width)
-        entries = decode_bundle(source.fetch(path))
+        data = source.fetch(path)
+        # Without on_entry, hash straight from the bundle bytes: no entry list.
+        entries = None if on_entry is None else decode_bundle(data)
+        hashes = bundle_leaf_hashes(data) if entries is None else leaf_hashes(entries)
         # 1. Each bundle holds exactly the entries its width says.
-        if len(entries) != width:
-            raise VerificationFailed(f"entry bundle {path} holds {len(entries)} entries")
-        entries = entries[done - n * TILE_WIDTH :]  # skip those already verified
-        if on_entry is not None:
-            for i, entry in enumerate(entries):
-                on_entry(done + i, entry)
-        hashes = leaf_hashes(entries)
+        if len(hashes) != width:
+            raise VerificationFailed(f"entry bundle {path} holds {len(hashes)} entries")
+        skip = max(0, done + len(pending) - n * TILE_WIDTH)  # already verified
+        if on_entry is not None and entries is not None:
+            for i, entry in enumerate(entries[skip:]):
+                on_entry(n * TILE_WIDTH + skip + i, entry)
+        return hashes[skip:]
+
+    pending: list[Hash] = []
+    last = (size + TILE_WIDTH - 1) // TILE_WIDTH - 1
+    for n in range(start // TILE_WIDTH, last + 1):
+        pending += bundle_hashes(n)
+        if len(pending) < _GROW_CHUNK and n < last:
+            continue  # grow several bundles at once: fewer edges to re-split
+        hashes, pending = pending, []
         if old is not None and old_pending and done + len(hashes) >= old.size:
             # 4. The old checkpoint's tree is a prefix of this one.
             if grow(done, edge, hashes[: old.size - done]).root != old.root:
