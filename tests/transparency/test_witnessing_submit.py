@@ -4,6 +4,7 @@ witness app in-process under uvicorn), on a log in SQLite and in PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -216,11 +217,12 @@ def test_409_recovery_from_a_smaller_size_the_log_forgot(
     w.close()
 
 
-def test_409_naming_a_size_this_log_never_had_is_a_witness_fault(
+def test_409_naming_a_size_this_log_never_had_is_resent_and_caught_as_a_fork(
     database: Database, witnesses: dict[str, RealWitness], tmp_path: Path
 ) -> None:
     """A fork under the same key (another database) shows alpha a size 6 and then a
-    size 20; the real log, at 8, must refuse to resend from either."""
+    size 20. The real log, at 8, resends from 6 with the proof from its own tree:
+    alpha refuses it (422) and keeps it as evidence. From 20 it does not resend."""
     key = signer(f"covergate.test/fork-{uuid.uuid4().hex[:12]}")
     real = Log(database, key)
     for w in witnesses.values():
@@ -234,8 +236,10 @@ def test_409_naming_a_size_this_log_never_had_is_a_witness_fault(
     real.grow(5)
     real.grow(3)  # the log signed sizes 0, 5 and 8; alpha holds the fork's 6
     [outcome] = ours.submit()
-    assert outcome.result == Result.FAULT
-    assert "claims size 6, which this log never signed" in outcome.detail
+    assert outcome.result == Result.REFUSED
+    assert outcome.detail.startswith("HTTP 422: it holds a checkpoint this log does not extend")
+    evidence = covergate("witness", "evidence", "--data", witnesses["alpha"].data, "--json")
+    assert any(e["origin"] == key.name and e["old_size"] == 6 for e in json.loads(evidence.stdout))
     fork.grow(14)
     fork.witnessing(_policy(key, only_alpha, "1")).submit()
     [outcome] = ours.submit()
@@ -310,15 +314,14 @@ def _fake_vkey(name: str) -> str:
     ).verifier_key()
 
 
-def test_resend_from_accepts_only_sizes_this_log_signed() -> None:
+def test_resend_from_refuses_sizes_beyond_ours_and_the_size_we_sent() -> None:
     sub = Submission(ORIGIN, 8, b"x\n\n- y\n", frozenset({0, 5, 8}))
     assert resend_from(sent_old=0, witness_size=5, submission=sub) == 5
     assert resend_from(sent_old=5, witness_size=8, submission=sub) == 8
     assert resend_from(sent_old=5, witness_size=0, submission=sub) == 0
     with pytest.raises(WitnessFault, match="the size we sent"):
         resend_from(sent_old=5, witness_size=5, submission=sub)
-    with pytest.raises(WitnessFault, match="never signed"):
-        resend_from(sent_old=0, witness_size=6, submission=sub)
+    assert resend_from(sent_old=0, witness_size=6, submission=sub) == 6  # the witness decides
     with pytest.raises(WitnessFault, match="beyond"):
         resend_from(sent_old=0, witness_size=9, submission=sub)
 

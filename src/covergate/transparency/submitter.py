@@ -102,17 +102,20 @@ class Submission:
 def resend_from(*, sent_old: int, witness_size: int, submission: Submission) -> int:
     """The ``old`` to resend with after a 409 naming ``witness_size``.
 
-    WitnessFault when the witness claims a size this log never signed, one
-    beyond the checkpoint submitted, or the very size we sent (resending would
-    get the same answer).
+    WitnessFault when the witness claims a size beyond the checkpoint submitted,
+    or the very size we sent (resending would get the same answer). A size this
+    log has no checkpoint of is still resent to, with the proof from it: the
+    tree of every size up to ours is a prefix of ours, so the witness decides. If
+    it holds a fork it refuses with 422 and keeps the log-signed checkpoint as
+    evidence; if it holds a checkpoint this log signed but lost (a power cut
+    before an integration reached the disk, then entries sequenced before the
+    start-up integration), it cosigns and the log goes on.
     """
     if witness_size > submission.size:
         raise WitnessFault(
             f"claims size {witness_size}, beyond this log's {submission.size}: "
             "it holds a checkpoint of another log with this origin, or of a fork"
         )
-    if witness_size not in submission.signed_sizes:
-        raise WitnessFault(f"claims size {witness_size}, which this log never signed")
     if witness_size == sent_old:
         raise WitnessFault(f"answered 409 naming the size we sent ({sent_old})")
     return witness_size
@@ -220,7 +223,12 @@ def submit_one(
     if answer.status != 200:
         kind = Result.UNREACHABLE if answer.status >= 500 else Result.REFUSED
         log.warning("witness %s refused %s size %d: HTTP %d", name, origin, size, answer.status)
-        return Outcome(name, kind, f"HTTP {answer.status}", acknowledged=known)
+        detail = f"HTTP {answer.status}"
+        if answer.status == 422:
+            detail += (
+                ": it holds a checkpoint this log does not extend (a fork?), kept there as evidence"
+            )
+        return Outcome(name, kind, detail, acknowledged=known)
     return _cosigned(witness, submission, answer.body)
 
 
