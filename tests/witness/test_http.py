@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -204,3 +205,17 @@ def test_on_postgresql_too(tmp_path: Path, pg_url: str) -> None:
         assert _post(http, LOG.request(3, 15)).content == b"12\n"
     with serving(data, pg_url) as again, httpx.Client(base_url=again.base_url) as http:
         assert _post(http, LOG.request(12, 15)).status_code == 200
+
+
+def test_a_content_length_of_5000_digits_is_refused_not_a_server_error(
+    client: httpx.Client,
+) -> None:
+    host, port = client.base_url.host, client.base_url.port
+    with socket.create_connection((host, port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /add-checkpoint HTTP/1.1\r\nHost: w\r\nContent-Length: "
+            + b"9" * 5000
+            + b"\r\n\r\nold 0\n"
+        )
+        status_line = sock.recv(4096).split(b"\r\n", 1)[0]
+    assert status_line.split()[1] in (b"400", b"413")
