@@ -341,6 +341,8 @@ def test_policy_file_errors_are_one_clear_line(log: Log, tmp_path: Path) -> None
         load_witness_policy(path, vkey)
     path.write_text(policy_text(log.key, log.witnesses))
     assert load_witness_policy(path, vkey).quorum == "two-of-three"
+    with pytest.raises(InvalidInput, match="file too large"):  # read bounded, never whole
+        load_witness_policy(Path("/dev/zero"), vkey)
 
 
 def test_an_old_witnessed_checkpoint_is_found_behind_many_unwitnessed(log: Log) -> None:

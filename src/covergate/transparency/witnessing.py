@@ -33,7 +33,7 @@ from covergate.db import transaction
 from covergate.errors import CovergateError, InvalidInput, MalformedLogData
 from covergate.tlog.consistency import consistency_proof
 from covergate.tlog.hashing import Hash
-from covergate.tlog.policy import WitnessPolicy, parse_policy
+from covergate.tlog.policy import MAX_POLICY_SIZE, WitnessPolicy, parse_policy
 from covergate.transparency.cosigned import (
     NoQuorumYet,
     Quorum,
@@ -62,7 +62,8 @@ def load_witness_policy(path: Path, log_key: str) -> WitnessPolicy:
     """Read and check the policy file; InvalidInput, naming the file, when it is
     missing, malformed, does not name this log's key, or has a witness with no URL."""
     try:
-        text = path.read_bytes()
+        with path.open("rb") as fh:  # bounded: a device that never ends is refused
+            text = fh.read(MAX_POLICY_SIZE + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise InvalidInput(f"COVERGATE_WITNESS_POLICY {path}: cannot read it ({reason})") from None
