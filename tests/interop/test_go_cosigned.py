@@ -12,8 +12,6 @@ rotation (two log signatures) opens with either key.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -26,37 +24,16 @@ from covergate.tlog.policy import parse_policy
 from covergate.tlog.witness_protocol import append_cosignatures
 from covergate.transparency.keys import LogSigner
 from covergate.transparency.witnessed import open_witnessed
-from tests.conftest import IN_CI
+from tests.interop.conftest import build_go
 from tests.tlog.factories import published_log, signer
 
-GOPATH = Path("/usr/share/gocode")  # Debian's golang-*-dev sources, as tests/interop/conftest.py
 SOURCE = Path(__file__).parent / "gonote" / "main.go"
 T0 = 1_777_000_000
 
 
 @pytest.fixture(scope="session")
 def gonote(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    go = shutil.which("go")
-    if go is None or not (GOPATH / "src/golang.org/x/mod/sumdb/note").is_dir():
-        message = (
-            "Go and golang.org/x/mod are missing"
-            " (apt-get install golang-go golang-golang-x-mod-dev)"
-        )
-        if IN_CI:
-            pytest.fail(message + " (CI=true: the interoperability check must run)")
-        pytest.skip(message)
-    out = tmp_path_factory.mktemp("gonote")
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",  # GOPATH mode: Debian's sources, no module download
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(out / "cache"),
-        "GOFLAGS": "",
-    }
-    subprocess.run(
-        [go, "build", "-o", str(out / "gonote"), str(SOURCE)], env=env, check=True, timeout=300
-    )
-    return out / "gonote"
+    return build_go(SOURCE, tmp_path_factory.mktemp("gonote"), "sumdb/note")
 
 
 def run(gonote: Path, note: bytes, tmp_path: Path, *flags: str) -> tuple[int, Any]:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -37,34 +35,15 @@ from covergate.tlog import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.conftest import IN_CI
+from tests.interop.conftest import build_go
 
-GOPATH = Path("/usr/share/gocode")
 SOURCE = Path(__file__).parent / "govectors" / "main.go"
 MAX = 70_000
 
 
 @pytest.fixture(scope="module")
 def vectors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    go = shutil.which("go")
-    if go is None or not (GOPATH / "src/golang.org/x/mod/sumdb/tlog").is_dir():
-        message = (
-            "Go and golang.org/x/mod are missing"
-            " (apt-get install golang-go golang-golang-x-mod-dev)"
-        )
-        if IN_CI:
-            pytest.fail(message + " (CI=true: the interoperability check must run)")
-        pytest.skip(message)
-    out = tmp_path_factory.mktemp("govectors")
-    env = {
-        **os.environ,
-        "GO111MODULE": "off",  # GOPATH mode: Debian's sources, no module download
-        "GOPATH": str(GOPATH),
-        "GOCACHE": str(out / "cache"),
-        "GOFLAGS": "",
-    }
-    binary = out / "govectors"
-    subprocess.run([go, "build", "-o", str(binary), str(SOURCE)], env=env, check=True, timeout=300)
+    binary = build_go(SOURCE, tmp_path_factory.mktemp("govectors"))
     result = subprocess.run(
         [str(binary), "-all", "40", "-max", str(MAX)],
         capture_output=True,
