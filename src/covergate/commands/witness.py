@@ -236,20 +236,7 @@ def evidence(
             return
         records = witness.evidence()
     if json:
-        print_json(
-            [
-                {
-                    "id": e.id,
-                    "origin": e.origin,
-                    "old_size": e.old_size,
-                    "size": e.size,
-                    "reason": e.reason.value,
-                    "received_at": e.received_at,
-                    "body_sha256": e.body_sha256.hex(),
-                }
-                for e in records
-            ]
-        )
+        print_json([e.to_json() for e in records])
         return
     if not records:
         console.print("no evidence kept")

@@ -105,21 +105,7 @@ def create_app(witness: Witness) -> Starlette:
 
     async def evidence(_request: Request) -> Response:
         records = await run_in_threadpool(witness.evidence)
-        return JSONResponse(
-            [
-                {
-                    "id": e.id,
-                    "origin": e.origin,
-                    "old_size": e.old_size,
-                    "size": e.size,
-                    "reason": e.reason.value,
-                    "received_at": e.received_at,
-                    "body_sha256": e.body_sha256.hex(),
-                    "body": f"/evidence/{e.id}",
-                }
-                for e in records
-            ]
-        )
+        return JSONResponse([{**e.to_json(), "body": f"/evidence/{e.id}"} for e in records])
 
     async def evidence_body(request: Request) -> Response:
         evidence_id = int(request.path_params["id"])

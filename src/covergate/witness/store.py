@@ -61,6 +61,18 @@ class EvidenceRecord:
     body_sha256: bytes
     received_at: int
 
+    def to_json(self) -> dict[str, object]:
+        """What ``witness evidence --json`` and ``GET /evidence`` show of it."""
+        return {
+            "id": self.id,
+            "origin": self.origin,
+            "old_size": self.old_size,
+            "size": self.size,
+            "reason": self.reason.value,
+            "received_at": self.received_at,
+            "body_sha256": self.body_sha256.hex(),
+        }
+
 
 def _log_record(row: Row[Any, Any, Any, Any, Any, Any, Any]) -> LogRecord:
     note = None if row.checkpoint is None else bytes(row.checkpoint)
