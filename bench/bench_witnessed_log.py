@@ -17,22 +17,19 @@ one.
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import date
 from pathlib import Path
 
+from bench.bench_tlog import _event, _record
 from bench.bench_witness import _start
 from covergate.config import sqlite_url
 from covergate.crypto import FieldCipher
 from covergate.db import make_engine, make_sessionmaker, migrate
-from covergate.document import Ground, ProcessType, RequestKind
-from covergate.lifecycle.events import EventType, PublicEvent
 from covergate.tlog.keys import generate_signer
 from covergate.tlog.policy import parse_policy
 from covergate.transparency import service
@@ -42,22 +39,6 @@ from covergate.transparency.witnessing import Witnessing
 COVERGATE = Path(sys.executable).with_name("covergate")
 ORIGIN = "bench.example/log"
 PER_ROUND = 10
-
-
-def _event() -> PublicEvent:
-    return PublicEvent(
-        event=EventType.SUBMITTED,
-        request_id=secrets.token_hex(16),
-        day=date(2026, 1, 5),
-        agency="Federal Bureau of Investigation",
-        kind=RequestKind.MAIL_COVER,
-        ground=Ground.CRIME,
-        legal_process=ProcessType.COURT_ORDER,
-        policy="safeguards-2026",
-        policy_version="sha256:" + "ab" * 32,
-        outcome=None,
-        state="submitted",
-    )
 
 
 def _witness(root: Path, name: str, log_vkey: str, env: dict[str, str]) -> tuple[Path, str]:
@@ -116,11 +97,14 @@ def run(quick: bool) -> list[dict[str, object]]:
         )
         stack.callback(witnessing.close)
         integrate, cosign = [], []
-        for _ in range(rounds + 1):
+        for start_index in range(0, (rounds + 1) * PER_ROUND, PER_ROUND):
             with sessions() as session, session.begin():
                 service.append_events(
                     session=session,
-                    events=[(_event(), {"n": i}) for i in range(PER_ROUND)],
+                    events=[
+                        (_event(start_index + i), _record(start_index + i))
+                        for i in range(PER_ROUND)
+                    ],
                     cipher=fc,
                 )
             start = time.perf_counter()

@@ -197,18 +197,28 @@ def signer_from_private_bytes(name: str, raw32: bytes) -> Ed25519Signer:
     return Ed25519Signer(name, Ed25519PrivateKey.from_private_bytes(raw32))
 
 
+def split_signer_key(text: str, what: str) -> tuple[str, str, bytes]:
+    """The (name, hex key ID, decoded key bytes) of ``PRIVATE+KEY+<name>+<id>+<base64>``.
+
+    The name has no "+" and the ID is hex, so only the base64 part may hold "+".
+    Raises MalformedLogData("malformed <what>: ..."); the caller checks the key
+    bytes' type and length and that the ID matches.
+    """
+    prefix = "PRIVATE+KEY+"
+    if not text.startswith(prefix):
+        raise MalformedLogData(f"malformed {what}: missing PRIVATE+KEY prefix")
+    parts = text[len(prefix) :].split("+", 2)
+    if len(parts) != 3:
+        raise MalformedLogData(f"malformed {what}: expected name+id+key")
+    name, hex_id, key64 = parts
+    check_key_name(name)
+    return name, hex_id, decode_b64(key64, what)
+
+
 def signer_from_key_string(skey: str) -> Ed25519Signer:
     """Parse a signer key string as written by :meth:`Ed25519Signer.signer_key`
     (and golang.org/x/mod/sumdb/note.GenerateKey)."""
-    prefix = "PRIVATE+KEY+"
-    if not skey.startswith(prefix):
-        raise MalformedLogData("malformed signer key: missing PRIVATE+KEY prefix")
-    parts = skey[len(prefix) :].split("+", 2)
-    if len(parts) != 3:
-        raise MalformedLogData("malformed signer key: expected name+id+key")
-    name, hex_id, key64 = parts
-    check_key_name(name)
-    key = decode_b64(key64, "signer key")
+    name, hex_id, key = split_signer_key(skey, "signer key")
     if len(key) != 33 or key[0] != ED25519_KEY_TYPE:
         raise MalformedLogData("malformed signer key: not an Ed25519 key")
     signer = signer_from_private_bytes(name, key[1:])

@@ -30,9 +30,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from covergate.errors import InvalidInput, MalformedLogData
 from covergate.tlog import mldsa
-from covergate.tlog._b64 import decode_b64
 from covergate.tlog.cosignature import CosignatureAlgorithm, CosignatureSigner
-from covergate.tlog.keys import check_key_name, key_id, verifier_key_string
+from covergate.tlog.keys import check_key_name, key_id, split_signer_key, verifier_key_string
 
 if TYPE_CHECKING:
     from covergate.tlog.cosignature import CosignerPrivateKey
@@ -104,16 +103,7 @@ class WitnessKey:
     def from_line(cls, line: str) -> WitnessKey:
         """Parse a key file's line; MalformedLogData for anything else (and
         MLDSAUnavailable for an ML-DSA-44 key cryptography cannot use)."""
-        text = line.removesuffix("\n")
-        if not text.startswith(_PREFIX):
-            raise MalformedLogData("malformed witness key: missing PRIVATE+KEY prefix")
-        # The name has no "+", the ID is hex; only the base64 part may hold "+".
-        parts = text[len(_PREFIX) :].split("+", 2)
-        if len(parts) != 3:
-            raise MalformedLogData("malformed witness key: expected name+id+key")
-        name, hex_id, encoded = parts
-        check_key_name(name)
-        raw = decode_b64(encoded, "witness key")
+        name, hex_id, raw = split_signer_key(line.removesuffix("\n"), "witness key")
         if len(raw) != 1 + _SEED_SIZE:
             raise MalformedLogData("malformed witness key: not a cosignature key")
         algorithm = CosignatureAlgorithm.from_key_type(raw[0])
