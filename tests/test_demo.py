@@ -202,11 +202,12 @@ def test_demo_is_deterministic_and_verifies(database: Database, tmp_path: Path) 
         assert entries2 == entries
 
 
-@pytest.mark.parametrize("seed", [1, 2])
-def test_different_seeds_give_different_histories(tmp_path: Path, seed: int) -> None:
-    rt, states, _ = _run(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", seed=seed)
+def test_different_seeds_give_different_histories(tmp_path: Path) -> None:
+    # One pair is enough (each run is a simulated year): the same seed giving the same
+    # history is test_demo_is_deterministic_and_verifies.
+    rt, states, _ = _run(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", seed=1)
     rt.close()
-    other, states_other, _ = _run(tmp_path / "o", f"sqlite:///{tmp_path / 'o.db'}", seed=seed + 10)
+    other, states_other, _ = _run(tmp_path / "o", f"sqlite:///{tmp_path / 'o.db'}", seed=11)
     other.close()
     assert states != states_other
 
