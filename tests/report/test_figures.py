@@ -300,7 +300,7 @@ def test_breakdowns_band_1_to_9_but_not_0_or_10() -> None:
     assert table.rows == (
         ("Crime", 10, 10, 0, 0),
         ("Forfeiture", BAND, BAND, 0, 0),
-        ("Fugitive", BAND, 0, 0, BAND),
+        ("Locating a fugitive", BAND, 0, 0, BAND),
     )
     assert rows(run(facts(*crime), "2026"), "by_statute") == {"18 U.S.C.": (10, 10, 0, 0)}
 

@@ -12,12 +12,12 @@ nothing. Every count is by the *month* of the event that it counts.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from covergate import labels
 from covergate.lifecycle.events import EventType
 from covergate.report.schemas import BAND, Cell, EventFact, LogFacts, Period, RequestFacts, Table
 
@@ -58,30 +58,14 @@ ENDS = frozenset({EventType.EXPIRED, EventType.CLOSED})
 APPROVING = frozenset({"approved", "modified"})
 BANDED_NOTE = " Cells from 1 to 9 are shown as 1-9."
 
-_WORDS = {
-    "approved": "Approved in full",
-    "modified": "Narrowed",
-    "denied": "Denied",
-    "none": "None stated",
-    "other_law": "Other law",
-}
-_USC = re.compile(r"usc_title_(\d{1,2})")
-
 
 def label(value: str | None) -> str:
-    """Human words for an enum value: ``mail_cover`` -> ``Mail cover``.
+    """Human words for an enum value (:func:`covergate.labels.label`, the staff pages' words).
 
     >>> label("national_security"), label("usc_title_18"), label("modified"), label(None)
     ('National security', '18 U.S.C.', 'Narrowed', 'Not stated')
     """
-    if value is None:
-        return "Not stated"
-    if value in _WORDS:
-        return _WORDS[value]
-    match = _USC.fullmatch(value)
-    if match:
-        return f"{int(match.group(1))} U.S.C."
-    return value.replace("_", " ").capitalize()
+    return labels.label(value)
 
 
 def level_label(level: str | None) -> str:

@@ -29,6 +29,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from covergate import labels
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.models import RequestEvent
 from covergate.report import routes as report_page
@@ -45,23 +46,10 @@ MIN_YEAR = 1900
 MAX_YEAR = 9999
 STATIC_CACHE = "public, max-age=3600"
 
-GROUND_LABELS = {
-    "national_security": "National security",
-    "fugitive": "Locating a fugitive",
-    "crime": "Crime",
-    "postal_statute": "Postal statute",
-    "forfeiture": "Forfeiture",
-    "civil_enforcement": "Civil enforcement",
-}
-PROCESS_LABELS = {
-    "none": "None",
-    "written_request": "Written request",
-    "head_of_agency_request": "Request by the head of the agency",
-    "subpoena": "Subpoena",
-    "court_order": "Court order",
-    "search_warrant": "Search warrant",
-}
-KIND_LABELS = {"mail_cover": "Mail cover", "records": "Postal customer records"}
+#: The staff pages' words for kinds, grounds and legal processes: the report's too.
+GROUND_LABELS = labels.GROUND
+PROCESS_LABELS = labels.PROCESS
+KIND_LABELS = labels.KIND
 
 router = APIRouter(include_in_schema=False)
 
