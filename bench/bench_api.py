@@ -283,7 +283,10 @@ def _one(backend: str, per_client: int, workers: int) -> list[dict[str, object]]
                 str(PYTHON), "-m", "bench.api_floor", "--url", url, "--port", str(port),
                 "--rows", str(round(rows)),
             ]  # fmt: skip
-            env["PYTHONPATH"] = str(ROOT)
+            # The bench package, then whatever covergate the run was given (PYTHONPATH).
+            env["PYTHONPATH"] = os.pathsep.join(
+                [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+            )
             floor_url = f"http://127.0.0.1:{port}/floor"
             with _server(floor_argv, env, port) as server:
                 _load(floor_url, {}, warm, server.pid)

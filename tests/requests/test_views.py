@@ -116,3 +116,119 @@ def test_the_answer_to_a_submission_is_the_detail_read_afterwards(world: World) 
         asked = [q for q in seen if any(f"FROM {table}" in q for table in later)]
     assert asked == []
     assert answered == detail(world, result.request.public_id)
+
+
+def test_a_submission_writes_each_row_once_and_its_answer_asks_nothing_back(
+    world: World,
+) -> None:
+    """Intake inserts the request (court and details key included) and its order with
+    one statement each, no UPDATE after; its two entries in one append and their
+    history rows in one insert; the answer reads none of it back, and is still the
+    detail anyone reads afterwards."""
+    from covergate.document import request_document_from_data
+    from covergate.requests import service
+
+    with world.tx() as s:
+        actor = world.user(s, "fbi")
+        with statements(world) as seen:
+            result = service.submit(
+                session=s,
+                ctx=world.ctx,
+                actor=actor,
+                document=request_document_from_data(mail_cover_data(START)),
+            )
+            answered = views.detail(session=s, request=result.request)
+            s.flush()
+    writes = [q.split("(")[0].split(" RETURNING")[0].strip() for q in seen]
+    assert [w for w in writes if w.startswith("UPDATE")] == []
+    assert writes.count("INSERT INTO requests") == 1
+    assert writes.count("INSERT INTO court_orders") == 1
+    assert writes.count("INSERT INTO log_entries") == 1
+    assert writes.count("INSERT INTO request_events") == 1
+    read_back = ("FROM requests", "FROM court_orders", "FROM request_events")
+    assert [
+        q for q in seen if q.lstrip().startswith("SELECT") and any(t in q for t in read_back)
+    ] == []
+    assert [h["event"] for h in answered["history"]] == ["submitted", "order_filed"]
+    assert answered["court_order"] is not None
+    assert answered == detail(world, result.request.public_id)
+
+
+def test_a_submission_in_a_savepoint_is_answered_from_the_database(world: World) -> None:
+    """The web form submits in a savepoint (a refusal leaves nothing): what it wrote
+    there is not taken as known, the detail asks for it, and is the same."""
+    from covergate.document import request_document_from_data
+    from covergate.requests import service
+
+    with world.tx() as s:
+        with s.begin_nested():
+            result = service.submit(
+                session=s,
+                ctx=world.ctx,
+                actor=world.user(s, "fbi"),
+                document=request_document_from_data(mail_cover_data(START)),
+            )
+        assert not service.created_here(s, result.request)
+        with statements(world) as seen:
+            answered = views.detail(session=s, request=result.request)
+    assert sum("FROM request_events" in q for q in seen) == 1
+    assert sum("FROM court_orders" in q for q in seen) == 1
+    assert [h["event"] for h in answered["history"]] == ["submitted", "order_filed"]
+    assert answered == detail(world, result.request.public_id)
+
+
+def test_a_submission_without_an_order_is_answered_without_one(world: World) -> None:
+    from covergate.document import request_document_from_data
+    from covergate.requests import service
+
+    data = mail_cover_data(START, legal_process=None, emergency=EMERGENCY)
+    with world.tx() as s:
+        result = service.submit(
+            session=s,
+            ctx=world.ctx,
+            actor=world.user(s, "fbi"),
+            document=request_document_from_data(data),
+        )
+        answered = views.detail(session=s, request=result.request)
+    assert answered["court_order"] is None
+    assert [h["event"] for h in answered["history"]] == ["submitted"]
+    assert answered == detail(world, result.request.public_id)
+
+
+def test_the_row_intake_inserts_is_the_one_later_steps_read_and_change(world: World) -> None:
+    """The Core INSERT gives every column what the ORM's would have (defaults, the
+    court, the sealing key, version 1), and the object it keeps is the stored row:
+    the next steps (court, review) change it under the optimistic version check."""
+    from sqlalchemy import select
+
+    from covergate.courts.filing import order_of
+    from covergate.lifecycle.models import Request
+
+    rid = world.submit(confirm=False)
+    with world.tx() as s:
+        row = s.execute(
+            select(
+                Request.version,
+                Request.refused_observations,
+                Request.observations_destroyed,
+                Request.court_id,
+                Request.details_key,
+                Request.reviewer_id,
+            ).where(Request.public_id == rid)
+        ).one()
+        order = order_of(session=s, request=world.request(s, rid))
+        assert order is not None
+        court_id = order.court_id
+    assert row[:4] == (1, 0, 0, court_id)
+    assert row.details_key is not None
+    assert len(row.details_key) == 32
+    assert row.reviewer_id is None
+    world.confirm(rid)
+    world.review(rid)
+    shown = detail(world, rid)
+    assert [h["event"] for h in shown["history"]] == [
+        "submitted",
+        "order_filed",
+        "order_confirmed",
+        "reviewed",
+    ]

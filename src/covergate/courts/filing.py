@@ -38,7 +38,7 @@ from covergate.courts.registry import find_court, registered_names
 from covergate.document import LegalProcess, ProcessType, RequestDocument
 from covergate.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
-from covergate.lifecycle.advance import record_event
+from covergate.lifecycle.advance import PendingEvent, insert_row, record_events, this_transaction
 from covergate.lifecycle.events import (
     DOCKET,
     JUDGE,
@@ -63,8 +63,10 @@ __all__ = [
     "commitment_of",
     "file_late",
     "file_order",
+    "filed_here",
     "identity_of",
     "order_event",
+    "order_filing",
     "order_of",
     "seal_salt",
 ]
@@ -156,7 +158,20 @@ def _problem(
 def file_order(
     *, session: Session, ctx: ServiceContext, actor: User, request: Request, filing: Filing
 ) -> CourtOrder:
-    """File the checked order of a just-submitted request and log ``order_filed``."""
+    """File the checked order of a request and log ``order_filed``."""
+    order, pending = order_filing(
+        session=session, ctx=ctx, actor=actor, request=request, filing=filing
+    )
+    record_events(session=session, ctx=ctx, request=request, events=[pending])
+    return order
+
+
+def order_filing(
+    *, session: Session, ctx: ServiceContext, actor: User, request: Request, filing: Filing
+) -> tuple[CourtOrder, PendingEvent]:
+    """Write the order of ``filing`` and point ``request`` at its court; the
+    ``order_filed`` event the caller must record in the same transaction (intake
+    records it with the submission's own, in one append: ``requests.service.submit``)."""
     salt = os.urandom(_SALT_BYTES)
     order = CourtOrder(
         request_id=request.id,
@@ -172,18 +187,28 @@ def file_order(
         seal_salt_ct=ctx.cipher.encrypt(salt, label=_salt_label(request)),
     )
     order.court = filing.court
-    session.add(order)
-    request.court_id = filing.court.id
-    session.flush()
-    record_event(
-        session=session,
-        ctx=ctx,
-        request=request,
+    insert_row(session, order)
+    if request.court_id != filing.court.id:
+        request.court_id = filing.court.id
+    if session.get_nested_transaction() is None:
+        this_transaction(session, _FILED)[request.id] = order
+    pending = PendingEvent(
         event=EventType.ORDER_FILED,
         actor=actor,
         detail={"court": filing.court.name, "docket": order.docket},
-        public=order_event(ctx, request, order, EventType.ORDER_FILED),
+        public=order_event(ctx, request, order, EventType.ORDER_FILED, salt=salt),
     )
+    return order, pending
+
+
+_FILED = "covergate.courts.filed"
+
+
+def filed_here(session: Session, request: Request) -> CourtOrder | None:
+    """The order filed with ``request`` in this session's transaction, outside any
+    savepoint; None if none was. For a request created in this transaction, whose
+    history is known (``requests.service.created_here``), that is its order, if any."""
+    order: CourtOrder | None = this_transaction(session, _FILED).get(request.id)
     return order
 
 
@@ -261,11 +286,14 @@ def order_event(
     *,
     opens: bool = False,
     outcome: str | None = None,
+    salt: bytes | None = None,
 ) -> OrderEvent:
     """The public record of one event of ``order``: its commitment and seal date, and
     when ``opens`` also its identity, the salt that opens the commitment and the
-    digest of its document."""
-    salt = seal_salt(ctx, request, order)
+    digest of its document. ``salt``: the order's, when the caller has it at hand
+    (else it is decrypted)."""
+    if salt is None:
+        salt = seal_salt(ctx, request, order)
     identity = identity_of(order)
     return OrderEvent(
         event=event,

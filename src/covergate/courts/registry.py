@@ -12,7 +12,7 @@ same court.
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from covergate.clock import Clock
@@ -67,7 +67,11 @@ def add_court(*, session: Session, clock: Clock, name: str) -> Court:
 
 def find_court(*, session: Session, name: str) -> Court | None:
     """The court of that name, whatever its case; None if none is registered."""
-    return session.scalar(select(Court).where(func.lower(Court.name) == name.strip().lower()))
+    return session.scalar(_BY_NAME, {"name": name.strip().lower()})
+
+
+# Built once: a submission that files an order asks for its court every time.
+_BY_NAME = select(Court).where(func.lower(Court.name) == bindparam("name"))
 
 
 def get_court_by_name(*, session: Session, name: str) -> Court:

@@ -17,24 +17,35 @@ Example (the whole of a simple step)::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from covergate.context import ServiceContext
 from covergate.errors import InvalidInput
 from covergate.lifecycle.events import DisclosureEvent, EventType, OrderEvent, PublicEvent
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.sealing import SealedEvent, new_details_key, seal_fields
-from covergate.lifecycle.states import Action, next_state
+from covergate.lifecycle.states import Action, RequestState, next_state
 from covergate.transparency.schemas import PublicRecord, check_public_fields
-from covergate.transparency.service import append_event
+from covergate.transparency.service import append_events
 from covergate.users.models import User
 
-__all__ = ["advance", "record_event"]
+__all__ = [
+    "HistoryLine",
+    "PendingEvent",
+    "advance",
+    "insert_row",
+    "record_event",
+    "record_events",
+    "recorded_here",
+    "this_transaction",
+]
 
 
 def advance(
@@ -87,7 +98,91 @@ def record_event(
     request's own :class:`PublicEvent` (a court order's :class:`OrderEvent`); it
     must be of the same event and request.
     """
-    day = day or ctx.clock.today()
+    pending = PendingEvent(
+        event=event, actor=actor, day=day, outcome=outcome, detail=detail, public=public
+    )
+    return record_events(session=session, ctx=ctx, request=request, events=[pending])[0]
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """One event to record with :func:`record_events` (the arguments of :func:`record_event`)."""
+
+    event: EventType
+    actor: User | None
+    day: date | None = None
+    outcome: str | None = None
+    detail: Mapping[str, object] | None = None
+    public: OrderEvent | DisclosureEvent | None = None
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    """A history row as written in this transaction (what a history view shows of it)."""
+
+    event: EventType
+    state: RequestState
+    day: date
+    entry_index: int
+
+
+def record_events(
+    *,
+    session: Session,
+    ctx: ServiceContext,
+    request: Request,
+    events: Sequence[PendingEvent],
+) -> list[int]:
+    """:func:`record_event` for several events of ``request``, in order: one append to
+    the log (consecutive indexes) and one insert of their history rows.
+
+    Every record is built (and checked) before anything is written: InvalidInput on
+    any of them writes nothing. Returns the log indexes.
+    """
+    records: list[tuple[PublicRecord, Mapping[str, object]]] = []
+    days: list[date] = []
+    for pending in events:
+        day = pending.day or ctx.clock.today()
+        records.append(_records(ctx, request, pending, day))
+        days.append(day)
+    indexes = append_events(session=session, events=records, cipher=ctx.cipher)
+    rows = [
+        {
+            "request_id": request.id,
+            "event": pending.event.value,
+            "state": request.state,
+            "day": day,
+            "actor_id": pending.actor.id if pending.actor else None,
+            "entry_index": index,
+            "at": ctx.clock.now(),
+        }
+        for pending, day, index in zip(events, days, indexes, strict=True)
+    ]
+    # A Core insert on the same connection: same transaction, no unit-of-work pass.
+    session.connection().execute(_INSERT_EVENT, rows)
+    memo = this_transaction(session, _RECORDED)
+    if session.get_nested_transaction() is not None:
+        # A savepoint's rollback would undo these rows: the history is unknown here.
+        memo[request.id] = None
+    else:
+        lines = memo.setdefault(request.id, [])
+        if lines is not None:
+            lines.extend(
+                HistoryLine(pending.event, request.state, day, index)
+                for pending, day, index in zip(events, days, indexes, strict=True)
+            )
+    return indexes
+
+
+_INSERT_EVENT = insert(cast(Table, RequestEvent.__table__))
+_RECORDED = "covergate.lifecycle.recorded"
+
+
+def _records(
+    ctx: ServiceContext, request: Request, pending: PendingEvent, day: date
+) -> tuple[PublicRecord, dict[str, object]]:
+    """The public record (sealed until disclosure) and the private record of one event."""
+    event, actor, public = pending.event, pending.actor, pending.public
     if public is not None and (public.event is not event or public.request_id != request.public_id):
         raise InvalidInput("the public record names another event or request")
     private_record: dict[str, object] = {
@@ -98,7 +193,7 @@ def record_event(
         "actor": actor.email if actor else None,
         "delegation": actor.delegation.value if actor and actor.delegation else None,
         "document_sha256": request.body_digest.hex() if request.body_digest else None,
-        "detail": dict(detail or {}),
+        "detail": dict(pending.detail or {}),
     }
     record: PublicRecord = public or PublicEvent(
         event=event,
@@ -110,7 +205,7 @@ def record_event(
         legal_process=request.legal_process,
         policy=request.policy_name,
         policy_version=request.policy_version,
-        outcome=outcome,
+        outcome=pending.outcome,
         state=request.state.value,
     )
     if request.disclosed_on is None:
@@ -124,20 +219,61 @@ def record_event(
                 level=request.agency.jurisdiction.value,
             )
         )
-    index = append_event(
-        session=session, event=record, private_record=private_record, cipher=ctx.cipher
-    )
-    # A Core insert on the same connection: same transaction, no unit-of-work pass.
-    session.connection().execute(
-        insert(cast(Table, RequestEvent.__table__)),
-        {
-            "request_id": request.id,
-            "event": event.value,
-            "state": request.state,
-            "day": day,
-            "actor_id": actor.id if actor else None,
-            "entry_index": index,
-            "at": ctx.clock.now(),
-        },
-    )
-    return index
+    return record, private_record
+
+
+def recorded_here(session: Session, request: Request) -> list[HistoryLine] | None:
+    """The history rows of ``request`` that :func:`record_events` wrote in this
+    session's current transaction, in order; None if it wrote none, or wrote some
+    inside a savepoint (which may have been rolled back).
+
+    All of the request's history only for a request created in this transaction
+    (``requests.service.created_here``).
+    """
+    lines = this_transaction(session, _RECORDED).get(request.id)
+    return None if lines is None else list(lines)
+
+
+def this_transaction(session: Session, key: str) -> dict[Any, Any]:
+    """A dict in ``session.info`` that lives as long as the session's current
+    (root) transaction: a new transaction starts with an empty one."""
+    transaction = session.get_transaction()
+    held = session.info.get(key)
+    if held is None or held[0] is not transaction or transaction is None:
+        held = (transaction, {})
+        session.info[key] = held
+    memo: dict[Any, Any] = held[1]
+    return memo
+
+
+def insert_row(session: Session, row: Any) -> None:
+    """INSERT the new mapped object ``row`` with one Core statement and add it to
+    ``session`` as if it had been loaded: no unit-of-work flush.
+
+    Every column ``row`` leaves unset gets its scalar Python default or NULL, as the
+    ORM's INSERT would give it, and is set on the object too (so that nothing is
+    expired and read back). IntegrityError as from a flush; the primary key is set.
+    """
+    table = cast(Table, type(row).__table__)
+    values = vars(row)
+    for column in table.columns:
+        if column.key not in values and not column.primary_key:
+            default = column.default
+            value = default.arg if isinstance(default, ScalarElementColumnDefault) else None
+            setattr(row, column.key, value)
+    params = {c.key: values[c.key] for c in table.columns if c.key in values}
+    result = session.connection().execute(_inserts(table), params)
+    (key,) = result.inserted_primary_key or (None,)
+    row.id = key
+    make_transient_to_detached(row)
+    session.add(row)
+
+
+_INSERTS: dict[str, Any] = {}
+
+
+def _inserts(table: Table) -> Any:
+    statement = _INSERTS.get(table.name)
+    if statement is None:
+        statement = _INSERTS[table.name] = insert(table)
+    return statement

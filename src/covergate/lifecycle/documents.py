@@ -59,9 +59,15 @@ PRIVATE_PATHS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def split_private(document: RequestDocument) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(redacted public document, private fields) as JSON-ready dicts."""
-    full = document.model_dump(mode="json")
+def split_private(
+    document: RequestDocument, *, dumped: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(redacted public document, private fields) as JSON-ready dicts.
+
+    ``dumped``: ``document.model_dump(mode="json")`` when the caller has it already
+    (intake also digests it: :func:`document_digest`); read, never changed.
+    """
+    full = document.model_dump(mode="json") if dumped is None else dumped
     private: dict[str, Any] = {}
     for path in PRIVATE_PATHS:
         node: Any = full
@@ -85,8 +91,10 @@ def merge_private(public: dict[str, Any], private: dict[str, Any]) -> RequestDoc
     return request_document_from_data(full)
 
 
-def document_digest(document: RequestDocument) -> str:
-    canonical = json.dumps(document.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+def document_digest(document: RequestDocument, *, dumped: dict[str, Any] | None = None) -> str:
+    """SHA-256 (hex) of the document's canonical JSON; ``dumped`` as for :func:`split_private`."""
+    full = document.model_dump(mode="json") if dumped is None else dumped
+    canonical = json.dumps(full, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -22,11 +22,18 @@ from sqlalchemy.orm import Session
 
 from covergate.agencies.models import Agency
 from covergate.context import ServiceContext
-from covergate.courts.filing import check_filing, file_order
+from covergate.courts.filing import check_filing, order_filing
 from covergate.document import RequestDocument, RequestKind
 from covergate.errors import Forbidden, IdempotencyConflict, InvalidInput, RuleViolation
 from covergate.lifecycle.access import record_access, require_role
-from covergate.lifecycle.advance import advance, record_event
+from covergate.lifecycle.advance import (
+    PendingEvent,
+    advance,
+    insert_row,
+    record_events,
+    recorded_here,
+    this_transaction,
+)
 from covergate.lifecycle.documents import (
     PRIVATE_LABEL,
     decrypt_document,
@@ -38,6 +45,7 @@ from covergate.lifecycle.events import EventType
 from covergate.lifecycle.keys import new_data_key
 from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
+from covergate.lifecycle.sealing import new_details_key
 from covergate.lifecycle.states import (
     Action,
     CloseReason,
@@ -71,7 +79,8 @@ def submit(
     """Take in a request document: check who may submit, run the policy, store, log."""
     require_role(actor, Role.REQUESTER, doing="submit requests")
     agency = _check_agency(session=session, actor=actor, document=document)
-    digest = bytes.fromhex(document_digest(document))
+    dumped = document.model_dump(mode="json")  # digested here, split below
+    digest = bytes.fromhex(document_digest(document, dumped=dumped))
     if idempotency_key is not None:
         idempotency_key = _check_idempotency_key(idempotency_key)
         existing = session.scalar(
@@ -89,7 +98,7 @@ def submit(
     # The court order it relies on, checked before anything is written (courts.filing).
     filing = check_filing(session=session, ctx=ctx, document=document)
     evaluation = evaluate(document, ctx.policy)
-    public, private = split_private(document)
+    public, private = split_private(document, dumped=dumped)
     now = ctx.clock.now()
     public_id = ctx.new_public_id()
     data_key, cipher = new_data_key(ctx.cipher, public_id)
@@ -115,31 +124,33 @@ def submit(
         evaluation=evaluation.to_json(),
         admissible=evaluation.admissible,
         refused_observations=0,
+        # Known now, so in the INSERT (no UPDATE after): its order's court, its sealing key.
+        court_id=filing.court.id if filing is not None else None,
+        details_key=new_details_key(),
         created_at=now,
         updated_at=now,
     )
     request.agency = agency
-    session.add(request)
     try:
-        session.flush()
+        # One Core INSERT, no unit-of-work flush (lifecycle.advance.insert_row).
+        insert_row(session, request)
     except IntegrityError as exc:
         raise IdempotencyConflict(
             f"Idempotency-Key {idempotency_key!r} is being used by a concurrent submission"
         ) from exc
-    record_event(
-        session=session,
-        ctx=ctx,
-        request=request,
-        event=EventType.EXTENDED if parent else EventType.SUBMITTED,
-        actor=actor,
-        detail={
-            "parent": parent.public_id if parent else None,
-            "admissible": evaluation.admissible,
-        },
-    )
+    detail = {"parent": parent.public_id if parent else None, "admissible": evaluation.admissible}
+    events = [
+        PendingEvent(EventType.EXTENDED if parent else EventType.SUBMITTED, actor, detail=detail)
+    ]
     if filing is not None:
-        file_order(session=session, ctx=ctx, actor=actor, request=request, filing=filing)
-    session.info.setdefault(_CREATED, set()).add(request.id)
+        _order, filed = order_filing(
+            session=session, ctx=ctx, actor=actor, request=request, filing=filing
+        )
+        events.append(filed)
+    # Both entries in one append, in this order: the submission, then its order.
+    record_events(session=session, ctx=ctx, request=request, events=events)
+    if session.get_nested_transaction() is None:
+        this_transaction(session, _CREATED)[request.id] = True
     return Submission(request, created=True)
 
 
@@ -147,17 +158,16 @@ _CREATED = "covergate.requests.created"
 
 
 def created_here(session: Session, request: Request) -> bool:
-    """Whether ``request`` was submitted in this session's transaction and has not
-    moved since.
-
-    Then nothing but that submission refers to it yet (no other transaction sees
-    the row, and no later step ran): no observations, refusals, decisions or
-    notice. Views skip asking.
-    """
+    """Whether ``request`` was submitted in this session's transaction (outside any
+    savepoint) and has not moved since. Then no other transaction sees the row and no
+    later step ran: no observations, refusals, decisions or notice; its history is
+    what this transaction recorded (``lifecycle.advance.recorded_here``), its order
+    the one filed with it (``courts.filing.filed_here``). Views skip asking."""
     return (
         request.state is RequestState.SUBMITTED
         and session.in_transaction()
-        and request.id in session.info.get(_CREATED, ())
+        and request.id in this_transaction(session, _CREATED)
+        and recorded_here(session, request) is not None
     )
 
 

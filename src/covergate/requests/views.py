@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from covergate.courts.filing import filed_here
 from covergate.courts.models import CourtOrder
 from covergate.covers import service as covers
-from covergate.lifecycle.models import Request
+from covergate.lifecycle.advance import HistoryLine, recorded_here
+from covergate.lifecycle.models import Request, RequestEvent
 from covergate.notices.models import Notice
 from covergate.requests import service
 
@@ -86,13 +89,21 @@ def detail(*, session: Session, request: Request) -> dict[str, Any]:
                     "day": e.day.isoformat(),
                     "log_index": e.entry_index,
                 }
-                for e in service.history(session=session, request=request)
+                for e in _history(session, request, fresh=fresh)
             ],
             "document": request.public_document,
         }
     )
     out.update(_accountability(session, request, fresh=fresh))
     return out
+
+
+def _history(
+    session: Session, request: Request, *, fresh: bool
+) -> Sequence[RequestEvent | HistoryLine]:
+    """The request's history rows; for a fresh one, those this transaction wrote."""
+    lines = recorded_here(session, request) if fresh else None
+    return lines if lines is not None else service.history(session=session, request=request)
 
 
 def _day(value: date | None) -> str | None:
@@ -104,9 +115,14 @@ def _accountability(session: Session, request: Request, *, fresh: bool) -> dict[
 
     Whoever may see the request sees its order (the requesting agency knows its own
     order, sealed or not); the docket and the judge are at ``/requests/{id}/order``.
-    One query each for the order (its court joined) and the notice.
+    One query each for the order (its court joined) and the notice; none for a
+    request submitted in this transaction (``fresh``).
     """
-    order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
+    order = (
+        filed_here(session, request)
+        if fresh
+        else session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
+    )
     notice = (
         None if fresh else session.scalar(select(Notice).where(Notice.request_id == request.id))
     )

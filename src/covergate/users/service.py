@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from covergate.agencies.models import Agency
@@ -221,7 +221,9 @@ def authenticate(*, session: Session, token: str | None, clock: Clock) -> User:
     """
     if not token:
         raise AuthenticationFailed("a bearer token is required")
-    row = session.scalar(select(ApiToken).where(ApiToken.digest == token_digest(token.strip())))
+    # One query: the token with its user (and the user's agency) joined
+    # (``lazy="joined"`` on both), a statement built once.
+    row = session.scalar(_BY_DIGEST, {"digest": token_digest(token.strip())})
     if row is None:
         raise AuthenticationFailed("the token is not valid")
     status = token_status(row, clock=clock)
@@ -239,6 +241,9 @@ def authenticate(*, session: Session, token: str | None, clock: Clock) -> User:
             f"the token is not valid: the account {row.user.email} is disabled"
         )
     return row.user
+
+
+_BY_DIGEST = select(ApiToken).where(ApiToken.digest == bindparam("digest"))
 
 
 def list_tokens(
