@@ -3,6 +3,10 @@
 - The log (``covergate.tlog``), the policy engine (``covergate.policy``) and the
   request document (``covergate.document``) are libraries: no domain, web or
   database imports (STYLE.md, "What this means for covergate", 1).
+- The document's vocabularies (``covergate.vocabulary``, its enums, which the
+  document re-exports) are lighter still: the standard library and
+  ``covergate.errors`` only, no pydantic, since the command line imports them on
+  every run to build its options.
 - No file under ``src/covergate`` is longer than 400 lines (migrations excepted).
 - ``covergate.lifecycle`` imports no web code and no domain folder.
 
@@ -14,6 +18,7 @@ and so does ``importlib.import_module("...")`` with a literal name.
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +32,12 @@ MAX_LINES = 400
 # Third-party packages that mean database or web code.
 DATABASE_AND_WEB = ("sqlalchemy", "fastapi", "starlette", "uvicorn", "jinja2", "psycopg", "alembic")
 # covergate modules any library layer may import.
-LIBRARY_ALLOWED = ("covergate.errors", "covergate.validation", "covergate.document")
+LIBRARY_ALLOWED = (
+    "covergate.errors",
+    "covergate.validation",
+    "covergate.vocabulary",
+    "covergate.document",
+)
 
 LIFECYCLE_WEB = (
     "fastapi",
@@ -152,6 +162,7 @@ LIBRARIES = {
     "tlog": (PACKAGE / "tlog", ("covergate.tlog", "covergate.errors", "covergate.validation")),
     "policy": (PACKAGE / "policy", ("covergate.policy", *LIBRARY_ALLOWED)),
     "document": (PACKAGE / "document.py", LIBRARY_ALLOWED),
+    "vocabulary": (PACKAGE / "vocabulary.py", ("covergate.vocabulary", "covergate.errors")),
 }
 
 
@@ -168,6 +179,17 @@ def test_library_imports_no_domain_web_or_database_code(library: str) -> None:
             elif within(imp.name, ("covergate",)) and not within(imp.name, allowed):
                 violations.append(imp.describe(f"{library} may only import {', '.join(allowed)}"))
     _fail_with(violations, f"covergate.{library} is a library and must stay one")
+
+
+def test_vocabulary_imports_only_the_standard_library_and_errors() -> None:
+    path = PACKAGE / "vocabulary.py"
+    violations = [
+        imp.describe("not the standard library, not covergate.errors")
+        for imp in imports_of(path)
+        if imp.name.split(".")[0] not in sys.stdlib_module_names
+        and not within(imp.name, ("covergate.errors",))
+    ]
+    _fail_with(violations, "covergate.vocabulary must stay light (the CLI imports it)")
 
 
 # --- (b) file sizes -------------------------------------------------------------

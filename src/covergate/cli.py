@@ -3,6 +3,13 @@
 Every command group lives in ``covergate/commands/<group>.py`` and exposes
 ``register(root)``. Errors a user can cause are :class:`CovergateError`: they are
 printed as one line, ``error: <message>``, and the process exits with status 2.
+
+:data:`app` holds every command. :func:`main` runs a command line with only the
+top-level command it names (``user`` for ``covergate --data DIR user list``): Typer
+makes a Click command of every command function it is given, on every run, and
+making them all takes longer than most commands that open no database take to run.
+``covergate --help``, a bare ``covergate`` and anything that names no known command
+run with the whole :data:`app`, so their help and errors list every command.
 """
 
 from __future__ import annotations
@@ -14,6 +21,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from typer import Abort
+from typer.main import solve_typer_info_defaults
+from typer.models import CommandInfo, TyperInfo
 
 from covergate.commands import (
     admin,
@@ -42,13 +51,18 @@ except ImportError:  # pragma: no cover - depends on the installed Typer
         UsageError,
     )
 
-app = typer.Typer(
-    name="covergate",
-    help="System of record for postal surveillance requests, with a public transparency log.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
+
+def _root_app() -> typer.Typer:
+    return typer.Typer(
+        name="covergate",
+        help="System of record for postal surveillance requests, with a public transparency log.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+
+
+app = _root_app()
 err_console = Console(stderr=True)
 
 
@@ -83,6 +97,39 @@ for _group in (
     _group.register(app)
 
 
+def _named_command(args: list[str]) -> str | None:
+    """The top-level command ``args`` name, after the root's options; None if none."""
+    rest = iter(args)
+    for arg in rest:
+        if arg == "--data":
+            next(rest, None)
+        elif not arg.startswith("--data="):
+            return None if arg.startswith("-") else arg
+    return None
+
+
+def _top_level_name(info: CommandInfo | TyperInfo) -> str | None:
+    if isinstance(info, CommandInfo):
+        return info.name if isinstance(info.name, str) else None
+    name = solve_typer_info_defaults(info).name
+    return name if isinstance(name, str) else None
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app that runs ``args``: the root with only the top-level command they name,
+    or the whole :data:`app` when they name none of its commands (``--help``, a typo)."""
+    name = _named_command(args)
+    commands = [c for c in app.registered_commands if _top_level_name(c) == name]
+    groups = [g for g in app.registered_groups if _top_level_name(g) == name]
+    if name is None or len(commands) + len(groups) != 1:
+        return app
+    one = _root_app()
+    one.registered_callback = app.registered_callback
+    one.registered_commands = commands
+    one.registered_groups = groups
+    return one
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point.
 
@@ -91,7 +138,8 @@ def main(argv: list[str] | None = None) -> None:
     errors (unknown option, bad option value, missing argument) alike.
     """
     try:
-        code = app(args=argv, standalone_mode=False)
+        chosen = app_for(sys.argv[1:] if argv is None else argv)
+        code = chosen(args=argv, standalone_mode=False)
     except CovergateError as exc:
         _fail(exc.message)
     except NoArgsIsHelpError as exc:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -36,6 +35,7 @@ from pydantic import (
     model_validator,
 )
 
+from covergate import vocabulary as _vocabulary
 from covergate.validation import parse_model, parse_model_json
 
 SCHEMA_ID = "covergate/request/v1"
@@ -113,92 +113,21 @@ ShortText = Annotated[
 PlainText = Annotated[StrictStr, AfterValidator(no_control)]
 
 
-class RequestKind(StrEnum):
-    MAIL_COVER = "mail_cover"
-    RECORDS = "records"
-
-
-class Jurisdiction(StrEnum):
-    FEDERAL = "federal"
-    STATE = "state"
-    LOCAL = "local"
-
-
-class AgencyFunction(StrEnum):
-    CRIMINAL_INVESTIGATION = "criminal_investigation"
-    NATIONAL_SECURITY = "national_security"
-    CIVIL_ENFORCEMENT = "civil_enforcement"
-    POSTAL_INSPECTION = "postal_inspection"
-
-
-class ReceivedVia(StrEnum):
-    WRITTEN = "written"
-    ORAL = "oral"
-
-
-class Ground(StrEnum):
-    NATIONAL_SECURITY = "national_security"
-    FUGITIVE = "fugitive"
-    CRIME = "crime"
-    POSTAL_STATUTE = "postal_statute"
-    FORFEITURE = "forfeiture"
-    CIVIL_ENFORCEMENT = "civil_enforcement"
-
-
-class WarrantType(StrEnum):
-    CRIMINAL_ARREST = "criminal_arrest"
-    BENCH = "bench"
-    ESCAPE = "escape"
-    ADMINISTRATIVE_IMMIGRATION = "administrative_immigration"
-    OTHER = "other"
-
-
-class Threat(StrEnum):
-    ATTACK = "attack"
-    SABOTAGE = "sabotage"
-    INTERNATIONAL_TERRORISM = "international_terrorism"
-    CLANDESTINE_INTELLIGENCE = "clandestine_intelligence"
-    OTHER = "other"
-
-
-class DataCategory(StrEnum):
-    # mail covers
-    MAIL_EXTERIOR = "mail_exterior"
-    UNSEALED_CONTENTS = "unsealed_contents"
-    SEALED_CONTENTS = "sealed_contents"
-    # records
-    SUBSCRIBER = "subscriber"
-    SESSION_IP = "session_ip"
-    PAYMENT = "payment"
-    TRACKING = "tracking"
-    CHANGE_OF_ADDRESS = "change_of_address"
-    BOX_APPLICATION = "box_application"
-
-
-MAIL_COVER_CATEGORIES = frozenset(
-    {DataCategory.MAIL_EXTERIOR, DataCategory.UNSEALED_CONTENTS, DataCategory.SEALED_CONTENTS}
-)
-RECORDS_CATEGORIES = frozenset(DataCategory) - MAIL_COVER_CATEGORIES
-
-
-class ProcessType(StrEnum):
-    WRITTEN_REQUEST = "written_request"
-    HEAD_OF_AGENCY_REQUEST = "head_of_agency_request"
-    SUBPOENA = "subpoena"
-    COURT_ORDER = "court_order"
-    SEARCH_WARRANT = "search_warrant"
-
-
-class ProcessStandard(StrEnum):
-    NONE = "none"
-    RELEVANCE = "relevance"
-    SPECIFIC_AND_ARTICULABLE_FACTS = "specific_and_articulable_facts"
-    PROBABLE_CAUSE = "probable_cause"
-
-
-class EmergencyKind(StrEnum):
-    LOSS_OF_EVIDENCE = "loss_of_evidence"
-    PHYSICAL_HARM = "physical_harm"
+# The document's vocabularies, the very classes of covergate.vocabulary (which imports
+# no pydantic, for the command line), named here too: they are part of this contract.
+RequestKind = _vocabulary.RequestKind
+Jurisdiction = _vocabulary.Jurisdiction
+AgencyFunction = _vocabulary.AgencyFunction
+ReceivedVia = _vocabulary.ReceivedVia
+Ground = _vocabulary.Ground
+WarrantType = _vocabulary.WarrantType
+Threat = _vocabulary.Threat
+DataCategory = _vocabulary.DataCategory
+MAIL_COVER_CATEGORIES = _vocabulary.MAIL_COVER_CATEGORIES
+RECORDS_CATEGORIES = _vocabulary.RECORDS_CATEGORIES
+ProcessType = _vocabulary.ProcessType
+ProcessStandard = _vocabulary.ProcessStandard
+EmergencyKind = _vocabulary.EmergencyKind
 
 
 class StrictModel(BaseModel):

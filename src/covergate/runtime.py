@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from covergate.clock import Clock, SystemClock
 from covergate.config import Settings
-from covergate.context import ServiceContext, Via, random_public_id
 from covergate.crypto import FieldCipher, create_key_file, load_key
 from covergate.db import (
     make_engine,
@@ -30,16 +29,20 @@ from covergate.db import (
     transaction,
 )
 from covergate.errors import CovergateError
-from covergate.policy import Policy, load_policy
-from covergate.tlog.checkpoint import Checkpoint
-from covergate.transparency.cosigned import Quorum
-from covergate.transparency.keys import LogSigner, ensure_log_key, load_log_signers
-from covergate.transparency.service import TreeCache, appended, integrate_pending
-from covergate.users.models import User
-from covergate.users.service import authenticate
+from covergate.transparency.integration import TreeCache, integrate_pending
+from covergate.transparency.sequencing import appended
 
-if TYPE_CHECKING:  # httpx and the submitter load only when a witness policy is set
+# Every command opens a Runtime: what only some of them use (the policy engine and
+# its YAML, the service context, the log's signing keys, witnesses and cosignatures,
+# token checks) is imported where it is used, not here.
+if TYPE_CHECKING:
+    from covergate.context import ServiceContext, Via
+    from covergate.policy import Policy
+    from covergate.tlog.checkpoint import Checkpoint
+    from covergate.transparency.cosigned import Quorum
+    from covergate.transparency.keys import LogSigner
     from covergate.transparency.witnessing import Witnessing
+    from covergate.users.models import User
 
 log = logging.getLogger("covergate")
 
@@ -164,6 +167,8 @@ class Runtime:
         """Connect, migrate and load keys. ``create`` makes missing keys (``init``)."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if create:
+            from covergate.transparency.keys import ensure_log_key
+
             if settings.key_b64 is None:
                 create_key_file(settings.key_file)
             ensure_log_key(settings)
@@ -201,12 +206,16 @@ class Runtime:
 
     @cached_property
     def policy(self) -> Policy:
+        from covergate.policy import load_policy
+
         return load_policy(self.settings.policy)
 
     @cached_property
     def log_signer(self) -> LogSigner:
         """The log's current key and, during a key rotation, its previous one: every
         checkpoint of the transition is signed by both (``covergate log rotate-key``)."""
+        from covergate.transparency.keys import load_log_signers
+
         return load_log_signers(self.settings)
 
     @cached_property
@@ -253,6 +262,8 @@ class Runtime:
         self, via: Via, *, new_public_id: Callable[[], str] | None = None
     ) -> ServiceContext:
         """The collaborators lifecycle services need, for one interface."""
+        from covergate.context import ServiceContext, random_public_id
+
         return ServiceContext(
             clock=self.clock,
             cipher=self.cipher,
@@ -298,6 +309,8 @@ class Runtime:
     @contextmanager
     def unit_of_work(self, token: str | None) -> Iterator[tuple[Session, User]]:
         """Authenticate ``token`` and run one :meth:`transaction` as that user."""
+        from covergate.users.service import authenticate
+
         with self.transaction() as session:
             yield session, authenticate(session=session, token=token, clock=self.clock)
 

@@ -24,8 +24,8 @@ from covergate.commands.common import (
     print_json,
     runtime,
 )
-from covergate.document import AgencyFunction, Jurisdiction
 from covergate.users.schemas import Delegation, Role
+from covergate.vocabulary import AgencyFunction, Jurisdiction
 
 if TYPE_CHECKING:
     from covergate.runtime import Runtime

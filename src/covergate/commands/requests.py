@@ -22,10 +22,10 @@ from covergate.commands.common import (
     read_json_file,
 )
 from covergate.commands.request_detail import show_detail
-from covergate.document import DataCategory
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.states import PersonCloseReason, RequestState
 from covergate.users.schemas import Role
+from covergate.vocabulary import DataCategory
 
 if TYPE_CHECKING:
     from covergate.lifecycle.models import Request
