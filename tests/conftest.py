@@ -131,7 +131,10 @@ def server(
     migrated: tuple[str, str, Engine], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """One real uvicorn server per backend and test module (starting one costs ~0.3 s)."""
-    _backend, url, _engine = migrated
+    _backend, url, engine = migrated
+    # A module that used the server without the ``database`` fixture leaves its seeded
+    # people behind; start on an empty database whatever ran before on this worker.
+    _empty_all_tables(engine)
     with live_server(url, tmp_path_factory.mktemp("api"), today=API_TODAY) as live:
         yield live
 
