@@ -3,8 +3,9 @@
 - appends: ``append_events`` (canonical JSON, salted commitment, AES-GCM opening,
   insert) + ``integrate`` (tiles, signed checkpoint) per batch, on a SQLite file
   and on PostgreSQL; baselines: pymerkle's ``SqliteTree`` (append_entries, then
-  get_state for the new root, per batch) and the raw hashlib cost of the same
-  leaf and node hashes (the limit).
+  get_state for the new root, per batch), the raw hashlib cost of the same
+  leaf and node hashes (the limit) and the storage floor (entry rows only),
+  also run interleaved with ours batch by batch (``paired_with_floor``).
 - inclusion proof at 1,000,000 entries (100,000 with --quick): tiles of the tree
   built in memory, stored in SQLite, then ``proof_text`` read from the database;
   baselines: pymerkle ``InmemoryTree.prove_inclusion`` on the same entries, and
@@ -45,7 +46,7 @@ from covergate.tlog.tiles import TILE_WIDTH, Tile, entries_path, tile_path, tile
 from covergate.tlog.verify import MemoryLogSource, verify_full_log
 from covergate.transparency import service
 from covergate.transparency.models import LogState, LogTile
-from covergate.transparency.reader import full_tiles
+from covergate.transparency.reader import full_tiles, partial_tiles
 from covergate.transparency.tree import grow, leaf_hashes
 from covergate.transparency.verification import verify_log
 
@@ -106,13 +107,18 @@ def _postgres_url() -> Iterator[str | None]:
         admin.dispose()
 
 
-def _time_appends(url: str, count: int, batch: int, *, prepared_only: bool) -> float:
+def _time_appends(
+    url: str, count: int, batch: int, *, prepared_only: bool, floor: _Floor | None = None
+) -> float:
     """Seconds to append ``count`` entries in batches: each batch one transaction,
     then one integration (tiles + signed checkpoint). With ``prepared_only`` the
     entries and their sealed commitments are built before the clock starts, so
     only the log's serialised part is timed (what one writer can sustain while
     API processes prepare entries in parallel); without it, building them is
-    timed too."""
+    timed too. With ``floor``, one batch of the storage floor runs before each
+    of ours, on its own clock (``floor.seconds``): both then see the same disk
+    and the same load, which on a shared machine move more between runs than
+    the difference measured."""
     engine = make_engine(url)
     migrate(engine)
     sessions = make_sessionmaker(engine)
@@ -125,8 +131,11 @@ def _time_appends(url: str, count: int, batch: int, *, prepared_only: bool) -> f
     # its statements are compiled and its connection pool open before the first
     # append; the storage floor likewise creates its table before the clock.
     service.integrate_pending(sessions=sessions, signer=signer, origin=ORIGIN, cache=cache)
-    start = time.perf_counter()
+    seconds = 0.0
     for at in range(0, count, batch):
+        if floor is not None:
+            floor.batch(at, batch)
+        start = time.perf_counter()
         with sessions() as session, session.begin():
             if prepared_only:
                 service.sequence(session=session, prepared=prepared[at : at + batch])
@@ -135,9 +144,67 @@ def _time_appends(url: str, count: int, batch: int, *, prepared_only: bool) -> f
                     session=session, events=events[at : at + batch], cipher=cipher
                 )
         service.integrate_pending(sessions=sessions, signer=signer, origin=ORIGIN, cache=cache)
-    seconds = time.perf_counter() - start
+        seconds += time.perf_counter() - start
     engine.dispose()
     return seconds
+
+
+class _Floor:
+    """The storage floor one batch at a time, on its own clock (``seconds``):
+    SQLite's executemany or PostgreSQL's binary COPY, one commit per batch
+    (see :func:`_time_sqlite_floor` and :func:`_time_postgres_floor`)."""
+
+    def __init__(self, entries: list[bytes], sqlite_path: Path | None, pg_url: str = "") -> None:
+        import psycopg
+
+        self.entries, self.seconds, self.sqlite = entries, 0.0, sqlite_path is not None
+        self.con: Any
+        if sqlite_path is not None:
+            self.con = sqlite3.connect(sqlite_path, isolation_level=None)
+            for pragma in SQLITE_PRAGMAS:
+                self.con.execute(pragma)
+        else:
+            self.con = psycopg.connect(pg_url.replace("postgresql+psycopg://", "postgresql://"))
+        if self.sqlite:
+            self.con.execute("CREATE TABLE e (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+        else:
+            self.con.execute("CREATE TABLE e (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL)")
+            self.con.commit()
+
+    def batch(self, at: int, size: int) -> None:
+        rows = [(at + i, e) for i, e in enumerate(self.entries[at : at + size])]
+        start = time.perf_counter()
+        if self.sqlite:
+            self.con.execute("BEGIN IMMEDIATE")
+            self.con.executemany("INSERT INTO e VALUES (?, ?)", rows)
+            self.con.execute("COMMIT")
+        else:
+            with (
+                self.con.cursor() as cur,
+                cur.copy("COPY e (idx, data) FROM STDIN (FORMAT BINARY)") as cp,
+            ):
+                cp.set_types(["int8", "bytea"])
+                for row in rows:
+                    cp.write_row(row)
+            self.con.commit()
+        self.seconds += time.perf_counter() - start
+
+
+def _time_paired(
+    backend: str, base: str, tmp: Path, entries: list[bytes], batch: int
+) -> tuple[float, float]:
+    """(our seconds, the floor's seconds) for ``prepared_only`` appends of
+    ``entries`` with the floor interleaved batch by batch."""
+    if backend == "sqlite":
+        floor, url = _Floor(entries, tmp / f"floor-paired-{batch}.db"), f"{base}paired.db"
+    else:
+        _reset_postgres(base)
+        floor, url = _Floor(entries, None, base), base
+    try:
+        ours = _time_appends(url, len(entries), batch, prepared_only=True, floor=floor)
+    finally:
+        floor.con.close()
+    return ours, floor.seconds
 
 
 def _time_pymerkle_appends(path: Path, entries: list[bytes], batch: int) -> float:
@@ -159,44 +226,23 @@ def _time_sqlite_floor(path: Path, entries: list[bytes], batch: int) -> float:
     settings (WAL, synchronous=FULL, BEGIN IMMEDIATE); no SQLAlchemy, no
     hashing, no commitment, tiles or checkpoint. Any log on this database that
     keeps its entries durably does at least this."""
-    con = sqlite3.connect(path, isolation_level=None)
-    for pragma in SQLITE_PRAGMAS:
-        con.execute(pragma)
-    con.execute("CREATE TABLE e (idx INTEGER PRIMARY KEY, data BLOB NOT NULL)")
-    start = time.perf_counter()
+    floor = _Floor(entries, path)
     for at in range(0, len(entries), batch):
-        con.execute("BEGIN IMMEDIATE")
-        con.executemany(
-            "INSERT INTO e VALUES (?, ?)",
-            [(at + i, e) for i, e in enumerate(entries[at : at + batch])],
-        )
-        con.execute("COMMIT")
-    seconds = time.perf_counter() - start
-    con.close()
-    return seconds
+        floor.batch(at, batch)
+    floor.con.close()
+    return floor.seconds
 
 
 def _time_postgres_floor(url: str, entries: list[bytes], batch: int) -> float:
     """The storage floor on PostgreSQL: psycopg's binary COPY of the entry rows
     (its fastest bulk path, the one sequencing uses) and one commit per batch,
     nothing else (see :func:`_time_sqlite_floor`)."""
-    import psycopg
-
     _reset_postgres(url)
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as con:
-        con.execute("CREATE TABLE e (idx BIGINT PRIMARY KEY, data BYTEA NOT NULL)")
-        con.commit()
-        start = time.perf_counter()
-        for at in range(0, len(entries), batch):
-            with (
-                con.cursor() as cur,
-                cur.copy("COPY e (idx, data) FROM STDIN (FORMAT BINARY)") as cp,
-            ):
-                cp.set_types(["int8", "bytea"])
-                for i, e in enumerate(entries[at : at + batch]):
-                    cp.write_row((at + i, e))
-            con.commit()
-        return time.perf_counter() - start
+    floor = _Floor(entries, None, url)
+    for at in range(0, len(entries), batch):
+        floor.batch(at, batch)
+    floor.con.close()
+    return floor.seconds
 
 
 def bench_appends(quick: bool, tmp: Path) -> list[dict[str, Any]]:
@@ -250,8 +296,18 @@ def bench_appends(quick: bool, tmp: Path) -> list[dict[str, Any]]:
                             },
                             "vs_pymerkle": round(pymerkle_s / seconds, 2),
                             "floor_vs_pymerkle": round(pymerkle_s / best_s, 2),
+                            "vs_floor": round(floor_s / seconds, 2),
                         }
                     )
+                    if prepared_only:
+                        # Again with the floor run batch by batch in between:
+                        # the ratio both saw under the same disk and load.
+                        ours_s, paired_floor_s = _time_paired(backend, base, tmp, entries, batch)
+                        rows[-1]["paired_with_floor"] = {
+                            "value": round(count / ours_s),
+                            "floor": round(count / paired_floor_s),
+                            "vs_floor": round(paired_floor_s / ours_s, 2),
+                        }
     return rows
 
 
@@ -286,10 +342,16 @@ def bench_proof(quick: bool, tmp: Path) -> list[dict[str, Any]]:
                 service.proof_text(session=session, index=index)
         return (time.perf_counter() - start) / len(indexes)
 
-    # Cold: the process's tile cache starts empty, so nearly every proof reads
+    # Cold: the process's tile caches start empty, so nearly every proof reads
     # and hashes its level-0 tile (200 random leaves of 3,907 tiles). Warm: the
-    # same leaves again, every full tile cached (a server's hot entries).
+    # same leaves again, every full tile cached (a server's hot entries). As a
+    # server that has answered a request before, the connection and statements
+    # are warmed first (20 proofs of other leaves), then the tile caches emptied.
+    for index in range(size // 40, size, size // 20):
+        with sessions() as session, session.begin():
+            service.proof_text(session=session, index=index)
     full_tiles.clear()
+    partial_tiles.clear()
     ours = proofs()
     warm = proofs()
     engine.dispose()

@@ -26,6 +26,7 @@ from covergate.tlog import (
     verify_consistency,
     verify_inclusion,
 )
+from covergate.tlog.inclusion import inclusion_path_subtrees, inclusion_proof_from_subtrees
 from tests.tlog import reference
 from tests.tlog.factories import entry, store_of
 from tests.tlog.test_hashing import LEAF_INPUTS
@@ -371,3 +372,37 @@ def test_sizes_around_tile_boundaries() -> None:
             if old < size:
                 proof = consistency_proof(old, size, store)
                 verify_consistency(old, size, tree_hash(old, store), root, proof)
+
+
+class _SubtreesOf:
+    """A SubtreeHashReader over a MemoryHashStore, through stored hash indexes."""
+
+    def __init__(self, store: MemoryHashStore) -> None:
+        self.store = store
+
+    def subtree_hashes(self, positions: Sequence[tuple[int, int]]) -> list[Hash]:
+        return self.store.read_hashes([stored_hash_index(lv, n) for lv, n in positions])
+
+
+def test_the_plan_in_subtree_positions_gives_the_same_proofs() -> None:
+    store = store_of(600)
+    reader = _SubtreesOf(store)
+    for size in range(1, 601):
+        for index in {0, 1, size // 3, size // 2, size - 2, size - 1} & set(range(size)):
+            expected = inclusion_proof(index, size, store)
+            assert inclusion_proof_from_subtrees(index, size, reader) == expected
+            # Every position is a complete subtree inside the tree.
+            for group in inclusion_path_subtrees(index, size):
+                for level, n in group:
+                    assert (n + 1) << level <= size
+    with pytest.raises(InvalidInput):
+        inclusion_path_subtrees(5, 5)
+
+
+def test_a_subtree_reader_returning_too_few_hashes_is_caught() -> None:
+    class Short:
+        def subtree_hashes(self, positions: Sequence[tuple[int, int]]) -> list[Hash]:
+            return []
+
+    with pytest.raises(LogIntegrityError, match="subtree reader returned 0 hashes"):
+        inclusion_proof_from_subtrees(3, 10, Short())

@@ -8,7 +8,11 @@ from sqlalchemy import text
 from covergate.errors import MalformedLogData
 from covergate.tlog.bundles import decode_bundle, encode_bundle
 from covergate.tlog.hashing import Hash
-from covergate.tlog.inclusion import inclusion_proof, verify_inclusion
+from covergate.tlog.inclusion import (
+    inclusion_proof,
+    inclusion_proof_from_subtrees,
+    verify_inclusion,
+)
 from covergate.transparency import service
 from covergate.transparency.reader import DatabaseHashReader, full_tiles, partial_tiles
 from covergate.transparency.tree import bundle_leaf_hashes, leaf_hashes
@@ -24,8 +28,11 @@ def _proofs(database: Database, indexes: list[int]) -> list[list[Hash]]:
         out = []
         for index in indexes:
             proof = inclusion_proof(index, state.size, cached)
-            # The cache gives exactly what hashing the stored tiles gives.
+            # The cache gives exactly what hashing the stored tiles gives, and
+            # reading by subtree position (what proof_text does) the same.
             assert proof == inclusion_proof(index, state.size, plain)
+            assert proof == inclusion_proof_from_subtrees(index, state.size, cached)
+            assert proof == inclusion_proof_from_subtrees(index, state.size, plain)
             leaf = leaf_hashes([service.read_entry(session=session, index=index)])[0]
             verify_inclusion(leaf, index, state.size, proof, state.root)
             out.append(list(proof))

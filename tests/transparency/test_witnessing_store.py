@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 
 from covergate.config import Settings
+from covergate.db import make_engine, make_sessionmaker
 from covergate.errors import InvalidInput, NotFound, VerificationFailed
 from covergate.runtime import Runtime
 from covergate.tlog.checkpoint import open_checkpoint
@@ -28,6 +29,7 @@ from covergate.transparency.cosigned import (
     acknowledged_sizes,
     checked_cosignature,
     record_acknowledged,
+    served_cache,
     served_checkpoint,
     store_cosignature,
 )
@@ -351,3 +353,46 @@ def test_an_old_witnessed_checkpoint_is_found_behind_many_unwitnessed(log: Log) 
     for _ in range(12):  # more than the first pages of the search
         log.cosign(log.grow(1), "gamma")
     assert log.served() == (first, frozenset({"alpha", "beta"}), True)
+
+
+def test_the_served_checkpoint_cache_follows_every_new_cosignature_and_checkpoint(
+    log: Log,
+) -> None:
+    # One Quorum, as a process holds it: its cached answer is used while the
+    # state and the cosignature count are unchanged, and recomputed when
+    # either moves, also when another engine (another process) stored them.
+    quorum = Quorum(log.policy)
+
+    def served() -> tuple[int, frozenset[str]]:
+        with log.database.sessions() as session, session.begin():
+            got = served_checkpoint(session=session, quorum=quorum)
+        assert got is not None
+        return got.size, got.cosigned_by
+
+    served_cache.clear()
+    five = log.grow(5)
+    log.cosign(five, "alpha", "beta")
+    assert served() == (5, frozenset({"alpha", "beta"}))
+    with log.database.sessions() as session, session.begin():
+        first = served_checkpoint(session=session, quorum=quorum)
+        assert served_checkpoint(session=session, quorum=quorum) is first  # a cache hit
+    eight = log.grow(3)  # a new checkpoint: still five served, recomputed
+    assert served() == (5, frozenset({"alpha", "beta"}))
+    log.cosign(eight, "gamma")
+    assert served() == (5, frozenset({"alpha", "beta"}))
+    other = make_engine(log.database.url)  # another process's connection pool
+    try:
+        text = log.note(eight)[: log.note(eight).rfind(b"\n\n") + 1]
+        line = log.witnesses["alpha"].sign(text)
+        with make_sessionmaker(other)() as session, session.begin():
+            store_cosignature(
+                session=session,
+                size=eight,
+                witness="alpha",
+                vkey=log.witnesses["alpha"].verifier_key(),
+                line=line,
+                cosigned_at=checked_cosignature(log.policy.witness("alpha").verifier, text, line),
+            )
+    finally:
+        other.dispose()
+    assert served() == (8, frozenset({"alpha", "gamma"}))

@@ -9,12 +9,37 @@ loop.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
-from covergate.errors import InvalidInput, VerificationFailed
+from covergate.errors import InvalidInput, LogIntegrityError, VerificationFailed
 from covergate.tlog.hashing import Hash, check_hash_sizes, node_hash
-from covergate.tlog.stored_hashes import HashReader, largest_power_of_two_below, subtree_hashes
+from covergate.tlog.stored_hashes import (
+    HashReader,
+    fold_right,
+    largest_power_of_two_below,
+    subtree_hashes,
+)
 
-__all__ = ["inclusion_proof", "verify_inclusion"]
+__all__ = [
+    "SubtreeHashReader",
+    "inclusion_path_subtrees",
+    "inclusion_proof",
+    "inclusion_proof_from_subtrees",
+    "verify_inclusion",
+]
+
+
+class SubtreeHashReader(Protocol):
+    """Reads the hash of complete subtrees by position: (level, n) is the n-th
+    subtree of 2**level leaves (leaves n * 2**level .. (n+1) * 2**level - 1).
+
+    Readers over tiles find (level, n) in tile level // 8 directly, with no
+    stored-hash index in between. They return one hash per position, in order.
+    """
+
+    def subtree_hashes(self, positions: Sequence[tuple[int, int]]) -> list[Hash]:
+        """Return the hashes of the complete subtrees at ``positions``, in that order."""
+        ...
 
 
 def inclusion_proof(index: int, size: int, reader: HashReader) -> list[Hash]:
@@ -27,6 +52,61 @@ def inclusion_proof(index: int, size: int, reader: HashReader) -> list[Hash]:
     plan: list[tuple[int, int]] = []
     _path_plan(index, 0, size, plan)
     return subtree_hashes(plan, reader)
+
+
+def inclusion_path_subtrees(index: int, size: int) -> list[tuple[tuple[int, int], ...]]:
+    """For each hash of PATH(index, D[0:size]), leaf side first, the complete
+    subtrees (level, n) whose MTH it is, left to right (folded right to left).
+
+    The same plan as :func:`inclusion_proof`, in subtree positions instead of
+    stored hash indexes. Raises InvalidInput unless 0 <= index < size.
+    """
+    if not 0 <= index < size:
+        raise InvalidInput(f"leaf index {index} is not in a tree of size {size}")
+    # PATH walked from the root down toward leaf ``index``: at each step the
+    # subtree not taken is one path hash (recorded root side first).
+    steps: list[tuple[tuple[int, int], ...]] = []
+    lo, hi = 0, size
+    while hi - lo > 1:
+        k = largest_power_of_two_below(hi - lo)
+        level = k.bit_length() - 1
+        if index < lo + k:
+            steps.append(_complete_subtrees(lo + k, hi))
+            hi = lo + k
+        else:
+            # D[lo:lo+k] is complete: lo is a multiple of k on this walk.
+            steps.append(((level, lo >> level),))
+            lo += k
+    steps.reverse()
+    return steps
+
+
+def inclusion_proof_from_subtrees(index: int, size: int, reader: SubtreeHashReader) -> list[Hash]:
+    """:func:`inclusion_proof` read by subtree position (see :class:`SubtreeHashReader`)."""
+    groups = inclusion_path_subtrees(index, size)
+    flat = reader.subtree_hashes([position for group in groups for position in group])
+    if len(flat) != sum(map(len, groups)):
+        raise LogIntegrityError(
+            f"subtree reader returned {len(flat)} hashes for {sum(map(len, groups))} subtrees"
+        )
+    proof: list[Hash] = []
+    at = 0
+    for group in groups:
+        proof.append(fold_right(flat[at : at + len(group)]))
+        at += len(group)
+    return proof
+
+
+def _complete_subtrees(lo: int, hi: int) -> tuple[tuple[int, int], ...]:
+    # D[lo:hi] as maximal complete subtrees, left to right.
+    out = []
+    while lo < hi:
+        level = (hi - lo).bit_length() - 1
+        if lo:
+            level = min(level, (lo & -lo).bit_length() - 1)
+        out.append((level, lo >> level))
+        lo += 1 << level
+    return tuple(out)
 
 
 def _path_plan(m: int, lo: int, hi: int, plan: list[tuple[int, int]]) -> None:

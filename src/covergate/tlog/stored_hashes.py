@@ -23,6 +23,7 @@ from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash, leaf_hash, node_
 __all__ = [
     "HashReader",
     "MemoryHashStore",
+    "fold_right",
     "root_from_leaf_hashes",
     "split_stored_hash_index",
     "stored_hash_count",
@@ -132,7 +133,7 @@ def tree_hash(size: int, reader: HashReader) -> Hash:
         return EMPTY_ROOT
     indexes = _subtree_indexes(0, size)
     hashes = read_checked(reader, indexes)
-    return _fold_right(hashes)
+    return fold_right(hashes)
 
 
 def subtree_hashes(plan: Sequence[tuple[int, int]], reader: HashReader) -> list[Hash]:
@@ -147,7 +148,7 @@ def subtree_hashes(plan: Sequence[tuple[int, int]], reader: HashReader) -> list[
     proof: list[Hash] = []
     at = 0
     for group in groups:
-        proof.append(_fold_right(flat[at : at + len(group)]))
+        proof.append(fold_right(flat[at : at + len(group)]))
         at += len(group)
     return proof
 
@@ -175,7 +176,7 @@ def root_from_leaf_hashes(leaves: Iterable[Hash]) -> Hash:
         stack.append(h)
     if not stack:
         return EMPTY_ROOT
-    return _fold_right(stack)
+    return fold_right(stack)
 
 
 def read_checked(reader: HashReader, indexes: Sequence[int]) -> list[Hash]:
@@ -206,7 +207,9 @@ def _subtree_indexes(lo: int, hi: int) -> list[int]:
     return indexes
 
 
-def _fold_right(hashes: Sequence[Hash]) -> Hash:
+def fold_right(hashes: Sequence[bytes]) -> Hash:
+    """MTH of adjacent complete subtrees given their roots, left to right (at
+    least one): node_hash folded from the right."""
     # node_hash inlined: proofs fold here for every subtree of their plan.
     sha = hashlib.sha256
     h: bytes = hashes[-1]

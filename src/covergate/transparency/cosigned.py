@@ -3,10 +3,13 @@
 Submission (:mod:`covergate.transparency.witnessing`) stores, per checkpoint
 size and witness, the one cosignature line that verified against that
 witness's key and the checkpoint's exact text, and per witness the size it last
-acknowledged. Everything here is read fresh from the database on every call, so
-a checkpoint that reached the quorum in one process is served by all of them at
-once, with no cache to invalidate; the price is a few indexed queries per
-request (about 1 ms on SQLite when the newest checkpoint is the served one).
+acknowledged. Which checkpoint is served is a function of the log state (tree
+size and signed note) and the stored cosignatures; every
+:func:`store_cosignature` also adds one to ``log_state.cosignatures`` in its
+transaction. So each process caches the served checkpoint under (quorum, size,
+root, note, cosignature count), read in the one indexed query of the state
+row: a checkpoint that reached the quorum in one process is served by all of
+them at their next read, and a cache hit costs that one query.
 
 Which checkpoint is served, with a policy (:class:`Quorum`):
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 from dataclasses import dataclass
 
 from sqlalchemy import case, select
@@ -31,11 +35,12 @@ from sqlalchemy.orm import Session
 
 from covergate.errors import CovergateError, LogIntegrityError, VerificationFailed
 from covergate.tlog.cosignature import CosignatureVerifier
+from covergate.tlog.hashing import Hash
 from covergate.tlog.keys import SIGNATURE_PREFIX
 from covergate.tlog.policy import WitnessPolicy
 from covergate.tlog.witness_protocol import append_cosignatures
 from covergate.transparency.models import LogCheckpoint, LogCosignature, LogWitness
-from covergate.transparency.state import read_state
+from covergate.transparency.state import CommittedState, driver_fetchone
 
 __all__ = [
     "NoQuorumYet",
@@ -54,6 +59,10 @@ __all__ = [
 # one is nearly always the newest or close to it, so start small and double.
 _FIRST_PAGE = 4
 _MAX_PAGE = 256
+
+# The state row with the cosignature count: the served checkpoint's cache key.
+_SELECT_STATE = "SELECT size, root, note, cosignatures FROM log_state WHERE id = 1"
+_COUNT_COSIGNATURE = "UPDATE log_state SET cosignatures = cosignatures + 1 WHERE id = 1"
 
 
 class NoQuorumYet(CovergateError):
@@ -137,6 +146,8 @@ def store_cosignature(
             },
         )
     )
+    # Every process's cached served checkpoint is keyed by this count.
+    session.connection().exec_driver_sql(_COUNT_COSIGNATURE)
 
 
 def record_acknowledged(*, session: Session, witness: str, size: int) -> None:
@@ -216,12 +227,59 @@ def _newest_with_quorum(session: Session, quorum: Quorum, at_most: int) -> int |
         page = min(page * 2, _MAX_PAGE)
 
 
+class _ServedCache:
+    """Per process: the served checkpoint last computed for each quorum, with
+    the state it was computed for (see the module). Thread-safe, bounded."""
+
+    _LIMIT = 16
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_quorum: dict[int, tuple[Quorum, tuple[object, ...], ServedCheckpoint]] = {}
+
+    def get(self, quorum: Quorum, key: tuple[object, ...]) -> ServedCheckpoint | None:
+        with self._lock:
+            hit = self._by_quorum.get(id(quorum))
+        if hit is None or hit[0] is not quorum or hit[1] != key:
+            return None
+        return hit[2]
+
+    def put(self, quorum: Quorum, key: tuple[object, ...], served: ServedCheckpoint) -> None:
+        with self._lock:
+            if len(self._by_quorum) >= self._LIMIT and id(quorum) not in self._by_quorum:
+                self._by_quorum.clear()
+            self._by_quorum[id(quorum)] = (quorum, key, served)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._by_quorum.clear()
+
+
+served_cache = _ServedCache()
+"""The process's cache of :func:`served_checkpoint` results."""
+
+
 def served_checkpoint(*, session: Session, quorum: Quorum) -> ServedCheckpoint | None:
     """The checkpoint to serve under ``quorum`` (see the module); None when the
     log has signed none; NoQuorumYet when fail-closed and none is witnessed."""
-    state = read_state(session)
-    if state is None or state.note is None:
+    row = driver_fetchone(session, _SELECT_STATE, ())
+    if row is None or row[2] is None:
         return None
+    size, root, note, count = int(row[0]), bytes(row[1]), bytes(row[2]), int(row[3])
+    # Read before the cosignatures: a cosignature stored meanwhile raises the
+    # count, so the next call computes again; a result is never kept under a
+    # count newer than what it was computed from.
+    key = (size, root, note, count)
+    cached = served_cache.get(quorum, key)
+    if cached is not None:
+        return cached
+    served = _compute_served(session, quorum, CommittedState(size, Hash(root), note))
+    served_cache.put(quorum, key, served)
+    return served
+
+
+def _compute_served(session: Session, quorum: Quorum, state: CommittedState) -> ServedCheckpoint:
+    signed_note = state.note or b""  # served_checkpoint only calls this with a note
     if quorum.policy.satisfied(set()):  # ``quorum none``: every checkpoint qualifies
         size: int | None = state.size
     else:
@@ -235,7 +293,7 @@ def served_checkpoint(*, session: Session, quorum: Quorum) -> ServedCheckpoint |
                 "see the server log for what the witnesses answered"
             )
         size = state.size
-    note = state.note if size == state.size else _note_of(session, size)
+    note = signed_note if size == state.size else _note_of(session, size)
     lines = cosignatures_of(session=session, size=size, quorum=quorum)
     return ServedCheckpoint(
         size=size,

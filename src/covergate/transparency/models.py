@@ -48,13 +48,16 @@ class LogEntry(Base):
 
 
 class LogCommitment(Base):
-    """The encrypted opening of an entry's commitment: salt || canonical record."""
+    """The encrypted opening of an entry's commitment: salt || canonical record.
+
+    ``idx`` is the entry's index. No foreign key (migration 0009): sequencing,
+    the only writer, inserts both rows in one transaction, and a per-row check
+    cost more than the rows; ``covergate audit`` checks every opening.
+    """
 
     __tablename__ = "log_commitments"
 
-    idx: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("log_entries.idx"), primary_key=True, autoincrement=False
-    )
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
 
 
@@ -83,7 +86,12 @@ class LogCheckpoint(Base):
 
 
 class LogState(Base):
-    """The one row of integrated state: tree size, root and its signed checkpoint."""
+    """The one row of integrated state: tree size, root and its signed checkpoint.
+
+    ``cosignatures`` counts the witness cosignatures ever stored (each store
+    adds one): with the size and note it names the served checkpoint, which
+    processes cache by it (:mod:`covergate.transparency.cosigned`).
+    """
 
     __tablename__ = "log_state"
     __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
@@ -92,6 +100,7 @@ class LogState(Base):
     size: Mapped[int] = mapped_column(BigInteger, nullable=False)
     root: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
     note: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    cosignatures: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default="0")
 
 
 class LogCosignature(Base):

@@ -29,8 +29,9 @@ from sqlalchemy.orm import Session
 
 from covergate.errors import LogIntegrityError
 from covergate.tlog.hashing import HASH_SIZE, Hash
-from covergate.tlog.stored_hashes import split_stored_hash_index
+from covergate.tlog.stored_hashes import split_stored_hash_index, stored_hash_index
 from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, hash_from_tile, partial_width
+from covergate.transparency.state import driver_fetchone
 
 __all__ = [
     "DatabaseHashReader",
@@ -44,7 +45,6 @@ __all__ = [
 # Fixed statements in each driver's parameter style: the driver's own execute
 # costs a fraction of a Core statement's, and proofs run a few per request.
 _SELECT_TILE_QMARK = "SELECT data FROM log_tiles WHERE level = ? AND idx = ?"
-_SELECT_TILE_PG = "SELECT data FROM log_tiles WHERE level = %s AND idx = %s"
 _FULL_BYTES = TILE_WIDTH * HASH_SIZE
 
 TileRows = tuple[bytes, ...]
@@ -131,21 +131,25 @@ class DatabaseHashReader:
         key = (level, index)
         data = self._tiles.get(key)
         if data is None:
-            conn = self._session.connection()
-            sql = _SELECT_TILE_QMARK if conn.dialect.paramstyle == "qmark" else _SELECT_TILE_PG
-            row = conn.exec_driver_sql(sql, (level, index)).scalar_one_or_none()
-            data = b"" if row is None else bytes(row)
+            row = driver_fetchone(self._session, _SELECT_TILE_QMARK, (level, index))
+            data = b"" if row is None else bytes(row[0])
             self._tiles[key] = data
         return data
 
     def read_hashes(self, indexes: Sequence[int]) -> list[Hash]:
+        return self.subtree_hashes([split_stored_hash_index(index) for index in indexes])
+
+    def subtree_hashes(self, positions: Sequence[tuple[int, int]]) -> list[Hash]:
+        """The hashes of complete subtrees (level, n), found in their tiles
+        directly (:class:`covergate.tlog.inclusion.SubtreeHashReader`)."""
         out = []
         tree = self._tree
-        for index in indexes:
-            level, n = split_stored_hash_index(index)
+        rows_of = self._tile_rows
+        for level, n in positions:
             tile_level, inner = divmod(level, TILE_HEIGHT)
             tile_index = (n << inner) >> TILE_HEIGHT
             if tree is None:
+                index = stored_hash_index(level, n)
                 data = self.tile(tile_level, tile_index)
                 width = len(data) // HASH_SIZE
                 # The run of 2**inner hashes must lie inside the stored part.
@@ -154,11 +158,13 @@ class DatabaseHashReader:
                     raise LogIntegrityError(f"stored hash {index} is missing from the tiles")
                 out.append(hash_from_tile(Tile(tile_level, tile_index, width), data, index))
                 continue
-            rows = self._tile_rows(tile_level, tile_index, tree)
+            rows = self._rows.get((tile_level, tile_index)) or rows_of(tile_level, tile_index, tree)
             at = (n - (tile_index << (TILE_HEIGHT - inner))) * HASH_SIZE
             hash_ = rows[inner][at : at + HASH_SIZE] if inner < len(rows) else b""
             if len(hash_) != HASH_SIZE:
-                raise LogIntegrityError(f"stored hash {index} is missing from the tiles")
+                raise LogIntegrityError(
+                    f"stored hash {stored_hash_index(level, n)} is missing from the tiles"
+                )
             out.append(Hash(hash_))
         return out
 

@@ -38,7 +38,7 @@ from covergate.errors import LogIntegrityError, NotFound
 from covergate.tlog.bundles import encode_bundle
 from covergate.tlog.checkpoint import Checkpoint
 from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash
-from covergate.tlog.inclusion import inclusion_proof
+from covergate.tlog.inclusion import inclusion_proof_from_subtrees
 from covergate.tlog.proof_text import TlogProof
 from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, Tile
 from covergate.transparency.cosigned import NoQuorumYet, Quorum, served_checkpoint
@@ -204,16 +204,25 @@ def read_entry_bundle(*, session: Session, index: int, width: int) -> bytes:
 def proof_text(*, session: Session, index: int, quorum: Quorum | None = None) -> bytes:
     """C2SP tlog-proof of entry ``index`` against the served checkpoint (the
     latest signed one; with ``quorum``, the newest witnessed one)."""
-    served = served_size_and_note(session=session, quorum=quorum)
-    if served is None or not 0 <= index < served[0]:
-        if quorum is not None and served is not None and index < _signed_size(session):
-            raise NotFound(
-                f"log entry {index} is in a signed checkpoint that awaits the witnesses' "
-                f"cosignatures (the served checkpoint has size {served[0]}); try again later"
-            )
-        raise NotFound(f"log entry {index} is not in a signed checkpoint yet")
-    size, note = served
-    proof = inclusion_proof(index, size, DatabaseHashReader(session, (size, served.root)))
+    if quorum is None:
+        # The latest signed checkpoint: the state row names its size and root.
+        state = read_state(session)
+        if state is None or state.note is None or not 0 <= index < state.size:
+            raise NotFound(f"log entry {index} is not in a signed checkpoint yet")
+        size, root, note = state.size, state.root, state.note
+    else:
+        served = served_size_and_note(session=session, quorum=quorum)
+        if served is None or not 0 <= index < served[0]:
+            if served is not None and index < _signed_size(session):
+                raise NotFound(
+                    f"log entry {index} is in a signed checkpoint that awaits the witnesses' "
+                    f"cosignatures (the served checkpoint has size {served[0]}); try again later"
+                )
+            raise NotFound(f"log entry {index} is not in a signed checkpoint yet")
+        size, root, note = served.size, served.root, served.note
+    # The plan in subtree positions, read from the tiles (and the process's
+    # tile cache) directly: no stored-hash indexes in between.
+    proof = inclusion_proof_from_subtrees(index, size, DatabaseHashReader(session, (size, root)))
     return TlogProof(index=index, proof=proof, checkpoint_note=note).format()
 
 
