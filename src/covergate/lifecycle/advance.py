@@ -23,7 +23,8 @@ from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import Table, insert
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from covergate.context import ServiceContext
@@ -253,27 +254,60 @@ def insert_row(session: Session, row: Any) -> None:
     Every column ``row`` leaves unset gets its scalar Python default or NULL, as the
     ORM's INSERT would give it, and is set on the object too (so that nothing is
     expired and read back). IntegrityError as from a flush; the primary key is set.
+    A column left unset whose default this cannot give the same way (a callable or a
+    server default alone) is refused with TypeError, before anything is written.
     """
-    table = cast(Table, type(row).__table__)
+    plan = _plan(type(row))
     values = vars(row)
-    for column in table.columns:
-        if column.key not in values and not column.primary_key:
-            default = column.default
-            value = default.arg if isinstance(default, ScalarElementColumnDefault) else None
-            setattr(row, column.key, value)
-    params = {c.key: values[c.key] for c in table.columns if c.key in values}
-    result = session.connection().execute(_inserts(table), params)
+    params: dict[str, object] = {}
+    for column_key, attribute, default in plan.columns:
+        if attribute not in values:
+            if default is _NO_DEFAULT:
+                raise TypeError(
+                    f"insert_row cannot give {column_key!r} its default"
+                    " (a callable or server default): set it on the object"
+                )
+            setattr(row, attribute, default)
+        params[column_key] = values[attribute]
+    result = session.connection().execute(plan.statement, params)
     (key,) = result.inserted_primary_key or (None,)
-    row.id = key
+    setattr(row, plan.primary_key, key)
     make_transient_to_detached(row)
     session.add(row)
 
 
-_INSERTS: dict[str, Any] = {}
+@dataclass(frozen=True)
+class _InsertPlan:
+    statement: Any
+    primary_key: str  # the attribute
+    columns: tuple[tuple[str, str, object], ...]  # (column key, attribute, default)
 
 
-def _inserts(table: Table) -> Any:
-    statement = _INSERTS.get(table.name)
-    if statement is None:
-        statement = _INSERTS[table.name] = insert(table)
-    return statement
+_PLANS: dict[type, _InsertPlan] = {}
+_NO_DEFAULT = object()  # a default only the ORM or the server can give
+
+
+def _plan(model: type) -> _InsertPlan:
+    plan = _PLANS.get(model)
+    if plan is not None:
+        return plan
+    mapper: Mapper[Any] = sa_inspect(model)
+    table = cast(Table, mapper.local_table)
+    (primary,) = table.primary_key.columns
+    columns: list[tuple[str, str, object]] = []
+    for column in table.columns:
+        if column is primary:
+            continue
+        attribute = mapper.get_property_by_column(column).key
+        default = column.default
+        if default is None and column.server_default is None:
+            value: object = None
+        elif isinstance(default, ScalarElementColumnDefault):
+            value = default.arg
+        else:
+            value = _NO_DEFAULT
+        columns.append((column.key, attribute, value))
+    plan = _PLANS[model] = _InsertPlan(
+        insert(table), mapper.get_property_by_column(primary).key, tuple(columns)
+    )
+    return plan
