@@ -317,3 +317,51 @@ def test_a_notice_bundle_from_the_demo_verifies_offline_and_fails_on_any_changed
         flipped[at] ^= 1 << rng.randrange(8)
         with pytest.raises((MalformedLogData, VerificationFailed)):
             verify_bundle(bytes(flipped), key)
+
+
+def test_the_demo_sizes_and_explicit_counts() -> None:
+    """``--size national`` (the default) is the program's year, ``small`` 200
+    requests; ``--outside``/``--inspectors`` still override either."""
+    from covergate.commands.demo_command import DemoSize, demo_size
+
+    assert demo_size(DemoSize.NATIONAL) == (6000, 1500)
+    assert demo_size(DemoSize.SMALL) == (160, 40)
+    assert demo_size(DemoSize.SMALL, inspectors=0) == (160, 0)
+    assert demo_size(DemoSize.NATIONAL, outside=10, inspectors=2) == (10, 2)
+
+
+def test_the_demo_command_refuses_an_unknown_size(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    covergate = Path(sys.executable).with_name("covergate")
+    args = [str(covergate), "--data", str(tmp_path), "demo", "--size", "huge"]
+    done = subprocess.run(args, capture_output=True, check=False, timeout=120, text=True)
+    assert done.returncode == 2  # a usage error: nothing seeded
+    assert "small" in done.stderr
+    assert "national" in done.stderr
+
+
+def test_the_demo_command_seeds_the_size_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--size`` reaches the seeding, and explicit counts override the size's."""
+    from typer.testing import CliRunner
+
+    from covergate import demo as demo_package
+    from covergate.cli import app
+    from covergate.errors import CovergateError
+
+    asked: list[tuple[int, int]] = []
+
+    def seeding(_rt: Runtime, *, seed: int, outside: int, inspectors: int) -> None:
+        asked.append((outside, inspectors))
+        raise CovergateError("stopped before seeding")
+
+    monkeypatch.setattr(demo_package, "seed_demo", seeding)
+    monkeypatch.delenv("COVERGATE_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    for argv in (["--size", "small"], [], ["--size", "small", "--outside", "7"]):
+        done = runner.invoke(app, ["--data", str(tmp_path / "data"), "demo", *argv])
+        assert done.exit_code != 0  # the stand-in stopped it
+    assert asked == [(160, 40), (6000, 1500), (7, 40)]

@@ -125,11 +125,13 @@ def next_due(session: Session, today: date) -> date | None:
             0,
         ),
     ]
-    days = []
-    for query, after in candidates:
-        found = session.scalar(query)
-        if found is not None:
-            days.append(max(found + timedelta(days=after), today + timedelta(days=1)))
+    # One statement a day, not one per step: each step's earliest day is a subquery.
+    found = session.execute(select(*(query.scalar_subquery() for query, _ in candidates))).one()
+    days = [
+        max(day + timedelta(days=after), today + timedelta(days=1))
+        for day, (_, after) in zip(found, candidates, strict=True)
+        if day is not None
+    ]
     return min(days, default=None)
 
 

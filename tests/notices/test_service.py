@@ -11,7 +11,7 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from covergate.errors import (
     Conflict,
@@ -23,7 +23,7 @@ from covergate.errors import (
 )
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.states import CloseReason, NoticeState
-from covergate.notices import reading
+from covergate.notices import reading, service
 from covergate.notices.models import DelayOrder
 from covergate.policy import load_policy
 from covergate.requests import service as requests
@@ -123,6 +123,51 @@ def test_a_cover_extended_owes_notice_when_its_last_extension_ends(world: World)
         row = notice(world, public_id)
         assert row is not None
         assert row.owed_from == LAST_DAY + timedelta(days=30)
+
+
+def test_owed_from_many_weighs_every_chain_with_one_query_per_generation(
+    world: World,
+) -> None:
+    """The sweeps' batched ``owed_from_many`` says what ``owed_from`` says of each request,
+    a parent and its extension weighed together included, in one query per generation
+    of extensions (not one per request and extension)."""
+    world.clock.set_date(START - timedelta(days=3))
+    extended = world.active_cover()
+    alone = world.active_cover()
+    data = mail_cover_data(start=LAST_DAY + timedelta(days=1))
+    data["scope"]["prior_days"] = 30
+    data["scope"]["extension_benefit"] = "Two senders identified so far; more expected."
+    world.clock.set_date(LAST_DAY - timedelta(days=5))
+    child = world.extend(extended, data).request.public_id
+    world.review(child)
+    world.approve(child)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    for day, parent_end in (
+        (LAST_DAY + timedelta(days=2), None),  # the extension runs: nothing owed yet
+        (LAST_DAY + timedelta(days=31), LAST_DAY + timedelta(days=30)),  # it has ended
+    ):
+        world.clock.set_date(day)
+        sweep(world)  # expire what has ended
+        with world.tx() as s:
+            rows = [world.request(s, rid) for rid in (extended, alone, child)]
+            one_by_one = {r.id: service.owed_from(session=s, request=r) for r in rows}
+            statements.clear()
+            event.listen(s.get_bind(), "before_cursor_execute", count)
+            try:
+                batched = service.owed_from_many(session=s, requests=rows)
+            finally:
+                event.remove(s.get_bind(), "before_cursor_execute", count)
+        assert batched == one_by_one
+        assert batched[rows[0].id] == parent_end
+        assert batched[rows[1].id] == LAST_DAY
+        assert batched[rows[2].id] == parent_end
+        # A first generation (the three's extensions), then the extension's own; with a
+        # running extension the chain stops after the first.
+        assert len(statements) == (1 if parent_end is None else 2), statements
 
 
 # --- overdue ---

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from covergate.agencies import service as agencies
 from covergate.document import AgencyFunction, Jurisdiction
@@ -182,3 +182,42 @@ def test_an_open_request_is_never_disclosed(world: World) -> None:
         assert request is not None
         assert request.disclosed_on is None
         assert disclosure_day(s, world.ctx, request) is None
+
+
+def test_the_sweep_weighs_its_candidates_together_not_one_by_one(world: World) -> None:
+    """Covers that ended while their extension runs are weighed every day until it ends:
+    the sweep does so in a fixed number of statements (the candidates; their
+    extensions), however many there are, and discloses each on its day."""
+    world.clock.set_date(START - timedelta(days=3))
+    parents = [world.active_cover() for _ in range(3)]
+    children = []
+    for parent in parents:
+        data = mail_cover_data(start=LAST_DAY + timedelta(days=1))
+        data["scope"]["prior_days"] = 30
+        data["scope"]["extension_benefit"] = "Two senders identified so far; more expected."
+        world.clock.set_date(LAST_DAY - timedelta(days=5))
+        child = world.extend(parent, data).request.public_id
+        world.review(child)
+        world.approve(child)
+        children.append(child)
+    world.clock.set_date(LAST_DAY + timedelta(days=2))  # the parents expired, the children run
+    sweep(world)
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    with world.tx() as s:
+        world.request(s, parents[0])  # the transaction has begun: count only the sweep
+        s.flush()
+        event.listen(s.get_bind(), "before_cursor_execute", count)
+        try:
+            assert sweep_disclosures(session=s, ctx=world.ctx) == 0
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", count)
+    assert len(statements) == 2, statements  # not 2 or more per candidate
+    # When the extensions end, the notices fall due and every request opens on that day.
+    world.clock.set_date(LAST_DAY + timedelta(days=31))
+    sweep(world)
+    assert disclose_due(world, LAST_DAY + timedelta(days=30) + timedelta(days=89)) == 0
+    assert disclose_due(world, LAST_DAY + timedelta(days=30) + timedelta(days=90)) == 6

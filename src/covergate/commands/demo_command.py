@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -9,15 +10,62 @@ import typer
 from covergate.commands.common import console, runtime
 
 
+class DemoSize(StrEnum):
+    """How many requests the demo year holds (``--size``). Here, not in covergate.demo:
+    the CLI starts without importing database code."""
+
+    SMALL = "small"  # a year that seeds in about 20 s: the same life, fewer requests
+    NATIONAL = "national"  # the national program's volume (the default)
+
+
+#: (outside-agency, inspectors' own) requests of each size. Small keeps the national
+#: mix (four outside-agency requests to one of the inspectors'): 200 requests, whose
+#: year seeds in about 12 s of CPU (docs/BENCHMARKS.md).
+SIZES: dict[DemoSize, tuple[int, int]] = {
+    DemoSize.SMALL: (160, 40),
+    DemoSize.NATIONAL: (6000, 1500),
+}
+
+
+def demo_size(
+    size: DemoSize, *, outside: int | None = None, inspectors: int | None = None
+) -> tuple[int, int]:
+    """The (outside, inspectors) counts to seed: the size's, unless given explicitly."""
+    default_outside, default_inspectors = SIZES[size]
+    return (
+        default_outside if outside is None else outside,
+        default_inspectors if inspectors is None else inspectors,
+    )
+
+
 def demo(
     ctx: typer.Context,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same history.")] = 2026,
+    size: Annotated[
+        DemoSize,
+        typer.Option(
+            help="national: the program's volume (6,000 + 1,500 requests, minutes to seed); "
+            "small: 160 + 40 requests (about 20 s)."
+        ),
+    ] = DemoSize.NATIONAL,
     outside: Annotated[
-        int, typer.Option(min=1, max=100_000, help="Outside-agency requests to seed.")
-    ] = 6000,
+        int | None,
+        typer.Option(
+            min=1,
+            max=100_000,
+            help="Outside-agency requests to seed (default: the size's).",
+            show_default=False,
+        ),
+    ] = None,
     inspectors: Annotated[
-        int, typer.Option(min=0, max=100_000, help="Postal inspectors' own requests.")
-    ] = 1500,
+        int | None,
+        typer.Option(
+            min=0,
+            max=100_000,
+            help="Postal inspectors' own requests (default: the size's).",
+            show_default=False,
+        ),
+    ] = None,
     host: Annotated[str, typer.Option(help="Host for the printed URLs.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port for the printed URLs.")] = 8000,
 ) -> None:
@@ -28,8 +76,9 @@ def demo(
 
     # WebAuthn needs a host name: staff pages are printed at localhost, not 127.0.0.1.
     staff_base = f"http://{'localhost' if host in ('127.0.0.1', '::1') else host}:{port}"
+    asked_outside, asked_inspectors = demo_size(size, outside=outside, inspectors=inspectors)
     with runtime(ctx, create=True, upgrade=True) as rt:
-        result = seed_demo(rt, seed=seed, outside=outside, inspectors=inspectors)
+        result = seed_demo(rt, seed=seed, outside=asked_outside, inspectors=asked_inspectors)
         with rt.transaction() as session:
             sign_in = [
                 (

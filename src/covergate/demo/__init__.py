@@ -4,9 +4,10 @@ Volumes follow the public record (LAW.md): about 6,000 outside-agency requests a
 year (FY2013 agency mix: IRS 1,323; FBI 1,025; DEA 758; DHS 469; ICE 81; the rest
 state and local police and other federal agencies) plus the postal inspectors' own
 (scaled down by default: the real figure is about 24,000 a year; pass
-``--inspectors`` to change it). Every request goes through the real services: the
-policy engine, the enforced rules and the transparency log. Nothing is inserted
-behind their back. All names and addresses are invented.
+``--inspectors`` to change it); ``covergate demo --size small`` seeds 160 + 40
+requests, the same mix. Every request goes through the real
+services: the policy engine, the enforced rules and the transparency log. Nothing
+is inserted behind their back. All names and addresses are invented.
 
 The history is an event simulation in date order, so the log reads like a year
 of operation. The same ``seed`` gives the same history (public ids included);

@@ -36,6 +36,7 @@ from covergate.lifecycle.models import Request
 from covergate.lifecycle.period import sweep as sweep_periods
 from covergate.lifecycle.states import NoticeAction, NoticeState, RequestState, next_notice_state
 from covergate.notices.addressee import forget_addressee
+from covergate.notices.ends import owed_from, owed_from_many
 from covergate.notices.models import DelayOrder, Notice
 from covergate.transparency.service import append_event
 from covergate.users.models import User
@@ -52,6 +53,7 @@ __all__ = [
     "notice_of",
     "owe_notice",
     "owed_from",
+    "owed_from_many",
     "sweep_notices",
 ]
 
@@ -61,7 +63,6 @@ TRACKING_LABEL = b"notice.tracking"
 ENDED_STATES = frozenset(
     {RequestState.EXPIRED, RequestState.CLOSED, RequestState.PRODUCED, RequestState.ACKNOWLEDGED}
 )
-_RUNNING = frozenset({RequestState.APPROVED, RequestState.ACTIVE})
 _TRACKING = re.compile(r"[A-Z0-9]{10,40}")
 _MAX_REASONS = 10_000
 
@@ -105,23 +106,6 @@ def owe_notice(
     session.add(notice)
     session.flush()
     return notice
-
-
-def owed_from(*, session: Session, request: Request) -> date | None:
-    """The last day of the cover and its ordered extensions; None while one still runs."""
-    if request.state in _RUNNING:
-        return None
-    ends = [d for d in (request.closed_on, request.active_until) if d is not None]
-    last = min(ends) if ends else request.updated_at.date()
-    children = session.scalars(
-        select(Request).where(Request.parent_id == request.id, Request.ordered_on.is_not(None))
-    )
-    for child in children:
-        end = owed_from(session=session, request=child)
-        if end is None:
-            return None
-        last = max(last, end)
-    return last
 
 
 def _due_after_delay(ctx: ServiceContext, notice: Notice, until: date) -> date:
@@ -176,8 +160,9 @@ def sweep_notices(
             .order_by(Request.id)
             .limit(limit)
         ).all()
+        ends = owed_from_many(session=session, requests=candidates)
         for request in candidates:
-            end = owed_from(session=session, request=request)
+            end = ends[request.id]
             if end is not None:
                 owe_notice(session=session, ctx=ctx, request=request, owed_from=end)
                 created += 1

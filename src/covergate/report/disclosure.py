@@ -23,6 +23,7 @@ every later entry of the request is open. The maintenance sweep runs
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -36,7 +37,7 @@ from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.sealing import new_details_key
 from covergate.lifecycle.states import NoticeState, RequestState
 from covergate.notices.models import Notice
-from covergate.notices.service import notice_of, owed_from
+from covergate.notices.service import notice_of, owed_from_many
 from covergate.requests.models import Decision
 
 __all__ = ["ENDED", "disclose", "disclosure_day", "statute_class", "sweep_disclosures"]
@@ -52,6 +53,7 @@ ENDED = frozenset(
     }
 )
 DEFAULT_HOLD_DAYS = 90
+_CHUNK = 500  # ids per IN (...) query
 _USC = re.compile(r"\s*(\d{1,2})\s*U\.?\s*S\.?\s*C\.?", re.IGNORECASE)
 
 
@@ -74,13 +76,39 @@ def _hold_days(ctx: ServiceContext) -> int:
 
 def _ended_on(session: Session, request: Request) -> date | None:
     """The request's last day (of it and its extensions); None while one still runs."""
-    if request.state is RequestState.DENIED:
-        return session.scalar(
-            select(func.max(RequestEvent.day)).where(
-                RequestEvent.request_id == request.id, RequestEvent.event == EventType.DECIDED
+    return _ended_on_many(session, [request])[request.id]
+
+
+def _ended_on_many(session: Session, requests: Sequence[Request]) -> dict[int, date | None]:
+    """:func:`_ended_on` of each of ``requests`` (by id), in a few queries for all."""
+    denied = [r.id for r in requests if r.state is RequestState.DENIED]
+    ended: dict[int, date | None] = dict.fromkeys(denied)
+    for start in range(0, len(denied), _CHUNK):
+        rows = session.execute(
+            select(RequestEvent.request_id, func.max(RequestEvent.day))
+            .where(
+                RequestEvent.request_id.in_(denied[start : start + _CHUNK]),
+                RequestEvent.event == EventType.DECIDED,
             )
+            .group_by(RequestEvent.request_id)
         )
-    return owed_from(session=session, request=request)
+        ended.update({int(request_id): day for request_id, day in rows})
+    others = [r for r in requests if r.state is not RequestState.DENIED]
+    ended.update(owed_from_many(session=session, requests=others))
+    return ended
+
+
+def _day_of(ctx: ServiceContext, ended: date | None, notice: Notice | None) -> date | None:
+    """The disclosure day of an ended request, from its end and its notice."""
+    if ended is None:
+        return None
+    if notice is None:
+        return ended + timedelta(days=_hold_days(ctx))
+    if notice.state is NoticeState.MAILED:
+        return notice.mailed_on or notice.due_on
+    if notice.state is NoticeState.DELAYED:
+        return None
+    return notice.due_on
 
 
 def disclosure_day(session: Session, ctx: ServiceContext, request: Request) -> date | None:
@@ -90,14 +118,7 @@ def disclosure_day(session: Session, ctx: ServiceContext, request: Request) -> d
     ended = _ended_on(session, request)
     if ended is None:
         return None
-    notice = notice_of(session=session, request=request)
-    if notice is None:
-        return ended + timedelta(days=_hold_days(ctx))
-    if notice.state is NoticeState.MAILED:
-        return notice.mailed_on or notice.due_on
-    if notice.state is NoticeState.DELAYED:
-        return None
-    return notice.due_on
+    return _day_of(ctx, ended, notice_of(session=session, request=request))
 
 
 def _refused(session: Session, request: Request) -> tuple[tuple[str, int], ...]:
@@ -180,16 +201,19 @@ def sweep_disclosures(*, session: Session, ctx: ServiceContext, limit: int = 10_
         | (Notice.state == NoticeState.MAILED)
         | ((Notice.state == NoticeState.PENDING) & (Notice.due_on <= today))
     )
-    candidates = session.scalars(
-        select(Request)
+    candidates = session.execute(
+        select(Request, Notice)
         .outerjoin(Notice, Notice.request_id == Request.id)
         .where(Request.disclosed_on.is_(None), Request.state.in_(ENDED), notice_ready)
         .order_by(Request.id)
         .limit(limit)
     ).all()
+    # Weighed together: the end of every candidate in a few queries, its notice from
+    # the join (disclosing one request changes neither of another's).
+    ended = _ended_on_many(session, [request for request, _ in candidates])
     count = 0
-    for request in candidates:
-        day = disclosure_day(session, ctx, request)
+    for request, notice in candidates:
+        day = _day_of(ctx, ended[request.id], notice)
         if day is not None and day <= today:
             disclose(session, ctx, request)
             count += 1
