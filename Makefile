@@ -10,6 +10,8 @@ TEST_STAMP := $(VENV)/.installed-test-$(SUM)
 PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The demo's year: national (7,500 requests, a few minutes) or small (200, about 20 s).
+DEMO_SIZE ?= national
 
 .PHONY: run install test lint typecheck bench clean check-chromium check-go check-node
 
@@ -31,7 +33,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 install: $(TEST_STAMP)
 
 run: $(RUN_STAMP)
-	$(BIN)/covergate demo --host $(HOST) --port $(PORT)
+	$(BIN)/covergate demo --size $(DEMO_SIZE) --host $(HOST) --port $(PORT)
 	COVERGATE_REQUIRE_PASSKEY=off $(BIN)/covergate serve --host $(HOST) --port $(PORT)
 
 # The browser tests drive Debian's Chromium at /usr/bin/chromium (never a downloaded
