@@ -15,7 +15,7 @@ first read after the upgrade computes it.
 
 Revision ID: 0009_log_write_path
 Revises: 0008_witness_cosignatures
-Create Date: 2026-12-09 10:00:00
+Create Date: 2026-12-02 02:00:00
 """
 
 from collections.abc import Sequence
