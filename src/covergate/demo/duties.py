@@ -55,7 +55,9 @@ def court_acts(day: Day, case: Case) -> list[tuple[Step, int, Case]]:
         return []
     clerk = day.staff.court_user(day.session, request.court_id)
     rng = day.rng
-    if rng.random() < REFUSE_SHARE:
+    # A refusal's reasons are sealed with the request's data key: once an emergency's
+    # data is destroyed (its order came too late), the court can only confirm.
+    if rng.random() < REFUSE_SHARE and request.destroyed_on is None:
         courts.refuse(
             session=day.session, ctx=day.ctx, actor=clerk, request=request, reasons=REFUSAL
         )
