@@ -20,6 +20,7 @@ from covergate.policy import load_policy
 from covergate.requests import service as requests
 from tests.courts.common import order_entries, order_row, unchanged
 from tests.factories import extension_data, mail_cover_data, records_data
+from tests.requests.test_views import statements
 from tests.world import COURT, World
 
 
@@ -192,3 +193,33 @@ def test_a_request_without_an_order_has_no_document(world: World) -> None:
         upload(world, rid, b"order")
     with world.tx() as s:
         assert s.scalar(select(func.count()).select_from(CourtOrder)) == 0
+
+
+def test_an_order_found_once_in_a_transaction_is_not_asked_for_again(world: World) -> None:
+    rid = world.submit(confirm=False)
+    with world.tx() as s:
+        request = world.request(s, rid)
+        with statements(world) as seen:
+            first = filing.order_of(session=s, request=request)
+            again = filing.order_of(session=s, request=request)
+        assert first is not None
+        assert again is first
+        assert sum("court_orders" in sql for sql in seen) == 1
+        with s.begin_nested():  # found inside a savepoint: asked again each time
+            nested = filing.order_of(session=s, request=request)
+        assert nested is first
+    with world.tx() as s:  # a new transaction asks the database again
+        request = world.request(s, rid)
+        with statements(world) as seen:
+            assert filing.order_of(session=s, request=request) is not None
+        assert sum("court_orders" in sql for sql in seen) == 1
+
+
+def test_none_yet_is_asked_again_so_a_late_order_is_seen(world: World) -> None:
+    rid = world.submit(records_data())  # records: no order filed at intake
+    with world.tx() as s:
+        request = world.request(s, rid)
+        with statements(world) as seen:
+            assert filing.order_of(session=s, request=request) is None
+            assert filing.order_of(session=s, request=request) is None
+        assert sum("court_orders" in sql for sql in seen) == 2

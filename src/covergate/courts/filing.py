@@ -248,8 +248,22 @@ def file_late(
 
 
 def order_of(*, session: Session, request: Request) -> CourtOrder | None:
-    """The court order filed with ``request``, if any."""
-    return session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
+    """The court order filed with ``request``, if any.
+
+    An order found (or filed) in this session's transaction, outside a savepoint, is
+    remembered for the rest of it: a request has at most one order (a unique key),
+    and an order is never deleted, so only "none yet" has to be asked again.
+    """
+    known = this_transaction(session, _KNOWN)
+    order: CourtOrder | None = known.get(request.id) or filed_here(session, request)
+    if order is None:
+        order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
+        if order is not None and session.get_nested_transaction() is None:
+            known[request.id] = order
+    return order
+
+
+_KNOWN = "covergate.courts.known"
 
 
 def identity_of(order: CourtOrder) -> OrderIdentity:
