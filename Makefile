@@ -79,16 +79,17 @@ $(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package-lock.json
 check-node: $(NODE_DIR)/node_modules/.installed
 
 # pytest exits 5 when it collects no test; make treats any non-zero exit as failure.
-# The suite runs on TEST_WORKERS processes (pytest-xdist; `auto` is one per core). Each
-# module stays on one worker, so its servers, browser and CLI zygote start once, except
-# the few long modules tests/conftest.py spreads test by test (SPREAD).
-# `make test TEST_WORKERS=0` runs it in one process.
+# The suite runs on TEST_WORKERS processes (pytest-xdist; `auto` is one per core), test by
+# test (a module's server or CLI zygote may start once on each worker). Not --dist
+# loadgroup or loadscope: pytest-xdist 3.8's groups do nothing under pytest 9 (it renames
+# items through a private attribute pytest 9 no longer reads), and whole modules per worker
+# left the 10-minute demo module on one. `make test TEST_WORKERS=0` runs it in one process.
 TEST_WORKERS ?= auto
 test: install check-chromium check-go check-node
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=25
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist load --durations=25
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -34,18 +34,6 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 _ = models  # every table registered
 
-#: Modules whose tests `make test` spreads over the xdist workers one by one: long runs of
-#: independent tests with no costly module fixture. Every other module runs whole on one
-#: worker (``--dist loadgroup``), so its servers, browser and CLI zygote start once.
-SPREAD = frozenset({"tests/test_demo.py", "tests/test_api_fuzz.py"})
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        if module not in SPREAD:
-            item.add_marker(pytest.mark.xdist_group(module))
-
 
 @dataclass
 class Database:
