@@ -193,3 +193,17 @@ def events(world: World, rid: str) -> list[str]:
                 .order_by(RequestEvent.entry_index)
             )
         ]
+
+
+def extend_for_30_days(world: World, parent: str) -> str:
+    """Extend the cover ``parent`` by 30 days from the day after LAST_DAY, asked five days
+    before it ends, reviewed and approved; the extension's public id (the clock is left
+    at LAST_DAY - 5)."""
+    data = mail_cover_data(start=LAST_DAY + timedelta(days=1))
+    data["scope"]["prior_days"] = 30
+    data["scope"]["extension_benefit"] = "Two senders identified so far; more expected."
+    world.clock.set_date(LAST_DAY - timedelta(days=5))
+    child = world.extend(parent, data).request.public_id
+    world.review(child)
+    world.approve(child)
+    return child

@@ -29,7 +29,6 @@ from covergate.policy import load_policy
 from covergate.requests import service as requests
 from covergate.requests.schemas import DecisionOutcome
 from covergate.transparency.models import LogCommitment, LogEntry
-from tests.factories import mail_cover_data
 from tests.log_entries import entry_bytes
 from tests.notices.helpers import (
     LAST_DAY,
@@ -37,6 +36,7 @@ from tests.notices.helpers import (
     delay,
     ended_cover,
     events,
+    extend_for_30_days,
     letter,
     mailed,
     notice,
@@ -107,13 +107,7 @@ def test_usps_2017_owes_no_notice(world: World) -> None:
 def test_a_cover_extended_owes_notice_when_its_last_extension_ends(world: World) -> None:
     world.clock.set_date(START - timedelta(days=3))
     rid = world.active_cover()
-    data = mail_cover_data(start=LAST_DAY + timedelta(days=1))
-    data["scope"]["prior_days"] = 30
-    data["scope"]["extension_benefit"] = "Two senders identified so far; more expected."
-    world.clock.set_date(LAST_DAY - timedelta(days=5))
-    child = world.extend(rid, data).request.public_id
-    world.review(child)
-    world.approve(child)
+    child = extend_for_30_days(world, rid)
     world.clock.set_date(LAST_DAY + timedelta(days=2))  # the parent expired, the child runs
     assert sweep(world).created == 0
     assert notice(world, rid) is None
@@ -134,13 +128,7 @@ def test_owed_from_many_weighs_every_chain_with_one_query_per_generation(
     world.clock.set_date(START - timedelta(days=3))
     extended = world.active_cover()
     alone = world.active_cover()
-    data = mail_cover_data(start=LAST_DAY + timedelta(days=1))
-    data["scope"]["prior_days"] = 30
-    data["scope"]["extension_benefit"] = "Two senders identified so far; more expected."
-    world.clock.set_date(LAST_DAY - timedelta(days=5))
-    child = world.extend(extended, data).request.public_id
-    world.review(child)
-    world.approve(child)
+    child = extend_for_30_days(world, extended)
     statements: list[str] = []
 
     def count(*args: object) -> None:

@@ -30,6 +30,7 @@ from tests.notices.helpers import (
     START,
     delay,
     ended_cover,
+    extend_for_30_days,
     letter,
     mailed,
     signer,
@@ -192,13 +193,7 @@ def test_the_sweep_weighs_its_candidates_together_not_one_by_one(world: World) -
     parents = [world.active_cover() for _ in range(3)]
     children = []
     for parent in parents:
-        data = mail_cover_data(start=LAST_DAY + timedelta(days=1))
-        data["scope"]["prior_days"] = 30
-        data["scope"]["extension_benefit"] = "Two senders identified so far; more expected."
-        world.clock.set_date(LAST_DAY - timedelta(days=5))
-        child = world.extend(parent, data).request.public_id
-        world.review(child)
-        world.approve(child)
+        child = extend_for_30_days(world, parent)
         children.append(child)
     world.clock.set_date(LAST_DAY + timedelta(days=2))  # the parents expired, the children run
     sweep(world)

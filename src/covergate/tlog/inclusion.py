@@ -15,7 +15,7 @@ from covergate.errors import InvalidInput, LogIntegrityError, VerificationFailed
 from covergate.tlog.hashing import Hash, check_hash_sizes, node_hash
 from covergate.tlog.stored_hashes import (
     HashReader,
-    fold_right,
+    fold_groups,
     largest_power_of_two_below,
     subtree_hashes,
 )
@@ -89,12 +89,7 @@ def inclusion_proof_from_subtrees(index: int, size: int, reader: SubtreeHashRead
         raise LogIntegrityError(
             f"subtree reader returned {len(flat)} hashes for {sum(map(len, groups))} subtrees"
         )
-    proof: list[Hash] = []
-    at = 0
-    for group in groups:
-        proof.append(fold_right(flat[at : at + len(group)]))
-        at += len(group)
-    return proof
+    return fold_groups(flat, [len(group) for group in groups])
 
 
 def _complete_subtrees(lo: int, hi: int) -> tuple[tuple[int, int], ...]:

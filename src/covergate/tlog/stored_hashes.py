@@ -23,6 +23,7 @@ from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash, leaf_hash, node_
 __all__ = [
     "HashReader",
     "MemoryHashStore",
+    "fold_groups",
     "fold_right",
     "root_from_leaf_hashes",
     "split_stored_hash_index",
@@ -145,11 +146,16 @@ def subtree_hashes(plan: Sequence[tuple[int, int]], reader: HashReader) -> list[
     """
     groups = [_subtree_indexes(lo, hi) for lo, hi in plan]
     flat = read_checked(reader, [i for group in groups for i in group])
+    return fold_groups(flat, [len(group) for group in groups])
+
+
+def fold_groups(flat: Sequence[Hash], sizes: Sequence[int]) -> list[Hash]:
+    """Split ``flat`` into consecutive runs of ``sizes`` and fold each (:func:`fold_right`)."""
     proof: list[Hash] = []
     at = 0
-    for group in groups:
-        proof.append(fold_right(flat[at : at + len(group)]))
-        at += len(group)
+    for size in sizes:
+        proof.append(fold_right(flat[at : at + size]))
+        at += size
     return proof
 
 
