@@ -15,6 +15,7 @@ from covergate.errors import InvalidInput, LogIntegrityError, VerificationFailed
 from covergate.tlog.hashing import Hash, check_hash_sizes, node_hash
 from covergate.tlog.stored_hashes import (
     HashReader,
+    complete_subtrees,
     fold_groups,
     largest_power_of_two_below,
     subtree_hashes,
@@ -47,11 +48,7 @@ def inclusion_proof(index: int, size: int, reader: HashReader) -> list[Hash]:
 
     Raises InvalidInput unless 0 <= index < size.
     """
-    if not 0 <= index < size:
-        raise InvalidInput(f"leaf index {index} is not in a tree of size {size}")
-    plan: list[tuple[int, int]] = []
-    _path_plan(index, 0, size, plan)
-    return subtree_hashes(plan, reader)
+    return subtree_hashes(_checked_plan(index, size), reader)
 
 
 def inclusion_path_subtrees(index: int, size: int) -> list[tuple[tuple[int, int], ...]]:
@@ -61,24 +58,7 @@ def inclusion_path_subtrees(index: int, size: int) -> list[tuple[tuple[int, int]
     The same plan as :func:`inclusion_proof`, in subtree positions instead of
     stored hash indexes. Raises InvalidInput unless 0 <= index < size.
     """
-    if not 0 <= index < size:
-        raise InvalidInput(f"leaf index {index} is not in a tree of size {size}")
-    # PATH walked from the root down toward leaf ``index``: at each step the
-    # subtree not taken is one path hash (recorded root side first).
-    steps: list[tuple[tuple[int, int], ...]] = []
-    lo, hi = 0, size
-    while hi - lo > 1:
-        k = largest_power_of_two_below(hi - lo)
-        level = k.bit_length() - 1
-        if index < lo + k:
-            steps.append(_complete_subtrees(lo + k, hi))
-            hi = lo + k
-        else:
-            # D[lo:lo+k] is complete: lo is a multiple of k on this walk.
-            steps.append(((level, lo >> level),))
-            lo += k
-    steps.reverse()
-    return steps
+    return [tuple(complete_subtrees(lo, hi)) for lo, hi in _checked_plan(index, size)]
 
 
 def inclusion_proof_from_subtrees(index: int, size: int, reader: SubtreeHashReader) -> list[Hash]:
@@ -92,16 +72,13 @@ def inclusion_proof_from_subtrees(index: int, size: int, reader: SubtreeHashRead
     return fold_groups(flat, [len(group) for group in groups])
 
 
-def _complete_subtrees(lo: int, hi: int) -> tuple[tuple[int, int], ...]:
-    # D[lo:hi] as maximal complete subtrees, left to right.
-    out = []
-    while lo < hi:
-        level = (hi - lo).bit_length() - 1
-        if lo:
-            level = min(level, (lo & -lo).bit_length() - 1)
-        out.append((level, lo >> level))
-        lo += 1 << level
-    return tuple(out)
+def _checked_plan(index: int, size: int) -> list[tuple[int, int]]:
+    # PATH(index, D[0:size]) as the ranges D[lo:hi] whose MTH each hash is.
+    if not 0 <= index < size:
+        raise InvalidInput(f"leaf index {index} is not in a tree of size {size}")
+    plan: list[tuple[int, int]] = []
+    _path_plan(index, 0, size, plan)
+    return plan
 
 
 def _path_plan(m: int, lo: int, hi: int, plan: list[tuple[int, int]]) -> None:

@@ -23,6 +23,7 @@ from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash, leaf_hash, node_
 __all__ = [
     "HashReader",
     "MemoryHashStore",
+    "complete_subtrees",
     "fold_groups",
     "fold_right",
     "root_from_leaf_hashes",
@@ -200,17 +201,23 @@ def read_checked(reader: HashReader, indexes: Sequence[int]) -> list[Hash]:
     return hashes
 
 
-def _subtree_indexes(lo: int, hi: int) -> list[int]:
-    # Split D[lo:hi] into maximal complete subtrees, left to right; each one's
-    # root is a stored hash. Its MTH folds them right to left.
-    indexes = []
+def complete_subtrees(lo: int, hi: int) -> list[tuple[int, int]]:
+    """D[lo:hi] split into maximal complete subtrees, left to right, each as its
+    position (level, n): the n-th subtree of 2**level leaves. D[lo:hi]'s MTH folds
+    their roots right to left (:func:`fold_right`)."""
+    positions = []
     while lo < hi:
         level = (hi - lo).bit_length() - 1
         while lo & ((1 << level) - 1):
             level -= 1
-        indexes.append(stored_hash_index(level, lo >> level))
+        positions.append((level, lo >> level))
         lo += 1 << level
-    return indexes
+    return positions
+
+
+def _subtree_indexes(lo: int, hi: int) -> list[int]:
+    # Each complete subtree's root is a stored hash.
+    return [stored_hash_index(level, n) for level, n in complete_subtrees(lo, hi)]
 
 
 def fold_right(hashes: Sequence[bytes]) -> Hash:
