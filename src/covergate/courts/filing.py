@@ -191,7 +191,7 @@ def order_filing(
     if request.court_id != filing.court.id:
         request.court_id = filing.court.id
     if session.get_nested_transaction() is None:
-        this_transaction(session, _FILED)[request.id] = order
+        this_transaction(session, _KNOWN)[request.id] = order
     pending = PendingEvent(
         event=EventType.ORDER_FILED,
         actor=actor,
@@ -201,14 +201,15 @@ def order_filing(
     return order, pending
 
 
-_FILED = "covergate.courts.filed"
+#: The orders filed or found in this transaction (outside savepoints), by request id.
+_KNOWN = "covergate.courts.known"
 
 
 def filed_here(session: Session, request: Request) -> CourtOrder | None:
-    """The order filed with ``request`` in this session's transaction, outside any
-    savepoint; None if none was. For a request created in this transaction, whose
+    """The order of ``request`` this session's transaction filed or read, outside any
+    savepoint; None if none. For a request created in this transaction, whose
     history is known (``requests.service.created_here``), that is its order, if any."""
-    order: CourtOrder | None = this_transaction(session, _FILED).get(request.id)
+    order: CourtOrder | None = this_transaction(session, _KNOWN).get(request.id)
     return order
 
 
@@ -254,16 +255,12 @@ def order_of(*, session: Session, request: Request) -> CourtOrder | None:
     remembered for the rest of it: a request has at most one order (a unique key),
     and an order is never deleted, so only "none yet" has to be asked again.
     """
-    known = this_transaction(session, _KNOWN)
-    order: CourtOrder | None = known.get(request.id) or filed_here(session, request)
+    order = filed_here(session, request)
     if order is None:
         order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
         if order is not None and session.get_nested_transaction() is None:
-            known[request.id] = order
+            this_transaction(session, _KNOWN)[request.id] = order
     return order
-
-
-_KNOWN = "covergate.courts.known"
 
 
 def identity_of(order: CourtOrder) -> OrderIdentity:

@@ -9,8 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from covergate.courts.filing import filed_here
-from covergate.courts.models import CourtOrder
+from covergate.courts.filing import filed_here, order_of
 from covergate.covers import service as covers
 from covergate.lifecycle.advance import HistoryLine, recorded_here
 from covergate.lifecycle.models import Request, RequestEvent
@@ -118,11 +117,7 @@ def _accountability(session: Session, request: Request, *, fresh: bool) -> dict[
     One query each for the order (its court joined) and the notice; none for a
     request submitted in this transaction (``fresh``).
     """
-    order = (
-        filed_here(session, request)
-        if fresh
-        else session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
-    )
+    order = filed_here(session, request) if fresh else order_of(session=session, request=request)
     notice = (
         None if fresh else session.scalar(select(Notice).where(Notice.request_id == request.id))
     )
