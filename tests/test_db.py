@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from covergate.db import make_engine
+from covergate.db import IN_BATCH, id_batches, make_engine
 
 
 def test_sqlite_commits_are_durable_and_writers_serialised(tmp_path: Path) -> None:
@@ -35,3 +35,11 @@ def test_sqlite_commits_are_durable_and_writers_serialised(tmp_path: Path) -> No
         other.close()
     finally:
         engine.dispose()
+
+
+def test_id_batches_cover_every_id_in_runs_of_at_most_in_batch() -> None:
+    ids = list(range(2 * IN_BATCH + 1))
+    batches = list(id_batches(ids))
+    assert [len(b) for b in batches] == [IN_BATCH, IN_BATCH, 1]
+    assert [i for b in batches for i in b] == ids
+    assert list(id_batches([])) == []

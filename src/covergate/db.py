@@ -12,7 +12,7 @@ handler, a CLI command) owns the transaction, usually through :func:`transaction
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -240,3 +240,13 @@ def value_enum(enum_cls: type[Any], length: int = 40) -> Any:
         values_callable=lambda cls: [member.value for member in cls],
         name=enum_cls.__name__.lower(),
     )
+
+
+#: Ids per ``IN (...)`` list: well under SQLite's and PostgreSQL's parameter limits.
+IN_BATCH = 500
+
+
+def id_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """``ids`` in runs of at most :data:`IN_BATCH`, for one ``IN (...)`` query each."""
+    for start in range(0, len(ids), IN_BATCH):
+        yield ids[start : start + IN_BATCH]

@@ -15,13 +15,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from covergate.db import id_batches
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import RequestState
 
 __all__ = ["owed_from", "owed_from_many"]
 
 _RUNNING = frozenset({RequestState.APPROVED, RequestState.ACTIVE})
-_CHUNK = 500  # ids per IN (...) query
 
 
 def owed_from(*, session: Session, request: Request) -> date | None:
@@ -49,10 +49,10 @@ def owed_from_many(*, session: Session, requests: Sequence[Request]) -> dict[int
     while frontier:
         ids = sorted(frontier)
         following: dict[int, list[int]] = {}
-        for start in range(0, len(ids), _CHUNK):
+        for batch in id_batches(ids):
             children = session.scalars(
                 select(Request).where(
-                    Request.parent_id.in_(ids[start : start + _CHUNK]),
+                    Request.parent_id.in_(batch),
                     Request.ordered_on.is_not(None),
                 )
             )

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
 from covergate.covers.models import Observation, RefusedObservation
+from covergate.db import id_batches
 from covergate.lifecycle.advance import record_event
 from covergate.lifecycle.events import DisclosureEvent, EventType
 from covergate.lifecycle.models import Request, RequestEvent
@@ -53,7 +54,6 @@ ENDED = frozenset(
     }
 )
 DEFAULT_HOLD_DAYS = 90
-_CHUNK = 500  # ids per IN (...) query
 _USC = re.compile(r"\s*(\d{1,2})\s*U\.?\s*S\.?\s*C\.?", re.IGNORECASE)
 
 
@@ -83,11 +83,11 @@ def _ended_on_many(session: Session, requests: Sequence[Request]) -> dict[int, d
     """:func:`_ended_on` of each of ``requests`` (by id), in a few queries for all."""
     denied = [r.id for r in requests if r.state is RequestState.DENIED]
     ended: dict[int, date | None] = dict.fromkeys(denied)
-    for start in range(0, len(denied), _CHUNK):
+    for batch in id_batches(denied):
         rows = session.execute(
             select(RequestEvent.request_id, func.max(RequestEvent.day))
             .where(
-                RequestEvent.request_id.in_(denied[start : start + _CHUNK]),
+                RequestEvent.request_id.in_(batch),
                 RequestEvent.event == EventType.DECIDED,
             )
             .group_by(RequestEvent.request_id)
