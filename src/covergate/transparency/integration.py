@@ -38,7 +38,7 @@ from covergate.tlog.note import NoteSigner
 from covergate.tlog.tiles import TILE_HEIGHT, partial_width
 from covergate.transparency.faults import NO_FAULTS, Faults, Step
 from covergate.transparency.lock import LAZY_COMMIT, lock_writer
-from covergate.transparency.state import CommittedState, read_state
+from covergate.transparency.state import CommittedState, driver_sql, read_state
 from covergate.transparency.tree import RunKey, edge_root_and_runs, grow, leaf_hashes
 
 __all__ = ["TreeCache", "integrate", "integrate_pending"]
@@ -71,17 +71,6 @@ _UPSERT_CHECKPOINT = (
 )
 _SELECT_ENTRIES = "SELECT idx, data FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT ?"
 _INSERT_STATE = "INSERT INTO log_state (id, size, root, note) VALUES (1, 0, ?, NULL)"
-
-_styled: dict[tuple[str, bool], str] = {}
-
-
-def _sql(conn: Connection, statement: str) -> str:
-    """``statement`` in the driver's parameter style ("?" or "%s")."""
-    qmark = conn.dialect.paramstyle == "qmark"
-    out = _styled.get((statement, qmark))
-    if out is None:
-        out = _styled[(statement, qmark)] = statement if qmark else statement.replace("?", "%s")
-    return out
 
 
 class TreeCache:
@@ -174,7 +163,7 @@ def integrate(
     # 6. Commit point: compare-and-swap the log state.
     conn = session.connection()
     result = conn.exec_driver_sql(
-        _sql(conn, _SWAP_STATE), (growth.size, new_root, note, old_size, old_root)
+        driver_sql(conn, _SWAP_STATE), (growth.size, new_root, note, old_size, old_root)
     )
     if result.rowcount != 1:
         raise LogIntegrityError("the log state changed during integration")
@@ -263,7 +252,7 @@ def _load_state(session: Session) -> CommittedState:
     if state is None:
         # First integration on this database (under the writer lock).
         conn = session.connection()
-        conn.exec_driver_sql(_sql(conn, _INSERT_STATE), (EMPTY_ROOT,))
+        conn.exec_driver_sql(driver_sql(conn, _INSERT_STATE), (EMPTY_ROOT,))
         state = CommittedState(0, EMPTY_ROOT, None)
     return state
 
@@ -278,7 +267,7 @@ def _read_edge(session: Session, size: int) -> dict[int, bytes]:
         if width:
             index = size >> (TILE_HEIGHT * (level + 1))
             conn = session.connection()
-            data = conn.exec_driver_sql(_sql(conn, _SELECT_TILE), (level, index)).scalar()
+            data = conn.exec_driver_sql(driver_sql(conn, _SELECT_TILE), (level, index)).scalar()
             if data is None or len(data) < width * HASH_SIZE:
                 raise LogIntegrityError(f"tile {level}/{index} of tree size {size} is missing")
             edge[level] = bytes(data[: width * HASH_SIZE])
@@ -291,7 +280,9 @@ def _entries_from(session: Session, start: int) -> Iterator[bytes]:
     expected = start
     while True:
         conn = session.connection()
-        rows = conn.exec_driver_sql(_sql(conn, _SELECT_ENTRIES), (expected, _READ_CHUNK)).all()
+        rows = conn.exec_driver_sql(
+            driver_sql(conn, _SELECT_ENTRIES), (expected, _READ_CHUNK)
+        ).all()
         for idx, data in rows:
             if idx != expected:
                 raise LogIntegrityError(f"log entry {expected} is missing")
@@ -312,7 +303,7 @@ def _write_tiles(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> No
         values=", ".join(["(?, ?, ?)"] * len(tiles)), prefix="substr" if sqlite else "substring"
     )
     params = tuple(x for (level, index), data in tiles.items() for x in (level, index, data))
-    if conn.exec_driver_sql(_sql(conn, statement), params).rowcount != len(tiles):
+    if conn.exec_driver_sql(driver_sql(conn, statement), params).rowcount != len(tiles):
         _write_tiles_checked(session, tiles)
 
 
@@ -325,25 +316,25 @@ def _write_tiles_checked(session: Session, tiles: Mapping[tuple[int, int], bytes
         existing = {
             int(idx): bytes(data)
             for idx, data in conn.exec_driver_sql(
-                _sql(conn, _SELECT_TILE_RANGE), (level, min(indexes), max(indexes))
+                driver_sql(conn, _SELECT_TILE_RANGE), (level, min(indexes), max(indexes))
             )
         }
         for index in indexes:
             data = tiles[(level, index)]
             old = existing.get(index)
             if old is None:
-                conn.exec_driver_sql(_sql(conn, _INSERT_TILE), (level, index, data))
+                conn.exec_driver_sql(driver_sql(conn, _INSERT_TILE), (level, index, data))
                 continue
             # A tile only grows; whatever is stored must agree with what we computed.
             shorter, longer = sorted((old, data), key=len)
             if not longer.startswith(shorter):
                 raise LogIntegrityError(f"stored tile {level}/{index} disagrees with the entries")
             if len(data) > len(old):
-                conn.exec_driver_sql(_sql(conn, _UPDATE_TILE), (data, level, index))
+                conn.exec_driver_sql(driver_sql(conn, _UPDATE_TILE), (data, level, index))
 
 
 def _record_checkpoint(session: Session, checkpoint: Checkpoint, note: bytes) -> None:
     conn = session.connection()
     params = (checkpoint.size, checkpoint.root, note)
-    if conn.exec_driver_sql(_sql(conn, _UPSERT_CHECKPOINT), params).rowcount != 1:
+    if conn.exec_driver_sql(driver_sql(conn, _UPSERT_CHECKPOINT), params).rowcount != 1:
         raise LogIntegrityError(f"two different roots for tree size {checkpoint.size}")

@@ -27,6 +27,7 @@ from covergate.transparency.entries import canonical_record, commitment, encode_
 from covergate.transparency.faults import NO_FAULTS, Faults, Step
 from covergate.transparency.lock import lock_writer, next_index, remember_next_index
 from covergate.transparency.schemas import PublicRecord
+from covergate.transparency.state import driver_sql
 
 __all__ = [
     "COMMITMENT_LABEL",
@@ -137,17 +138,15 @@ def appended(session: Session) -> bool:
     return bool(session.info.get(_APPENDED))
 
 
-# The only rows sequencing writes, as fixed statements per driver: psycopg's
-# binary COPY, and INSERT in each driver's positional style ("?" for sqlite3).
+# The only rows sequencing writes, as fixed statements: psycopg's binary COPY, and
+# INSERT written with "?" (``state.driver_sql`` gives it in each driver's style).
 _COPY = {
     "log_entries": "COPY log_entries (idx, data) FROM STDIN (FORMAT BINARY)",
     "log_commitments": "COPY log_commitments (idx, sealed) FROM STDIN (FORMAT BINARY)",
 }
 _INSERTS = {
-    ("log_entries", True): "INSERT INTO log_entries (idx, data) VALUES (?, ?)",
-    ("log_entries", False): "INSERT INTO log_entries (idx, data) VALUES (%s, %s)",
-    ("log_commitments", True): "INSERT INTO log_commitments (idx, sealed) VALUES (?, ?)",
-    ("log_commitments", False): "INSERT INTO log_commitments (idx, sealed) VALUES (%s, %s)",
+    "log_entries": "INSERT INTO log_entries (idx, data) VALUES (?, ?)",
+    "log_commitments": "INSERT INTO log_commitments (idx, sealed) VALUES (?, ?)",
 }
 _COPY_MIN_ROWS = 8  # below this, one INSERT statement costs less than a COPY
 
@@ -166,4 +165,4 @@ def _insert_rows(conn: Connection, table: str, rows: list[tuple[int, bytes]]) ->
             for row in rows:
                 copy.write_row(row)
         return
-    conn.exec_driver_sql(_INSERTS[(table, conn.dialect.paramstyle == "qmark")], rows)
+    conn.exec_driver_sql(driver_sql(conn, _INSERTS[table]), rows)

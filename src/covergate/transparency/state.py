@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from covergate.tlog.hashing import Hash
 
-__all__ = ["CommittedState", "driver_fetchone", "read_state"]
+__all__ = ["CommittedState", "driver_fetchone", "driver_sql", "read_state"]
 
 _SELECT_STATE = "SELECT size, root, note FROM log_state WHERE id = 1"  # no parameters
 
@@ -41,7 +42,16 @@ def read_state(session: Session) -> CommittedState | None:
     return CommittedState(int(size), Hash(bytes(root)), None if note is None else bytes(note))
 
 
-_pg_style: dict[str, str] = {}
+_styled: dict[tuple[str, bool], str] = {}
+
+
+def driver_sql(conn: Connection, statement: str) -> str:
+    """``statement``, written with "?", in the driver's parameter style ("?" or "%s")."""
+    qmark = conn.dialect.paramstyle == "qmark"
+    out = _styled.get((statement, qmark))
+    if out is None:
+        out = _styled[(statement, qmark)] = statement if qmark else statement.replace("?", "%s")
+    return out
 
 
 def driver_fetchone(session: Session, sql: str, params: Sequence[object]) -> Any:
@@ -53,12 +63,7 @@ def driver_fetchone(session: Session, sql: str, params: Sequence[object]) -> Any
     """
     conn = session.connection()  # begins the session's transaction if needed
     driver: Any = conn.connection.driver_connection
-    if conn.dialect.paramstyle != "qmark":
-        styled = _pg_style.get(sql)
-        if styled is None:
-            styled = _pg_style[sql] = sql.replace("?", "%s")
-        sql = styled
     # fetchall, not fetchone: the statement runs to its end (both reads are by
     # primary key, so at most one row), leaving no SQLite statement open.
-    rows = driver.execute(sql, params).fetchall()
+    rows = driver.execute(driver_sql(conn, sql), params).fetchall()
     return rows[0] if rows else None
