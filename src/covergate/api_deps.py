@@ -22,8 +22,13 @@ from covergate.runtime import Runtime
 from covergate.users.service import authenticate
 from covergate.validation import refuse_duplicate_keys
 
+# The dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def``
+# dependency in its thread pool, and under concurrency those hops cost CPU
+# (docs/BENCHMARKS.md, "Request submission under load", third round). The context's
+# policy and witnesses are loaded at start-up (``api.maintain``), never on the loop.
 
-def get_runtime(request: Request) -> Runtime:
+
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -31,14 +36,14 @@ def get_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_context(runtime: RuntimeDep) -> ServiceContext:
+async def get_context(runtime: RuntimeDep) -> ServiceContext:
     return runtime.context(Via.API)
 
 
 ContextDep = Annotated[ServiceContext, Depends(get_context)]
 
 
-def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
+async def bearer_token(authorization: Annotated[str | None, Header()] = None) -> str | None:
     if authorization is None:
         return None
     scheme, _, token = authorization.partition(" ")
