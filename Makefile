@@ -10,8 +10,9 @@ TEST_STAMP := $(VENV)/.installed-test-$(SUM)
 PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-# The demo's year: national (7,500 requests, a few minutes) or small (200, about 20 s).
-DEMO_SIZE ?= national
+# The demo's year: small (200 requests, about 20 s: the first run's default) or
+# national (7,500, the program's volume, about 3 minutes).
+DEMO_SIZE ?= small
 
 .PHONY: run install test lint typecheck bench clean check-chromium check-go check-node
 

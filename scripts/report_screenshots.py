@@ -95,8 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "COVERGATE_DATA": data, "COVERGATE_REQUIRE_PASSKEY": "off"}
         env.pop("COVERGATE_DATABASE_URL", None)
         if args.data is None:
-            subprocess.run([str(COVERGATE), "demo", "--port", str(port)], env=env, check=True,
-                           stdout=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run([str(COVERGATE), "demo", "--size", "national", "--port", str(port)],
+                           env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
         key = subprocess.run(
             [str(COVERGATE), "log", "key"], env=env, check=True, capture_output=True, text=True
         ).stdout.strip()

@@ -320,8 +320,8 @@ def test_a_notice_bundle_from_the_demo_verifies_offline_and_fails_on_any_changed
 
 
 def test_the_demo_sizes_and_explicit_counts() -> None:
-    """``--size national`` (the default) is the program's year, ``small`` 200
-    requests; ``--outside``/``--inspectors`` still override either."""
+    """``--size small`` (the default) is 200 requests, ``national`` the program's
+    year; ``--outside``/``--inspectors`` still override either."""
     from covergate.commands.demo_command import DemoSize, demo_size
 
     assert demo_size(DemoSize.NATIONAL) == (6000, 1500)
@@ -364,4 +364,6 @@ def test_the_demo_command_seeds_the_size_asked(
     for argv in (["--size", "small"], [], ["--size", "small", "--outside", "7"]):
         done = runner.invoke(app, ["--data", str(tmp_path / "data"), "demo", *argv])
         assert done.exit_code != 0  # the stand-in stopped it
-    assert asked == [(160, 40), (6000, 1500), (7, 40)]
+    assert asked == [(160, 40), (160, 40), (7, 40)]
+    done = runner.invoke(app, ["--data", str(tmp_path / "data"), "demo", "--size", "national"])
+    assert asked[-1] == (6000, 1500)
