@@ -16,6 +16,10 @@ older tree without ``--size`` can be timed too), whose target is the same 20 s.
 
 To time another source tree (a "before" figure): ``PYTHONPATH=/tmp/before/src
 .venv/bin/python -m bench demo``.
+
+Whether a change kept the seeded history (every row and every log entry, byte for
+byte), what it costs in CPU and SQL statements, and a profile: ``python -m
+bench.demo_history`` (its docstring says how), run on both trees.
 """
 
 from __future__ import annotations

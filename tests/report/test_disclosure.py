@@ -33,6 +33,7 @@ from tests.notices.helpers import (
     extend_for_30_days,
     letter,
     mailed,
+    observe,
     signer,
     sweep,
 )
@@ -216,3 +217,48 @@ def test_the_sweep_weighs_its_candidates_together_not_one_by_one(world: World) -
     sweep(world)
     assert disclose_due(world, LAST_DAY + timedelta(days=30) + timedelta(days=89)) == 0
     assert disclose_due(world, LAST_DAY + timedelta(days=30) + timedelta(days=90)) == 6
+
+
+def test_the_requests_due_together_are_disclosed_in_a_few_reads(world: World) -> None:
+    """Each disclosed entry states facts from other tables (the last decision, the
+    pieces recorded, the refusals, the request extended): the sweep reads them for
+    every request due that day at once, not four reads per request."""
+    world.clock.set_date(START - timedelta(days=3))
+    parents = [world.active_cover() for _ in range(3)]
+    world.clock.set_date(START + timedelta(days=3))
+    for pieces, parent in enumerate(parents, start=1):
+        for n in range(pieces):
+            observe(world, parent, START + timedelta(days=n))
+    children = [extend_for_30_days(world, parent) for parent in parents[:2]]
+    world.clock.set_date(LAST_DAY + timedelta(days=31))
+    sweep(world)
+    day = LAST_DAY + timedelta(days=30 + 90)  # every notice is due: all five open
+    world.clock.set_date(day)
+    reads: list[str] = []
+
+    def count(*args: object) -> None:
+        statement = " ".join(str(args[2]).split())
+        # The log's sequencing (its lock, its next index) is the same for any sweep.
+        log = "log_entries" in statement or "pg_advisory" in statement
+        if statement.startswith("SELECT") and not log:
+            reads.append(statement)
+
+    with world.tx() as s:
+        world.request(s, parents[0])  # the transaction has begun: count only the sweep
+        s.flush()
+        event.listen(s.get_bind(), "before_cursor_execute", count)
+        try:
+            assert sweep_disclosures(session=s, ctx=world.ctx) == 5
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", count)
+    # The candidates, their ends (a query per generation), and four for their facts.
+    assert len(reads) == 7, "\n".join(r[:200] for r in reads)
+    disclosed = {}
+    for rid in parents + children:
+        fields = json.loads(entries_of(world, rid)[-1])
+        assert fields["event"] == EventType.DISCLOSED.value
+        disclosed[rid] = fields
+    assert [disclosed[p]["pieces_recorded"] for p in parents] == [1, 2, 3]
+    assert [disclosed[c]["extends"] for c in children] == parents[:2]
+    assert [disclosed[p]["extends"] for p in parents] == [None, None, None]
+    assert {disclosed[r]["outcome"] for r in disclosed} == {"approved"}

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.courts.models import CourtOrder
+from covergate.courts.filing import order_of
 from covergate.courts.service import is_sealed
 from covergate.covers.models import Observation
 from covergate.document import DataCategory, Ground, ProcessType, RequestKind
@@ -117,7 +117,7 @@ def bundle_name(request: Request) -> str:
 
 
 def _authority(session: Session, request: Request) -> Authority | None:
-    order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
+    order = order_of(session=session, request=request)
     if order is not None:
         if is_sealed(order):
             return Authority(order.process_type, None, None, None, None, order.sealed_until)

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from covergate.context import ServiceContext
 from covergate.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
-from covergate.lifecycle.advance import record_event
+from covergate.lifecycle.advance import record_event, this_transaction
 from covergate.lifecycle.events import DOCKET, EventType, ProgramEvent
 from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import Request
@@ -75,15 +75,51 @@ class SweepResult:
 
 
 def notice_of(*, session: Session, request: Request) -> Notice | None:
-    return session.scalar(select(Notice).where(Notice.request_id == request.id))
+    """The request's notice, if it owes one yet.
+
+    A notice found (or owed) in this session's transaction, outside a savepoint, is
+    remembered for the rest of it: a request has at most one notice (a unique key),
+    and a notice is never deleted, so only "none yet" has to be asked again. Printing
+    and mailing a letter asks for it five times.
+    """
+    known = this_transaction(session, _NOTICES)
+    notice: Notice | None = known.get(request.id)
+    if notice is None:
+        notice = session.scalar(select(Notice).where(Notice.request_id == request.id))
+        if notice is not None:
+            _remember_notice(session, notice)
+    return notice
+
+
+def _remember_notice(session: Session, notice: Notice) -> None:
+    if session.get_nested_transaction() is None:
+        this_transaction(session, _NOTICES)[notice.request_id] = notice
 
 
 def delays_of(*, session: Session, request: Request) -> list[DelayOrder]:
-    return list(
-        session.scalars(
-            select(DelayOrder).where(DelayOrder.request_id == request.id).order_by(DelayOrder.id)
+    """The court orders that delayed the request's notice, oldest first.
+
+    Remembered for the rest of this session's transaction (outside savepoints):
+    :func:`delay` is the only writer of delay orders, and it forgets the request's.
+    """
+    known = this_transaction(session, _DELAYS)
+    delays: list[DelayOrder] | None = known.get(request.id)
+    if delays is None:
+        delays = list(
+            session.scalars(
+                select(DelayOrder)
+                .where(DelayOrder.request_id == request.id)
+                .order_by(DelayOrder.id)
+            )
         )
-    )
+        if session.get_nested_transaction() is None:
+            known[request.id] = delays
+    return list(delays)
+
+
+#: The notices and delay orders read in this transaction, by request id.
+_NOTICES = "covergate.notices.known"
+_DELAYS = "covergate.notices.delays"
 
 
 def owe_notice(
@@ -105,6 +141,7 @@ def owe_notice(
     )
     session.add(notice)
     session.flush()
+    _remember_notice(session, notice)
     return notice
 
 
@@ -175,6 +212,7 @@ def sweep_notices(
     ).all()
     resumed = 0
     for notice, request in list(delayed):
+        _remember_notice(session, notice)
         _resume(session, ctx, notice, request)
         resumed += 1
     late = session.execute(
@@ -191,6 +229,7 @@ def sweep_notices(
     ).all()
     published: list[str] = []
     for notice, request in list(late):  # each lapse once: overdue_logged_for is its due day
+        _remember_notice(session, notice)
         record_event(
             session=session,
             ctx=ctx,
@@ -283,6 +322,7 @@ def delay(
         actor=actor,
         detail={"docket": docket, "until": until, "days": days},
     )
+    this_transaction(session, _DELAYS).pop(request.id, None)  # one more: read them again
     order = DelayOrder(
         request_id=request.id,
         court_id=actor.court_id,

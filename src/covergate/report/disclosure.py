@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -121,27 +122,73 @@ def disclosure_day(session: Session, ctx: ServiceContext, request: Request) -> d
     return _day_of(ctx, ended, notice_of(session=session, request=request))
 
 
-def _refused(session: Session, request: Request) -> tuple[tuple[str, int], ...]:
-    rows = session.execute(
-        select(RefusedObservation.reason, func.count())
-        .where(RefusedObservation.request_id == request.id)
-        .group_by(RefusedObservation.reason)
-    ).all()
-    return tuple(sorted((reason.value, int(n)) for reason, n in rows if n))
+@dataclass(frozen=True)
+class _Facts:
+    """What a request's ``disclosed`` entry states that its row does not hold."""
+
+    decision: Decision | None  # the last one
+    pieces: int  # observations recorded (and not destroyed)
+    refused: tuple[tuple[str, int], ...]  # refused observations, by reason
+    parent: str | None  # the public id of the request it extends
 
 
-def disclose(session: Session, ctx: ServiceContext, request: Request) -> int:
-    """Write the request's ``disclosed`` entry (in the caller's transaction); its log index."""
+def _facts_of(session: Session, requests: Sequence[Request]) -> dict[int, _Facts]:
+    """The :class:`_Facts` of each of ``requests`` (by id): four queries for a batch of
+    them, where one request at a time took four each."""
+    ids = [r.id for r in requests]
+    decisions: dict[int, Decision] = {}
+    pieces: dict[int, int] = {}
+    refused: dict[int, list[tuple[str, int]]] = {}
+    parents: dict[int, str] = {}
+    for batch in id_batches(ids):
+        last = (
+            select(func.max(Decision.id))
+            .where(Decision.request_id.in_(batch))
+            .group_by(Decision.request_id)
+        )
+        for decision in session.scalars(select(Decision).where(Decision.id.in_(last))):
+            decisions[decision.request_id] = decision
+        counted = session.execute(
+            select(Observation.request_id, func.count())
+            .where(Observation.request_id.in_(batch))
+            .group_by(Observation.request_id)
+        )
+        pieces.update((int(rid), int(n)) for rid, n in counted)
+        reasons = session.execute(
+            select(RefusedObservation.request_id, RefusedObservation.reason, func.count())
+            .where(RefusedObservation.request_id.in_(batch))
+            .group_by(RefusedObservation.request_id, RefusedObservation.reason)
+        )
+        for rid, reason, n in reasons:
+            if n:
+                refused.setdefault(int(rid), []).append((reason.value, int(n)))
+    parent_ids = sorted({r.parent_id for r in requests if r.parent_id is not None})
+    for batch in id_batches(parent_ids):
+        rows = session.execute(select(Request.id, Request.public_id).where(Request.id.in_(batch)))
+        parents.update((int(pid), public_id) for pid, public_id in rows)
+    return {
+        r.id: _Facts(
+            decision=decisions.get(r.id),
+            pieces=pieces.get(r.id, 0),
+            refused=tuple(sorted(refused.get(r.id, ()))),
+            parent=None if r.parent_id is None else parents[r.parent_id],
+        )
+        for r in requests
+    }
+
+
+def disclose(
+    session: Session, ctx: ServiceContext, request: Request, *, facts: _Facts | None = None
+) -> int:
+    """Write the request's ``disclosed`` entry (in the caller's transaction); its log index.
+
+    ``facts`` are the request's from :func:`_facts_of`, when the caller read them
+    for several requests at once (the sweep).
+    """
     today = ctx.clock.today()
-    decision = session.scalar(
-        select(Decision)
-        .where(Decision.request_id == request.id)
-        .order_by(Decision.id.desc())
-        .limit(1)
-    )
-    pieces = session.scalar(
-        select(func.count()).select_from(Observation).where(Observation.request_id == request.id)
-    )
+    if facts is None:
+        facts = _facts_of(session, [request])[request.id]
+    decision = facts.decision
     document = request.public_document
     emergency = document.get("emergency")
     if request.details_key is None:
@@ -168,9 +215,9 @@ def disclose(session: Session, ctx: ServiceContext, request: Request) -> int:
         outcome=outcome,
         days_requested=request.days_requested,
         days_authorised=request.authorised_days,
-        extends=request.parent.public_id if request.parent is not None else None,
-        pieces_recorded=int(pieces or 0) + request.observations_destroyed,
-        refused=_refused(session, request),
+        extends=facts.parent,
+        pieces_recorded=facts.pieces + request.observations_destroyed,
+        refused=facts.refused,
         categories=",".join(sorted(request.authorised_categories or [])) or None,
         close_reason=request.close_reason.value if request.close_reason else None,
         policy=request.policy_name,
@@ -211,12 +258,12 @@ def sweep_disclosures(*, session: Session, ctx: ServiceContext, limit: int = 10_
     # Weighed together: the end of every candidate in a few queries, its notice from
     # the join (disclosing one request changes neither of another's).
     ended = _ended_on_many(session, [request for request, _ in candidates])
-    count = 0
-    for request, notice in candidates:
-        day = _day_of(ctx, ended[request.id], notice)
+    days = [(request, _day_of(ctx, ended[request.id], notice)) for request, notice in candidates]
+    due = [request for request, day in days if day is not None and day <= today]
+    facts = _facts_of(session, due)
+    for request, day in days:
         if day is not None and day <= today:
-            disclose(session, ctx, request)
-            count += 1
+            disclose(session, ctx, request, facts=facts[request.id])
         elif day is not None and request.disclosure_due != day:
             request.disclosure_due = day
-    return count
+    return len(due)
