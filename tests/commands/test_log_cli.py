@@ -18,7 +18,7 @@ from covergate.errors import VerificationFailed
 from covergate.tlog.note import Ed25519Signer
 from covergate.transparency import service
 from covergate.transparency.keys import ensure_log_key
-from covergate.transparency.models import LogCheckpoint, LogCommitment, LogEntry, LogState, LogTile
+from covergate.transparency.models import LogCheckpoint, LogEntry, LogState, LogTile
 from tests.conftest import Database
 from tests.transparency.factories import append_many
 
@@ -156,7 +156,6 @@ def test_monitor_follows_an_exported_log(seeded: Seeded, tmp_path: Path) -> None
         session.execute(delete(LogTile))
         session.execute(delete(LogCheckpoint))
         session.execute(delete(LogState))
-        session.execute(delete(LogCommitment))
         session.execute(delete(LogEntry))
     seeded.count = 0
     seeded.add(304)  # other entries, same sizes: a fork

@@ -24,6 +24,7 @@ from covergate.requests import service as requests
 from covergate.requests.models import Decision
 from covergate.retention import service
 from covergate.transparency.models import LogEntry
+from covergate.transparency.service import read_commitment
 from tests.log_entries import entry_fields
 from tests.retention.steps import START, produced_records, put_order, running_records
 from tests.world import World
@@ -138,6 +139,27 @@ def test_destruction_makes_every_read_gone_and_keeps_the_log(world: World) -> No
             world.ctx.cipher.decrypt(old_private, label=documents.PRIVATE_LABEL)
         assert s.scalar(select(func.count()).select_from(Request).where(
             Request.data_key_ct == old_key)) == 0  # fmt: skip
+
+
+def test_destruction_leaves_every_log_entry_and_opening_as_it_was(world: World) -> None:
+    # The log holds no subject data: destroying a request's data changes none of
+    # its entries or their sealed openings (log_entries.sealed), and each still
+    # opens its commitment with the field key (for the notice and the courts).
+    rid = produced_records(world)
+    with world.tx() as s:
+        request = world.request(s, rid)
+        before = s.execute(select(LogEntry.idx, LogEntry.data, LogEntry.sealed)).all()
+        mine = list(
+            s.scalars(select(RequestEvent.entry_index).where(RequestEvent.request_id == request.id))
+        )
+    assert all(sealed is not None for _, _, sealed in before)
+    destroy(world, rid)
+    with world.tx() as s:
+        after = s.execute(select(LogEntry.idx, LogEntry.data, LogEntry.sealed)).all()
+        assert sorted(after)[: len(before)] == sorted(before)
+        for index in mine:
+            _salt, canonical = read_commitment(session=s, index=index, cipher=world.ctx.cipher)
+            assert json.loads(canonical)["request"] == rid
 
 
 def test_the_destruction_entry_names_no_subject_and_tells_the_requester_why(

@@ -15,7 +15,8 @@ this checks that it did not happen, from both sides:
 
 Entries are read in batches (the signed part through
 :func:`transparency.service.read_entries`, the part still waiting for integration
-from ``log_entries``), with their openings and tiles, a few queries per batch.
+from ``log_entries``), with their openings (``log_entries.sealed``) and tiles, a
+few queries per batch.
 The openings are checked as :func:`transparency.service.read_commitment` checks
 one, a batch at a time instead of two queries per entry.
 """
@@ -40,7 +41,7 @@ from covergate.tlog.note import NoteVerifier
 from covergate.tlog.tiles import TILE_WIDTH
 from covergate.transparency import service
 from covergate.transparency.entries import SALT_SIZE, check_commitment
-from covergate.transparency.models import LogCommitment, LogEntry, LogTile
+from covergate.transparency.models import LogEntry, LogTile
 
 __all__ = ["BATCH", "check"]
 
@@ -70,14 +71,7 @@ def check(
     for start in range(0, total, BATCH):
         end = min(start + BATCH, total)
         entries = _entries(session, start, end, signed)
-        openings = {
-            int(idx): bytes(sealed)
-            for idx, sealed in session.execute(
-                select(LogCommitment.idx, LogCommitment.sealed).where(
-                    LogCommitment.idx >= start, LogCommitment.idx < end
-                )
-            )
-        }
+        openings = _openings(session, start, end)
         leaves = _leaves(session, start, min(end, signed))
         for index in range(start, end):
             _check_entry(
@@ -139,6 +133,14 @@ def _stored(session: Session, start: int, end: int) -> dict[int, bytes]:
         select(LogEntry.idx, LogEntry.data).where(LogEntry.idx >= start, LogEntry.idx < end)
     )
     return {int(idx): bytes(data) for idx, data in rows}
+
+
+def _openings(session: Session, start: int, end: int) -> dict[int, bytes]:
+    """The stored openings of entries ``start`` .. ``end - 1`` (none for a NULL one)."""
+    rows = session.execute(
+        select(LogEntry.idx, LogEntry.sealed).where(LogEntry.idx >= start, LogEntry.idx < end)
+    )
+    return {int(idx): bytes(sealed) for idx, sealed in rows if sealed is not None}
 
 
 def _leaves(session: Session, start: int, end: int) -> dict[int, bytes]:

@@ -22,8 +22,7 @@ class Step(StrEnum):
     # append_event, in the caller's transaction
     SEQUENCE_LOCKED = "sequence.locked"
     SEQUENCE_INDEXED = "sequence.indexed"
-    SEQUENCE_ENTRY = "sequence.entry"
-    SEQUENCE_COMMITMENT = "sequence.commitment"
+    SEQUENCE_ENTRY = "sequence.entry"  # the entry and its opening, one row
     # integrate
     INTEGRATE_LOCKED = "integrate.locked"
     INTEGRATE_READ = "integrate.read"

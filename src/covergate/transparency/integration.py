@@ -38,7 +38,7 @@ from covergate.tlog.note import NoteSigner
 from covergate.tlog.tiles import TILE_HEIGHT, partial_width
 from covergate.transparency.faults import NO_FAULTS, Faults, Step
 from covergate.transparency.lock import LAZY_COMMIT, lock_writer
-from covergate.transparency.state import CommittedState, driver_sql, read_state
+from covergate.transparency.state import CommittedState, driver_fetchall, driver_sql, read_state
 from covergate.transparency.tree import RunKey, edge_root_and_runs, grow, leaf_hashes
 
 __all__ = ["TreeCache", "integrate", "integrate_pending"]
@@ -279,10 +279,7 @@ def _entries_from(session: Session, start: int) -> Iterator[bytes]:
     # Every entry from index ``start`` on, checking that indexes are dense.
     expected = start
     while True:
-        conn = session.connection()
-        rows = conn.exec_driver_sql(
-            driver_sql(conn, _SELECT_ENTRIES), (expected, _READ_CHUNK)
-        ).all()
+        rows = driver_fetchall(session, _SELECT_ENTRIES, (expected, _READ_CHUNK))
         for idx, data in rows:
             if idx != expected:
                 raise LogIntegrityError(f"log entry {expected} is missing")

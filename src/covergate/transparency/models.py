@@ -1,10 +1,11 @@
 """Tables of the transparency log.
 
-``log_entries`` and ``log_commitments`` grow in the transactions of the
-lifecycle code (sequencing); ``log_tiles``, ``log_checkpoints`` and the one row
-of ``log_state`` are written by integration. ``log_state`` holds the latest
-signed checkpoint: updating it with a compare-and-swap is the log's commit
-point (see :mod:`covergate.transparency.integration`).
+``log_entries`` (each entry with its sealed commitment opening) grows in the
+transactions of the lifecycle code (sequencing); ``log_tiles``,
+``log_checkpoints`` and the one row of ``log_state`` are written by
+integration. ``log_state`` holds the latest signed checkpoint: updating it with
+a compare-and-swap is the log's commit point (see
+:mod:`covergate.transparency.integration`).
 
 ``log_cosignatures`` and ``log_witnesses`` are written by witness submission
 (:mod:`covergate.transparency.witnessing`), never in a caller's transaction:
@@ -29,7 +30,6 @@ from covergate.db import Base
 
 __all__ = [
     "LogCheckpoint",
-    "LogCommitment",
     "LogCosignature",
     "LogEntry",
     "LogState",
@@ -39,26 +39,21 @@ __all__ = [
 
 
 class LogEntry(Base):
-    """One sequenced entry: its index in the log and its bytes."""
+    """One sequenced entry: its index in the log, its bytes, and its opening.
+
+    ``sealed`` is the encrypted opening of the entry's commitment (salt ||
+    canonical private record, ``FieldCipher`` with the ``log.commitment``
+    label). It is never published: every public read selects ``data`` only.
+    It shares the entry's row (migration 0010; it had a table of its own) so
+    that sequencing writes one row per entry. NULL only where an opening is
+    missing, which ``covergate audit`` reports.
+    """
 
     __tablename__ = "log_entries"
 
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
-
-
-class LogCommitment(Base):
-    """The encrypted opening of an entry's commitment: salt || canonical record.
-
-    ``idx`` is the entry's index. No foreign key (migration 0009): sequencing,
-    the only writer, inserts both rows in one transaction, and a per-row check
-    cost more than the rows; ``covergate audit`` checks every opening.
-    """
-
-    __tablename__ = "log_commitments"
-
-    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class LogTile(Base):

@@ -4,11 +4,11 @@ Durability and concurrency (the Sunlight/Tessera design, in one database):
 :func:`append_event` runs in the *caller's* transaction: it takes the log's
 writer lock (:mod:`covergate.transparency.lock`: PostgreSQL transaction-level
 advisory lock; SQLite's ``BEGIN IMMEDIATE`` already holds the database writer
-lock), reads the next index and inserts the entry and its encrypted commitment
-opening. The state change that caused the event commits together with its
-entry or not at all. The lock is held until that transaction ends, so indexes
-are dense and in commit order. Entries are published later, by integration
-(:mod:`covergate.transparency.integration`).
+lock), reads the next index and inserts each entry with its encrypted
+commitment opening, one row per entry. The state change that caused the event
+commits together with its entry or not at all. The lock is held until that
+transaction ends, so indexes are dense and in commit order. Entries are
+published later, by integration (:mod:`covergate.transparency.integration`).
 
 Services flush and never commit: these functions never end the caller's
 transaction.
@@ -117,19 +117,16 @@ def sequence(
     first = next_index(session)
     faults.reached(Step.SEQUENCE_INDEXED)
     indexes = list(range(first, first + len(prepared)))
-    # Two bulk writes straight to the driver on the session's connection: same
-    # transaction, no ORM autoflush, no per-row parameter processing.
-    conn = session.connection()
-    _insert_rows(
-        conn, "log_entries", [(i, p.entry) for i, p in zip(indexes, prepared, strict=True)]
+    # One bulk write straight to the driver on the session's connection: same
+    # transaction, no ORM autoflush, no per-row parameter processing. Each row
+    # holds the entry and its opening, so no entry is ever stored without it.
+    _insert_entries(
+        session.connection(),
+        [(i, p.entry, p.sealed) for i, p in zip(indexes, prepared, strict=True)],
     )
     remember_next_index(session, first + len(prepared))
-    faults.reached(Step.SEQUENCE_ENTRY)
     # A crash here (before commit) loses the entries with the caller's change.
-    _insert_rows(
-        conn, "log_commitments", [(i, p.sealed) for i, p in zip(indexes, prepared, strict=True)]
-    )
-    faults.reached(Step.SEQUENCE_COMMITMENT)
+    faults.reached(Step.SEQUENCE_ENTRY)
     return indexes
 
 
@@ -140,19 +137,13 @@ def appended(session: Session) -> bool:
 
 # The only rows sequencing writes, as fixed statements: psycopg's binary COPY, and
 # INSERT written with "?" (``state.driver_sql`` gives it in each driver's style).
-_COPY = {
-    "log_entries": "COPY log_entries (idx, data) FROM STDIN (FORMAT BINARY)",
-    "log_commitments": "COPY log_commitments (idx, sealed) FROM STDIN (FORMAT BINARY)",
-}
-_INSERTS = {
-    "log_entries": "INSERT INTO log_entries (idx, data) VALUES (?, ?)",
-    "log_commitments": "INSERT INTO log_commitments (idx, sealed) VALUES (?, ?)",
-}
+_COPY = "COPY log_entries (idx, data, sealed) FROM STDIN (FORMAT BINARY)"
+_INSERT = "INSERT INTO log_entries (idx, data, sealed) VALUES (?, ?, ?)"
 _COPY_MIN_ROWS = 8  # below this, one INSERT statement costs less than a COPY
 
 
-def _insert_rows(conn: Connection, table: str, rows: list[tuple[int, bytes]]) -> None:
-    """Insert (index, bytes) rows into one of the sequencing tables.
+def _insert_entries(conn: Connection, rows: list[tuple[int, bytes, bytes]]) -> None:
+    """Insert (index, entry, sealed opening) rows into ``log_entries``.
 
     PostgreSQL: binary COPY, one round trip and no statement per row (several
     times faster than executemany at batches of 100 or more). SQLite, and
@@ -160,9 +151,9 @@ def _insert_rows(conn: Connection, table: str, rows: list[tuple[int, bytes]]) ->
     """
     if conn.dialect.name == "postgresql" and len(rows) >= _COPY_MIN_ROWS:
         driver = conn.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(_COPY[table]) as copy:  # type: ignore[union-attr]
-            copy.set_types(["int8", "bytea"])
+        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
+            copy.set_types(["int8", "bytea", "bytea"])
             for row in rows:
                 copy.write_row(row)
         return
-    conn.exec_driver_sql(driver_sql(conn, _INSERTS[table]), rows)
+    conn.exec_driver_sql(driver_sql(conn, _INSERT), rows)

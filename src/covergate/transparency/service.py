@@ -45,7 +45,7 @@ from covergate.transparency.cosigned import NoQuorumYet, Quorum, served_checkpoi
 from covergate.transparency.entries import SALT_SIZE, check_commitment
 from covergate.transparency.integration import TreeCache, integrate, integrate_pending
 from covergate.transparency.lock import LOCK_KEY, next_index
-from covergate.transparency.models import LogCheckpoint, LogCommitment, LogEntry
+from covergate.transparency.models import LogCheckpoint, LogEntry
 from covergate.transparency.reader import DatabaseHashReader
 from covergate.transparency.sequencing import (
     COMMITMENT_LABEL,
@@ -234,10 +234,9 @@ def read_commitment(*, session: Session, index: int, cipher: FieldCipher) -> tup
     entry = session.get(LogEntry, index)
     if entry is None:
         raise NotFound(f"no log entry {index}")
-    row = session.get(LogCommitment, index)
-    if row is None:
+    if entry.sealed is None:
         raise LogIntegrityError(f"log entry {index} has no stored commitment opening")
-    opened = cipher.decrypt(bytes(row.sealed), label=COMMITMENT_LABEL)
+    opened = cipher.decrypt(bytes(entry.sealed), label=COMMITMENT_LABEL)
     salt, canonical = opened[:SALT_SIZE], opened[SALT_SIZE:]
     if len(salt) != SALT_SIZE or not check_commitment(bytes(entry.data), salt, canonical):
         raise LogIntegrityError(f"stored opening does not match log entry {index}")

