@@ -221,10 +221,11 @@ def build_world(
     """The world; pass a runtime's ``clock`` and ``cipher`` to share them with it."""
     clock = clock or FixedClock()
     clock.set_date(start)
+    policy = load_policy("safeguards-2026")
     ctx = ServiceContext(
         clock=clock,
         cipher=cipher or FieldCipher(os.urandom(32)),
-        policy=load_policy("safeguards-2026"),
+        policy_source=lambda: policy,
         via=Via.API,
     )
     world = World(sessions, clock, ctx)

@@ -27,6 +27,7 @@ from typer.models import CommandInfo, TyperInfo
 from covergate.commands import (
     admin,
     audit,
+    coercion,
     courts,
     covers,
     log,
@@ -62,6 +63,7 @@ def _root_app() -> typer.Typer:
     )
 
 
+coercion.install()  # plain option values without pydantic (commands/coercion.py)
 app = _root_app()
 err_console = Console(stderr=True)
 

@@ -14,11 +14,14 @@ import binascii
 import json
 import os
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from typing import TYPE_CHECKING
 
 from covergate.errors import CovergateError, InvalidInput
+
+# Every command opens a FieldCipher; only those that encrypt or decrypt a value
+# import the cipher itself (cryptography's AEAD module and its bindings, 15 ms).
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 NONCE_SIZE = 12
 KEY_SIZE = 32
@@ -36,7 +39,16 @@ class FieldCipher:
     def __init__(self, key: bytes) -> None:
         if len(key) != KEY_SIZE:
             raise InvalidInput(f"field key must be {KEY_SIZE} bytes, got {len(key)}")
-        self._aead = AESGCM(key)
+        self._key = key
+        self._aead_of_key: AESGCM | None = None
+
+    @property
+    def _aead(self) -> AESGCM:
+        if self._aead_of_key is None:
+            from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+            self._aead_of_key = AESGCM(self._key)
+        return self._aead_of_key
 
     def encrypt(self, plaintext: bytes, *, label: bytes) -> bytes:
         nonce = os.urandom(NONCE_SIZE)
@@ -45,8 +57,11 @@ class FieldCipher:
     def decrypt(self, blob: bytes, *, label: bytes) -> bytes:
         if len(blob) < NONCE_SIZE + 16:
             raise DecryptionFailed(f"encrypted {label.decode()} is truncated")
+        from cryptography.exceptions import InvalidTag
+
+        aead = self._aead
         try:
-            return self._aead.decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], label)
+            return aead.decrypt(blob[:NONCE_SIZE], blob[NONCE_SIZE:], label)
         except InvalidTag as exc:
             raise DecryptionFailed(
                 f"encrypted {label.decode()} does not decrypt with this key"

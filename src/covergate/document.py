@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from typing import Annotated, Any
 
@@ -35,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 
+from covergate import textchecks as _textchecks
 from covergate import vocabulary as _vocabulary
 from covergate.validation import parse_model, parse_model_json
 
@@ -64,34 +64,10 @@ def _iso_date(value: Any) -> Any:
     return day
 
 
-#: Line breaks and tabs, allowed in long free text only.
-_LAYOUT = frozenset("\n\r\t")
-
-
-def _control(value: str, allowed: frozenset[str]) -> str:
-    for i, ch in enumerate(value):
-        # Cc: C0 controls (NUL, ESC ...), DEL and C1; Cs: lone surrogates
-        if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs"):
-            raise ValueError(
-                f"must not contain control characters (U+{ord(ch):04X} at position {i})"
-            )
-    return value
-
-
-def no_control(value: str) -> str:
-    """A single line of text: no control character at all."""
-    return _control(value, frozenset())
-
-
-def no_control_but_layout(value: str) -> str:
-    """Free text: line breaks and tabs, no other control character."""
-    return _control(value, _LAYOUT)
-
-
-def not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank (only spaces or line breaks)")
-    return value
+# The text checks, re-exported: the document's types below are built on them.
+no_control = _textchecks.no_control
+no_control_but_layout = _textchecks.no_control_but_layout
+not_blank = _textchecks.not_blank
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]

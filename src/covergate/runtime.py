@@ -11,7 +11,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
@@ -29,8 +30,7 @@ from covergate.db import (
     transaction,
 )
 from covergate.errors import CovergateError
-from covergate.transparency.integration import TreeCache, integrate_pending
-from covergate.transparency.sequencing import appended
+from covergate.transparency.lock import appended
 
 # Every command opens a Runtime: what only some of them use (the policy engine and
 # its YAML, the service context, the log's signing keys, witnesses and cosignatures,
@@ -40,11 +40,22 @@ if TYPE_CHECKING:
     from covergate.policy import Policy
     from covergate.tlog.checkpoint import Checkpoint
     from covergate.transparency.cosigned import Quorum
+    from covergate.transparency.integration import TreeCache
     from covergate.transparency.keys import LogSigner
     from covergate.transparency.witnessing import Witnessing
     from covergate.users.models import User
 
 log = logging.getLogger("covergate")
+
+
+@cache
+def _bundled_policy_names() -> frozenset[str]:
+    """The bundled policies' names, read without importing covergate.policy (its
+    package loads the engine and YAML): what ``load_policy`` would accept."""
+    folder = files("covergate") / "policy" / "policies"
+    return frozenset(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 class FairLock:
@@ -147,7 +158,6 @@ class Runtime:
     sessions: sessionmaker[Session]
     cipher: FieldCipher
     clock: Clock = field(default_factory=SystemClock)
-    log_cache: TreeCache = field(default_factory=TreeCache)
     #: Called after :meth:`integrate_log` signs a checkpoint (``serve``'s witness worker).
     checkpoint_listeners: list[Callable[[], None]] = field(default_factory=list)
     #: Set by :meth:`integrate_in_background` (``serve``): commits then only notify it.
@@ -190,6 +200,16 @@ class Runtime:
                 engine.dispose()
                 raise
         return rt
+
+    @cached_property
+    def log_cache(self) -> TreeCache:
+        """The tree this process last integrated (:class:`TreeCache`). Made by the
+        first integration, which imports integration (the tree, the tiles, the
+        log's signing: covergate.tlog and its keys); a command that only reads
+        never has one."""
+        from covergate.transparency.integration import TreeCache
+
+        return TreeCache()
 
     @cached_property
     def read_sessions(self) -> sessionmaker[Session]:
@@ -246,6 +266,8 @@ class Runtime:
     def integrate_log(self) -> Checkpoint | None:
         """Integrate sequenced entries into tiles and a new signed checkpoint,
         then tell the listeners (the witness worker) about a new one."""
+        from covergate.transparency.integration import integrate_pending
+
         with self._writing():
             checkpoint = integrate_pending(
                 sessions=self.sessions,
@@ -264,10 +286,12 @@ class Runtime:
         """The collaborators lifecycle services need, for one interface."""
         from covergate.context import ServiceContext, random_public_id
 
+        if self.settings.policy not in _bundled_policy_names():
+            self.policy  # noqa: B018 (load_policy's own error: "unknown policy ...", as ever)
         return ServiceContext(
             clock=self.clock,
             cipher=self.cipher,
-            policy=self.policy,
+            policy_source=lambda: self.policy,  # loaded once, when first asked for
             via=via,
             new_public_id=new_public_id or random_public_id,
             log_quorum=self.quorum,

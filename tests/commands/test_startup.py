@@ -17,6 +17,7 @@ whole app.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,8 @@ import contextlib, io, json, sys
 from covergate.cli import main
 argv = json.loads(sys.argv[1])
 if argv is not None:
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+    out = io.TextIOWrapper(io.BytesIO())  # with a .buffer: ``log proof`` writes bytes
+    with contextlib.redirect_stdout(out), contextlib.suppress(SystemExit):
         main(argv)
 print(json.dumps(sorted(sys.modules)))
 """
@@ -116,13 +118,24 @@ def test_building_the_cli_and_its_help_imports_no_pydantic(argv: list[str] | Non
 
 #: Imported by what opens a Runtime only when it needs them: the policy engine and
 #: its YAML, the service context, the log's keys, witnesses and cosignatures (and with
-#: them SQLAlchemy's PostgreSQL dialect), Alembic (the schema is current), httpx.
+#: them SQLAlchemy's PostgreSQL dialect), Alembic (the schema is current), httpx; the
+#: log's integration and formats (covergate.tlog) and the field cipher (cryptography),
+#: since a command that only reads neither integrates nor decrypts; and pydantic,
+#: neither for the request document nor for Typer's conversion of option values
+#: (commands/coercion.py).
 NOT_FOR_OPENING = (
     "yaml",
     "alembic",
     "httpx",
+    "pydantic",
+    "typer._adapters",
+    "cryptography",
+    "covergate.document",
     "covergate.policy",
     "covergate.context",
+    "covergate.tlog",
+    "covergate.transparency.integration",
+    "covergate.transparency.sequencing",
     "covergate.transparency.keys",
     "covergate.transparency.cosigned",
     "covergate.transparency.witnessing",
@@ -130,20 +143,110 @@ NOT_FOR_OPENING = (
 )
 
 
+def _run(*argv: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", "from covergate.cli import main; main()", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return done.stdout
+
+
 def test_a_database_command_imports_only_what_opening_the_database_needs(
     tmp_path: Path,
 ) -> None:
     data = str(tmp_path / "data")
-    subprocess.run(
-        [sys.executable, "-c", "from covergate.cli import main; main()", "--data", data, "init"],
-        capture_output=True,
-        check=True,
-        cwd=ROOT,
-    )
+    _run("--data", data, "init")
     loaded = _modules(["--data", data, "user", "list"])
     assert "covergate.runtime" in loaded
     assert "sqlalchemy.orm" in loaded  # it did open the database
     assert sorted(name for name in NOT_FOR_OPENING if name in loaded) == []
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """A data directory with an agency, a court, a requester, an auditor and one
+    request (a log of 4 entries), as bench/bench_cli.py makes it."""
+    data = str(tmp_path_factory.mktemp("startup") / "data")
+    document = json.loads(EXAMPLE.read_text())
+    agency = document["agency"]
+    db = ["--data", data]
+    _run(*db, "init")
+    functions = [arg for function in agency["functions"] for arg in ("--function", function)]
+    _run(*db, "agency", "add", agency["name"], "--jurisdiction", agency["jurisdiction"], *functions)
+    _run(*db, "court", "add", document["legal_process"]["court"])
+    tokens = {}
+    for role, email, extra in (
+        ("requester", document["requester"]["email"], ["--agency", agency["name"]]),
+        ("auditor", "auditor@oig.example", []),
+    ):
+        added = _run(*db, "user", "add", email, "--name", role, "--role", role, *extra, "--json")
+        tokens[role] = json.loads(added)["token"]
+    submitted = _run(*db, "request", "submit", str(EXAMPLE), "--token", tokens["requester"])
+    del submitted
+    listed = json.loads(_run(*db, "request", "list", "--token", tokens["requester"], "--json"))
+    return {"data": data, **tokens, "request": listed["requests"][0]["id"]}
+
+
+#: Commands that act with a token import the service context (``Via``); reading
+#: requests appends nothing to the log and decrypts nothing, so they import neither
+#: the log's machinery nor a cipher.
+NOT_FOR_READING_REQUESTS = tuple(m for m in NOT_FOR_OPENING if m != "covergate.context")
+#: What every command that reads the log does not import.
+NOT_FOR_READING_THE_LOG = (
+    "yaml",
+    "httpx",
+    "pydantic",
+    "typer._adapters",
+    "covergate.document",
+    "covergate.policy",
+    "sqlalchemy.dialects.postgresql",
+)
+
+#: What each command that reads the database does not import (beside what every
+#: command imports): the request document and policy only where they are the work.
+NOT_FOR_READING = {
+    "token list": NOT_FOR_OPENING,
+    "log key": ("sqlalchemy", "yaml", "httpx", "pydantic", "typer._adapters", "covergate.policy"),
+    "request list": NOT_FOR_READING_REQUESTS,
+    "request show": NOT_FOR_READING_REQUESTS,
+    "audit": NOT_FOR_READING_REQUESTS,
+    "log verify": NOT_FOR_READING_THE_LOG,
+    "log proof": NOT_FOR_READING_THE_LOG,
+    "report": NOT_FOR_READING_THE_LOG,
+    "maintain": ("httpx", "typer._adapters", "sqlalchemy.dialects.postgresql"),
+}  # fmt: skip
+
+
+def _command_line(name: str, world: dict[str, str]) -> list[str]:
+    args = {
+        "request list": ["request", "list", "--token", world["requester"]],
+        "request show": ["request", "show", world["request"], "--token", world["requester"]],
+        "audit": ["audit", "--token", world["auditor"]],
+        "log proof": ["log", "proof", "0"],
+    }.get(name, name.split())
+    return ["--data", world["data"], *args]
+
+
+@pytest.mark.parametrize("name", sorted(NOT_FOR_READING))
+def test_a_command_that_reads_imports_none_of_what_it_does_not_use(
+    name: str, world: dict[str, str]
+) -> None:
+    loaded = _modules(_command_line(name, world))
+    assert ("sqlalchemy.orm" in loaded) is (name != "log key")  # it opened the database
+    assert sorted(m for m in NOT_FOR_READING[name] if m in loaded) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["policy", "check", str(EXAMPLE)], ["schema", "request"], ["--help"], ["user", "--help"]],
+    ids=["policy-check", "schema-request", "help", "user-help"],
+)
+def test_no_command_converts_its_options_with_pydantic(argv: list[str]) -> None:
+    """Typer's pydantic adapters (typer._adapters) are not needed for plain values."""
+    assert "typer._adapters" not in _modules(argv)
 
 
 def _names(app: typer.Typer) -> list[str]:
@@ -203,3 +306,24 @@ def test_a_usage_error_reads_the_same_through_main() -> None:
     )
     assert done.returncode == 2
     assert done.stderr.strip() == "error: covergate user list: No such option: -z"
+
+
+def test_a_command_acting_with_a_token_still_refuses_an_unknown_policy(
+    world: dict[str, str],
+) -> None:
+    """The policy is loaded only by what evaluates it, but a COVERGATE_POLICY that
+    names no bundled policy still fails every command that acts with a token, as it
+    did when the service context loaded the policy first."""
+    argv = _command_line("request list", world)
+    done = subprocess.run(
+        [sys.executable, "-c", "from covergate.cli import main; main()", *argv],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "COVERGATE_POLICY": "bogus"},
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        "error: unknown policy 'bogus'; available: safeguards-2026, usps-2017"
+    )

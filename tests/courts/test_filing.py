@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -118,7 +117,7 @@ def test_the_court_name_is_matched_whatever_its_case(world: World) -> None:
 
 
 def test_under_usps_2017_an_unregistered_court_files_nothing(world: World) -> None:
-    world.ctx = replace(world.ctx, policy=load_policy("usps-2017"))
+    world.ctx = world.ctx.with_policy(load_policy("usps-2017"))
     rid = world.submit(mail_cover_data(legal_process__court="Court of Nowhere"))
     assert order_row(world, rid) is None
     with world.tx() as s:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -117,7 +116,7 @@ def test_an_emergency_whose_order_was_refused_is_not_approved(world: World) -> N
 
 
 def test_under_usps_2017_nothing_waits_for_the_court(world: World) -> None:
-    world.ctx = replace(world.ctx, policy=load_policy("usps-2017"))
+    world.ctx = world.ctx.with_policy(load_policy("usps-2017"))
     rid = in_review(world)
     assert world.order_state(rid) is not None  # filed: the court is registered
     world.approve(rid, confirm=False)

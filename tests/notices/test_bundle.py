@@ -7,7 +7,6 @@ pure and is also run in a fresh interpreter to show it imports no database code.
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import json
 import random
@@ -327,7 +326,7 @@ def test_an_unlawful_history_still_gets_its_bundle_and_the_verifier_says_why(
     world.clock.set_date(START - timedelta(days=3))
     rid = world.submit(confirm=False)  # the order is filed, never confirmed
     world.review(rid)
-    world.ctx = dataclasses.replace(safeguards, policy=load_policy("usps-2017"))
+    world.ctx = safeguards.with_policy(load_policy("usps-2017"))
     world.approve(rid, confirm=False)  # a policy in force that asks no judge
     world.ctx = safeguards
     world.clock.set_date(LAST_DAY + timedelta(days=1))

@@ -6,7 +6,6 @@ table as it was (:func:`tests.notices.helpers.unchanged`).
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from datetime import timedelta
 
@@ -98,7 +97,7 @@ def test_a_cover_closed_early_owes_notice_from_the_close(world: World) -> None:
 
 
 def test_usps_2017_owes_no_notice(world: World) -> None:
-    world.ctx = dataclasses.replace(world.ctx, policy=load_policy("usps-2017"))
+    world.ctx = world.ctx.with_policy(load_policy("usps-2017"))
     rid = ended_cover(world)
     assert notice(world, rid) is None
     assert sweep(world).created == 0

@@ -8,7 +8,6 @@ changes them. National security without a foreign power fails 39 CFR 233.3(c)(9)
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -57,7 +56,7 @@ def policy(name: str) -> Policy:
 
 def under(world: World, name: str) -> World:
     """The world with ``name`` as the policy in force."""
-    world.ctx = dataclasses.replace(world.ctx, policy=policy(name))
+    world.ctx = world.ctx.with_policy(policy(name))
     return world
 
 

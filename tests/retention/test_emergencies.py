@@ -7,7 +7,6 @@ after, not on the due day itself.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -123,7 +122,7 @@ def test_a_filed_order_not_confirmed_in_time_is_no_order(world: World) -> None:
 def test_nothing_is_swept_under_a_policy_without_the_duty(world: World) -> None:
     rid = emergency_cover(world)
     world.clock.set_date(DUE + timedelta(days=1))
-    world.ctx = replace(world.ctx, policy=load_policy("usps-2017"))
+    world.ctx = world.ctx.with_policy(load_policy("usps-2017"))
     assert sweep(world) == 0
     with world.tx() as s:
         assert world.request(s, rid).destroyed_on is None

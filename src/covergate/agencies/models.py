@@ -8,7 +8,7 @@ from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from covergate.db import Base, UtcDateTime, value_enum
-from covergate.document import Jurisdiction
+from covergate.vocabulary import Jurisdiction
 
 
 class Agency(Base):

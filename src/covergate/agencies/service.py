@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from covergate.agencies.models import Agency
 from covergate.clock import Clock
-from covergate.document import AgencyFunction, Jurisdiction
 from covergate.errors import InvalidInput, NotFound
 from covergate.transparency.schemas import is_publishable_agency_name
+from covergate.vocabulary import AgencyFunction, Jurisdiction
 
 
 def get_by_name(*, session: Session, name: str) -> Agency:

@@ -26,17 +26,16 @@ from covergate.audit import casefiles, duties, logcheck, observations
 from covergate.audit.casefiles import ENDED_STATES, CaseFiles
 from covergate.audit.findings import ComplianceReport, FindingClass, Findings
 from covergate.context import ServiceContext
-from covergate.document import ProcessType, RequestKind
 from covergate.errors import Forbidden, InvalidInput
 from covergate.lifecycle.access import require_role
 from covergate.lifecycle.documents import public_document
-from covergate.lifecycle.states import APPROVED_STATES, OrderState, RequestState
+from covergate.lifecycle.states import APPROVED_STATES, DecisionOutcome, OrderState, RequestState
 from covergate.requests.decisions import check_delegation
 from covergate.requests.models import Decision
-from covergate.requests.schemas import DecisionOutcome
 from covergate.tlog.note import NoteVerifier
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import ProcessType, RequestKind
 
 __all__ = ["ComplianceReport", "FindingClass", "check", "require_auditor"]
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,7 +36,6 @@ from sqlalchemy.orm import Session
 from covergate.context import ServiceContext
 from covergate.courts.models import Court, CourtOrder
 from covergate.courts.registry import find_court, registered_names
-from covergate.document import LegalProcess, ProcessType, RequestDocument
 from covergate.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
 from covergate.lifecycle.advance import PendingEvent, insert_row, record_events, this_transaction
@@ -52,6 +52,12 @@ from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import OrderState, RequestState
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import ProcessType
+
+# The document's models only as annotations: every request view imports this
+# module, and the models are pydantic (built on import).
+if TYPE_CHECKING:
+    from covergate.document import LegalProcess, RequestDocument
 
 __all__ = [
     "DOCUMENT_LABEL",

@@ -21,8 +21,8 @@ from sqlalchemy import Date, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from covergate.db import Base, UtcDateTime, value_enum
-from covergate.document import ProcessStandard, ProcessType
 from covergate.lifecycle.states import OrderState
+from covergate.vocabulary import ProcessStandard, ProcessType
 
 
 class Court(Base):

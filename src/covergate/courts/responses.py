@@ -7,8 +7,8 @@ from typing import Any
 from pydantic import Field
 
 from covergate.api_deps import Day, Page, ResponseModel, Timestamp
-from covergate.document import ProcessStandard, ProcessType, RequestKind
 from covergate.lifecycle.states import OrderState, RequestState
+from covergate.vocabulary import ProcessStandard, ProcessType, RequestKind
 
 __all__ = ["CourtList", "CourtView", "OrderBrief", "OrderList", "OrderView", "OrderWithDocument"]
 

@@ -23,6 +23,7 @@ caller's transaction:
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -47,7 +48,6 @@ from covergate.courts.registry import (
     get_court_by_name,
     list_courts,
 )
-from covergate.document import RequestDocument
 from covergate.errors import InvalidInput, InvalidTransition, NotFound
 from covergate.lifecycle.access import MAX_LIMIT, MAX_OFFSET, get_visible, record_access
 from covergate.lifecycle.advance import record_event
@@ -57,6 +57,11 @@ from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import AccessKind, Request
 from covergate.lifecycle.states import OrderAction, OrderState, next_order_state
 from covergate.users.models import User
+
+# The document's models (pydantic) only as annotations: the documents passed in
+# were parsed by the caller.
+if TYPE_CHECKING:
+    from covergate.document import RequestDocument
 
 __all__ = [
     "MAX_SEAL_YEARS",

@@ -7,9 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
-from covergate.covers.schemas import RefusalReason
 from covergate.db import Base, UtcDateTime, value_enum
-from covergate.document import DataCategory
+from covergate.lifecycle.states import RefusalReason
+from covergate.vocabulary import DataCategory
 
 
 class Observation(Base):

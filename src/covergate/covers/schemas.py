@@ -10,6 +10,9 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from covergate.document import Address, DataCategory, IsoDate, PlainText, ShortText
 
+# Kept in lifecycle.states (no pydantic) for the models; the same class here.
+from covergate.lifecycle.states import RefusalReason as RefusalReason
+
 
 class MailClass(StrEnum):
     FIRST_CLASS = "first_class"
@@ -20,15 +23,6 @@ class MailClass(StrEnum):
     PACKAGE_SERVICES = "package_services"
     GROUND_ADVANTAGE = "ground_advantage"
     OTHER = "other"
-
-
-class RefusalReason(StrEnum):
-    NOT_ACTIVE = "not_active"  # the cover is not (or no longer) active
-    OUTSIDE_WINDOW = "outside_window"  # the mail date is outside the authorised window
-    BEFORE_ORDER = "before_order"  # dated before the cover was ordered, 233.3(d), (g)
-    WRONG_ADDRESS = "wrong_address"  # not addressed to the covered address
-    ATTORNEY_MAIL = "attorney_mail"  # to or from the subject's known attorney, (g)(2)
-    CATEGORY_NOT_AUTHORISED = "category_not_authorised"  # records category not approved
 
 
 class _Strict(BaseModel):

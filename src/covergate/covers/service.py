@@ -11,22 +11,29 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
 from covergate.covers.models import Observation, RefusedObservation
-from covergate.covers.schemas import MailObservation, RecordsItem, RefusalReason
-from covergate.document import Address, DataCategory, RequestKind
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle import documents, period
 from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import AccessKind, Request
-from covergate.lifecycle.states import APPROVED_STATES, RequestState
+from covergate.lifecycle.states import APPROVED_STATES, RefusalReason, RequestState
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import DataCategory, RequestKind
+
+# The observation models (pydantic, and the request document's) are imported by
+# what records an observation, whose caller has parsed one: the request views
+# import this module only to count observations.
+if TYPE_CHECKING:
+    from covergate.covers.schemas import MailObservation, RecordsItem
+    from covergate.document import Address
 
 DATA_LABEL = b"observation.data"
 
@@ -99,6 +106,8 @@ def observe(
     The caller commits in both cases (a refusal is a fact to record), then reports
     a refusal to the client as an error.
     """
+    from covergate.covers.schemas import MailObservation, RecordsItem
+
     require_role(actor, Role.OBSERVER, doing="record observations")
     if request.state not in APPROVED_STATES:
         raise NotFound(f"no request {request.public_id}")
@@ -138,6 +147,8 @@ def observe(
 def _check(
     ctx: ServiceContext, request: Request, item: MailObservation | RecordsItem
 ) -> tuple[RefusalReason | None, str]:
+    from covergate.covers.schemas import MailObservation
+
     if request.state is not RequestState.ACTIVE:
         return RefusalReason.NOT_ACTIVE, _MESSAGES[RefusalReason.NOT_ACTIVE].format(
             state=request.state.value

@@ -61,7 +61,7 @@ def seed_demo(rt: Runtime, *, seed: int, outside: int, inspectors: int) -> DemoR
     ctx = ServiceContext(
         clock=clock,
         cipher=rt.cipher,
-        policy=rt.policy,
+        policy_source=lambda: rt.policy,
         via=Via.CLI,
         new_public_id=_seeded_ids(random.Random(seed + 1)),  # noqa: S311
     )

@@ -25,11 +25,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.document import no_control
 from covergate.errors import Forbidden, InvalidInput, NotFound
 from covergate.lifecycle.models import AccessKind, AccessRecord, Request
 from covergate.lifecycle.period import refresh_state
 from covergate.lifecycle.states import RequestState
+from covergate.textchecks import no_control
 from covergate.users.models import User
 from covergate.users.schemas import Role, with_article
 

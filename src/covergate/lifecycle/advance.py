@@ -34,7 +34,6 @@ from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.sealing import SealedEvent, new_details_key, seal_fields
 from covergate.lifecycle.states import Action, RequestState, next_state
 from covergate.transparency.schemas import PublicRecord, check_public_fields
-from covergate.transparency.service import append_events
 from covergate.users.models import User
 
 __all__ = [
@@ -146,6 +145,11 @@ def record_events(
         day = pending.day or ctx.clock.today()
         records.append(_records(ctx, request, pending, day))
         days.append(day)
+    # Imported here: the log's whole machinery (covergate.transparency.service and
+    # covergate.tlog) only for a command that appends; reading requests imports
+    # this module too, for the history, and appends nothing.
+    from covergate.transparency.service import append_events
+
     indexes = append_events(session=session, events=records, cipher=ctx.cipher)
     rows = [
         {

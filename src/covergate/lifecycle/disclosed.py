@@ -10,7 +10,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from covergate.document import Ground, ProcessType, RequestKind
 from covergate.errors import InvalidInput
 from covergate.lifecycle.event_types import EventType
 from covergate.transparency.schemas import (
@@ -24,6 +23,7 @@ from covergate.transparency.schemas import (
     check_pattern,
     check_type,
 )
+from covergate.vocabulary import Ground, ProcessType, RequestKind
 
 __all__ = ["DisclosureEvent"]
 

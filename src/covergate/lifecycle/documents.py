@@ -14,24 +14,24 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.document import (
-    Address,
-    DataCategory,
-    RequestDocument,
-    request_document_from_data,
-)
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.access import can_see, record_access
 from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import AccessKind, Request
-from covergate.policy.redaction import redact
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import DataCategory
+
+# The request document's models (pydantic, built on import) are imported by the
+# functions that parse one: services import this module for what they store, and
+# listing requests reads no document.
+if TYPE_CHECKING:
+    from covergate.document import Address, RequestDocument
 
 __all__ = [
     "PRIVATE_LABEL",
@@ -75,6 +75,10 @@ def split_private(
             node = node.get(part) if isinstance(node, dict) else None
         if isinstance(node, dict) and node.get(path[-1]) is not None:
             private[".".join(path)] = node[path[-1]]
+    # Here, not at the top: importing covergate.policy.redaction loads the whole
+    # policy package (its engine and YAML), which reading a request never needs.
+    from covergate.policy.redaction import redact
+
     public = redact(document).model_dump(mode="json")
     return public, private
 
@@ -88,6 +92,8 @@ def merge_private(public: dict[str, Any], private: dict[str, Any]) -> RequestDoc
         for part in parents:
             node = node[part]
         node[leaf] = value
+    from covergate.document import request_document_from_data
+
     return request_document_from_data(full)
 
 
@@ -100,6 +106,8 @@ def document_digest(document: RequestDocument, *, dumped: dict[str, Any] | None 
 
 def public_document(request: Request) -> RequestDocument:
     """The redacted document (no subject data): what the policy and statistics use."""
+    from covergate.document import request_document_from_data
+
     return request_document_from_data(request.public_document)
 
 

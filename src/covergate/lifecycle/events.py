@@ -31,7 +31,6 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from covergate.document import Ground, ProcessStandard, ProcessType, RequestKind
 from covergate.errors import InvalidInput
 from covergate.lifecycle.disclosed import DisclosureEvent
 from covergate.lifecycle.event_types import EventType
@@ -46,6 +45,7 @@ from covergate.transparency.schemas import (
     check_pattern,
     check_type,
 )
+from covergate.vocabulary import Ground, ProcessStandard, ProcessType, RequestKind
 
 __all__ = [
     "COURT_NAME",

@@ -33,10 +33,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from covergate.agencies.models import Agency
 from covergate.context import Via
 from covergate.db import Base, UtcDateTime, value_enum
-from covergate.document import Ground, ProcessType, RequestKind
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.states import CloseReason, DestructionReason, RequestState
 from covergate.users.models import User
+from covergate.vocabulary import Ground, ProcessType, RequestKind
 
 
 class AccessKind(StrEnum):

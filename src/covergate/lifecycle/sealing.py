@@ -40,9 +40,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from covergate.errors import InvalidInput, MalformedLogData
 from covergate.transparency.schemas import PublicValue
 
@@ -113,6 +110,10 @@ def seal_fields(
     }
     nonce = os.urandom(_NONCE_SIZE) if nonce is None else nonce
     plaintext = json.dumps(dict(inner), sort_keys=True, separators=(",", ":")).encode()
+    # Imported where used: commands that only read requests import this module
+    # (through lifecycle.advance) and never seal or open an entry.
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, _aad(outer))
     outer[SEALED_FIELD] = base64.b64encode(nonce + ciphertext).decode("ascii")
     return outer
@@ -139,6 +140,9 @@ def open_fields(outer: Mapping[str, object], key: bytes) -> dict[str, PublicValu
         raise MalformedLogData("sealed entry's sealed field is not base64") from exc
     if len(blob) <= _NONCE_SIZE + 16:
         raise MalformedLogData("sealed entry's sealed field is too short")
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
         plaintext = AESGCM(key).decrypt(blob[:_NONCE_SIZE], blob[_NONCE_SIZE:], _aad(outer))
     except InvalidTag as exc:

@@ -201,3 +201,20 @@ def next_notice_state(current: NoticeState, action: NoticeAction) -> NoticeState
         else:
             message = f"a notice that is {current.value} cannot {action.value}"
         raise InvalidTransition(message) from None
+
+
+# Enums of the models that their input schemas (pydantic) share: here, so that a
+# model module does not import pydantic for them.
+class DecisionOutcome(StrEnum):
+    APPROVE = "approve"
+    MODIFY = "modify"
+    DENY = "deny"
+
+
+class RefusalReason(StrEnum):
+    NOT_ACTIVE = "not_active"  # the cover is not (or no longer) active
+    OUTSIDE_WINDOW = "outside_window"  # the mail date is outside the authorised window
+    BEFORE_ORDER = "before_order"  # dated before the cover was ordered, 233.3(d), (g)
+    WRONG_ADDRESS = "wrong_address"  # not addressed to the covered address
+    ATTORNEY_MAIL = "attorney_mail"  # to or from the subject's known attorney, (g)(2)
+    CATEGORY_NOT_AUTHORISED = "category_not_authorised"  # records category not approved

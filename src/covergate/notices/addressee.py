@@ -11,17 +11,21 @@ nothing else) under the field key. Mailing the notice clears it
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.document import RequestDocument
 from covergate.errors import Gone
 from covergate.lifecycle.documents import decrypt_document
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import NoticeState
 from covergate.notices.models import Notice
+
+# The document's models (pydantic) only as annotations: the documents passed in
+# were parsed by the caller.
+if TYPE_CHECKING:
+    from covergate.document import RequestDocument
 
 __all__ = ["Addressee", "forget_addressee", "keep_addressee", "open_addressee"]
 

@@ -22,7 +22,6 @@ from covergate.context import ServiceContext
 from covergate.courts.filing import order_of
 from covergate.courts.service import is_sealed
 from covergate.covers.models import Observation
-from covergate.document import DataCategory, Ground, ProcessType, RequestKind
 from covergate.errors import NotFound
 from covergate.lifecycle.access import can_see, record_access, require_role
 from covergate.lifecycle.documents import full_document, public_document
@@ -34,6 +33,7 @@ from covergate.productions.models import Production
 from covergate.tlog.keys import Ed25519Verifier
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import DataCategory, Ground, ProcessType, RequestKind
 
 __all__ = ["PRINT_REASON", "Authority", "Delay", "NoticeFacts", "bundle_name", "notice_facts"]
 

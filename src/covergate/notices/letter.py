@@ -26,8 +26,8 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 
-from covergate.document import DataCategory, Ground, ProcessType, RequestKind
 from covergate.notices.facts import NoticeFacts
+from covergate.vocabulary import DataCategory, Ground, ProcessType, RequestKind
 
 __all__ = ["CATEGORY_WORDS", "GROUND_WORDS", "PROCESS_WORDS", "render_letter"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from covergate.api_deps import Day, ResponseModel, Timestamp
-from covergate.document import DataCategory, RequestKind
 from covergate.lifecycle.states import RequestState
+from covergate.vocabulary import DataCategory, RequestKind
 
 __all__ = ["Acknowledged", "Manifest", "PackageDownload", "Produced"]
 

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
 from covergate.covers import service as covers
-from covergate.document import RequestKind
 from covergate.errors import Conflict, InvalidInput, NotFound
 from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.advance import advance
@@ -31,6 +30,7 @@ from covergate.lifecycle.states import Action, RequestState, next_state
 from covergate.productions.models import Production
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import RequestKind
 
 FILES_LABEL = b"production.files"
 

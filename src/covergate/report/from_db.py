@@ -42,11 +42,11 @@ from covergate.covers.models import Observation, RefusedObservation
 from covergate.errors import InvalidInput, MalformedLogData
 from covergate.lifecycle.events import ORDER_EVENTS, EventType
 from covergate.lifecycle.models import Request, RequestEvent
+from covergate.lifecycle.states import DecisionOutcome
 from covergate.notices.models import Notice
 from covergate.report.disclosure import statute_class
 from covergate.report.schemas import Disclosure, EventFact, LogFacts, ProgramFact, RequestFacts
 from covergate.requests.models import Decision
-from covergate.requests.schemas import DecisionOutcome
 from covergate.transparency.models import LogEntry
 
 __all__ = ["facts_from_db"]

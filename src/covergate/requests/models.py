@@ -8,7 +8,7 @@ from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from covergate.db import Base, UtcDateTime, value_enum
-from covergate.requests.schemas import DecisionOutcome
+from covergate.lifecycle.states import DecisionOutcome
 from covergate.users.models import User
 from covergate.users.schemas import Delegation
 

@@ -15,8 +15,13 @@ from covergate.api_deps import Day, Page, ResponseModel, Timestamp
 from covergate.courts.responses import OrderBrief
 from covergate.document import Address, DataCategory, Ground, ProcessType, RequestKind
 from covergate.lifecycle.event_types import EventType
-from covergate.lifecycle.states import CloseReason, DestructionReason, NoticeState, RequestState
-from covergate.requests.schemas import DecisionOutcome
+from covergate.lifecycle.states import (
+    CloseReason,
+    DecisionOutcome,
+    DestructionReason,
+    NoticeState,
+    RequestState,
+)
 from covergate.users.schemas import Delegation
 
 __all__ = [

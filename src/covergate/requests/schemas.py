@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictInt, StrictStr
 
 from covergate.document import DataCategory, StrictModel, Text, no_control, not_blank
+
+# Kept in lifecycle.states (no pydantic) for the models; the same class here.
+from covergate.lifecycle.states import DecisionOutcome as DecisionOutcome
 from covergate.lifecycle.states import PersonCloseReason
 
 #: A rule id as a justification's key: one printable line.
 RuleId = Annotated[
     StrictStr, Field(max_length=100), AfterValidator(no_control), AfterValidator(not_blank)
 ]
-
-
-class DecisionOutcome(StrEnum):
-    APPROVE = "approve"
-    MODIFY = "modify"
-    DENY = "deny"
 
 
 class DecisionInput(StrictModel):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +24,6 @@ from sqlalchemy.orm import Session
 from covergate.agencies.models import Agency
 from covergate.context import ServiceContext
 from covergate.courts.filing import check_filing, order_filing
-from covergate.document import RequestDocument, RequestKind
 from covergate.errors import Forbidden, IdempotencyConflict, InvalidInput, RuleViolation
 from covergate.lifecycle.access import record_access, require_role
 from covergate.lifecycle.advance import (
@@ -46,17 +46,17 @@ from covergate.lifecycle.keys import new_data_key
 from covergate.lifecycle.models import AccessKind, Request, RequestEvent
 from covergate.lifecycle.period import refresh_state
 from covergate.lifecycle.sealing import new_details_key
-from covergate.lifecycle.states import (
-    Action,
-    CloseReason,
-    PersonCloseReason,
-    RequestState,
-)
-from covergate.policy import evaluate
+from covergate.lifecycle.states import Action, CloseReason, PersonCloseReason, RequestState
 from covergate.requests.models import Decision
 from covergate.requests.notes import seal_note
 from covergate.users.models import User
 from covergate.users.schemas import Role
+from covergate.vocabulary import RequestKind
+
+# The request views import this module too: the document's models and the policy
+# engine (pydantic, YAML) are imported by what submits.
+if TYPE_CHECKING:
+    from covergate.document import RequestDocument
 
 # --- intake ---
 
@@ -97,6 +97,8 @@ def submit(
 
     # The court order it relies on, checked before anything is written (courts.filing).
     filing = check_filing(session=session, ctx=ctx, document=document)
+    from covergate.policy import evaluate
+
     evaluation = evaluate(document, ctx.policy)
     public, private = split_private(document, dumped=dumped)
     now = ctx.clock.now()

@@ -28,9 +28,9 @@ import base64
 import binascii
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import case, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from covergate.errors import CovergateError, LogIntegrityError, VerificationFailed
@@ -41,6 +41,9 @@ from covergate.tlog.policy import WitnessPolicy
 from covergate.tlog.witness_protocol import append_cosignatures
 from covergate.transparency.models import LogCheckpoint, LogCosignature, LogWitness
 from covergate.transparency.state import CommittedState, driver_fetchone
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 __all__ = [
     "NoQuorumYet",
@@ -118,9 +121,17 @@ def _upsert(
     session: Session, table: type[LogCosignature] | type[LogWitness]
 ) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT, in the session's SQL dialect: two
-    processes may store the same witness's answer at once."""
+    processes may store the same witness's answer at once.
+
+    The dialects are imported here, not at the top: every command that reads the
+    log imports this module, and SQLAlchemy's PostgreSQL dialect alone takes
+    30 ms to import, for commands that never store a cosignature."""
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
+    from sqlalchemy.dialects import sqlite
+
     return sqlite.insert(table)
 
 

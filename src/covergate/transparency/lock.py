@@ -81,3 +81,18 @@ def _cached_next(session: Session) -> int | None:
     if transaction is not session.get_transaction():
         return None
     return int(next_index)
+
+
+# Here, beside the lock, not in sequencing: every transaction of a Runtime asks,
+# and sequencing imports the log's entry and tile formats (covergate.tlog).
+_APPENDED = "covergate.tlog.appended"
+
+
+def mark_appended(session: Session) -> None:
+    """Note that this session sequenced an entry (:func:`appended`)."""
+    session.info[_APPENDED] = True
+
+
+def appended(session: Session) -> bool:
+    """Whether this session sequenced an entry: only then is integration needed."""
+    return bool(session.info.get(_APPENDED))

@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 from covergate.crypto import FieldCipher
 from covergate.transparency.entries import canonical_record, commitment, encode_entry, new_salt
 from covergate.transparency.faults import NO_FAULTS, Faults, Step
-from covergate.transparency.lock import lock_writer, next_index, remember_next_index
+from covergate.transparency.lock import (
+    appended,
+    lock_writer,
+    mark_appended,
+    next_index,
+    remember_next_index,
+)
 from covergate.transparency.schemas import PublicRecord
 from covergate.transparency.state import driver_sql
 
@@ -41,8 +47,6 @@ __all__ = [
 
 COMMITMENT_LABEL = b"log.commitment"
 """Associated data of the encrypted commitment openings (FieldCipher label)."""
-
-_APPENDED = "covergate.tlog.appended"
 
 
 def append_event(
@@ -111,7 +115,7 @@ def sequence(
     """Give prepared entries the next indexes, in the caller's transaction."""
     if not prepared:
         return []
-    session.info[_APPENDED] = True
+    mark_appended(session)
     lock_writer(session)
     faults.reached(Step.SEQUENCE_LOCKED)
     first = next_index(session)
@@ -128,11 +132,6 @@ def sequence(
     # A crash here (before commit) loses the entries with the caller's change.
     faults.reached(Step.SEQUENCE_ENTRY)
     return indexes
-
-
-def appended(session: Session) -> bool:
-    """Whether this session sequenced an entry: only then is integration needed."""
-    return bool(session.info.get(_APPENDED))
 
 
 # The only rows sequencing writes, as fixed statements: psycopg's binary COPY, and

@@ -10,8 +10,8 @@ through :func:`read_path`, so every copy of the log has the same bytes.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy.orm import Session
 
 from covergate.errors import CovergateError, MalformedLogData, NotFound
@@ -19,6 +19,11 @@ from covergate.tlog.tiles import parse_entries_path, parse_tile_path
 from covergate.tlog.verify import DirectoryLogSource, LogSource
 from covergate.transparency import service
 from covergate.transparency.cosigned import Quorum
+
+# httpx (40 to 130 ms to import) only for a log read over HTTP: ``log verify`` and
+# ``report`` of the local database never touch it.
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["DatabaseLogSource", "HttpLogSource", "open_source", "read_path"]
 
@@ -59,10 +64,14 @@ class HttpLogSource:
     """A log served over HTTP(S) under ``base_url`` (e.g. ``https://host/log``)."""
 
     def __init__(self, base_url: str, *, client: httpx.Client | None = None) -> None:
+        import httpx
+
         self.base_url = base_url.rstrip("/")
         self.client = client or httpx.Client(timeout=30.0, follow_redirects=True)
 
     def fetch(self, path: str) -> bytes:
+        import httpx
+
         url = f"{self.base_url}/{path}"
         try:
             response = self.client.get(url)

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Query, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from covergate.api_deps import PROBLEM_RESPONSES, RuntimeDep, TokenDep
-from covergate.document import no_control
 from covergate.lifecycle.access import require_role
+from covergate.textchecks import no_control
 from covergate.users import service
 from covergate.users.models import User
 from covergate.users.responses import (

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from covergate.agencies.models import Agency
 from covergate.clock import Clock
-from covergate.document import no_control
 from covergate.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from covergate.textchecks import no_control
 from covergate.users.models import ApiToken, User
 from covergate.users.schemas import Delegation, Role, TokenId, TokenStatus, with_article
 
