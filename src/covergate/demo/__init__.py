@@ -5,9 +5,9 @@ year (FY2013 agency mix: IRS 1,323; FBI 1,025; DEA 758; DHS 469; ICE 81; the res
 state and local police and other federal agencies) plus the postal inspectors' own
 (scaled down by default: the real figure is about 24,000 a year; pass
 ``--inspectors`` to change it) with ``covergate demo --size national``; the default,
-``--size small``, seeds 160 + 40 requests in the same mix, in seconds. Every request goes through the real
-services: the policy engine, the enforced rules and the transparency log. Nothing
-is inserted behind their back. All names and addresses are invented.
+``--size small``, seeds 160 + 40 requests in the same mix, in seconds. Every
+request goes through the real services: the policy engine, the enforced rules and
+the transparency log. Nothing is inserted behind their back. All names and addresses are invented.
 
 The history is an event simulation in date order, so the log reads like a year
 of operation. The same ``seed`` gives the same history (public ids included);
