@@ -96,6 +96,25 @@ def disclose_due(world: World, day: date) -> int:
         return sweep_disclosures(session=s, ctx=world.ctx)
 
 
+def sweep_counting_statements(world: World, rid: str) -> tuple[int, list[str]]:
+    """Run the disclosure sweep in a transaction that has begun (by reading ``rid``);
+    how many it disclosed, and the statements the sweep alone sent."""
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    with world.tx() as s:
+        world.request(s, rid)
+        s.flush()
+        event.listen(s.get_bind(), "before_cursor_execute", count)
+        try:
+            disclosed = sweep_disclosures(session=s, ctx=world.ctx)
+        finally:
+            event.remove(s.get_bind(), "before_cursor_execute", count)
+    return disclosed, statements
+
+
 def test_an_open_small_agency_request_names_no_agency_day_or_ground(world: World) -> None:
     rid = small_agency_cover(world)
     logged = entries_of(world, rid)
@@ -198,19 +217,8 @@ def test_the_sweep_weighs_its_candidates_together_not_one_by_one(world: World) -
         children.append(child)
     world.clock.set_date(LAST_DAY + timedelta(days=2))  # the parents expired, the children run
     sweep(world)
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    with world.tx() as s:
-        world.request(s, parents[0])  # the transaction has begun: count only the sweep
-        s.flush()
-        event.listen(s.get_bind(), "before_cursor_execute", count)
-        try:
-            assert sweep_disclosures(session=s, ctx=world.ctx) == 0
-        finally:
-            event.remove(s.get_bind(), "before_cursor_execute", count)
+    disclosed, statements = sweep_counting_statements(world, parents[0])
+    assert disclosed == 0
     assert len(statements) == 2, statements  # not 2 or more per candidate
     # When the extensions end, the notices fall due and every request opens on that day.
     world.clock.set_date(LAST_DAY + timedelta(days=31))
@@ -234,23 +242,14 @@ def test_the_requests_due_together_are_disclosed_in_a_few_reads(world: World) ->
     sweep(world)
     day = LAST_DAY + timedelta(days=30 + 90)  # every notice is due: all five open
     world.clock.set_date(day)
-    reads: list[str] = []
-
-    def count(*args: object) -> None:
-        statement = " ".join(str(args[2]).split())
-        # The log's sequencing (its lock, its next index) is the same for any sweep.
-        log = "log_entries" in statement or "pg_advisory" in statement
-        if statement.startswith("SELECT") and not log:
-            reads.append(statement)
-
-    with world.tx() as s:
-        world.request(s, parents[0])  # the transaction has begun: count only the sweep
-        s.flush()
-        event.listen(s.get_bind(), "before_cursor_execute", count)
-        try:
-            assert sweep_disclosures(session=s, ctx=world.ctx) == 5
-        finally:
-            event.remove(s.get_bind(), "before_cursor_execute", count)
+    disclosed, statements = sweep_counting_statements(world, parents[0])
+    assert disclosed == 5
+    # The log's sequencing (its lock, its next index) is the same for any sweep.
+    reads = [
+        r
+        for r in (" ".join(st.split()) for st in statements)
+        if r.startswith("SELECT") and "log_entries" not in r and "pg_advisory" not in r
+    ]
     # The candidates, their ends (a query per generation), and four for their facts.
     assert len(reads) == 7, "\n".join(r[:200] for r in reads)
     disclosed = {}
