@@ -161,8 +161,8 @@ def _disclosures(session: Session, ctx: ServiceContext, limit: int) -> dict[str,
 
 
 def _retention(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
-    run = schedule.run_retention(session=session, ctx=ctx, dry_run=False, limit=limit)
-    return {"destroyed_for_retention": run.count}
+    destroyed = schedule.sweep_retention(session=session, ctx=ctx, limit=limit)
+    return {"destroyed_for_retention": destroyed}
 
 
 _STEPS: tuple[Callable[[Session, ServiceContext, int], dict[str, int]], ...] = (

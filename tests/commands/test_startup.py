@@ -205,6 +205,31 @@ NOT_FOR_READING_THE_LOG = (
     "sqlalchemy.dialects.postgresql",
 )
 
+#: The published report counts from the database and the served checkpoint: it
+#: discloses nothing, so neither the disclosure sweep nor the notices' service (and
+#: their lifecycle machinery) is imported for ``statute_class``.
+NOT_FOR_REPORTING = (
+    "covergate.report.disclosure",
+    "covergate.notices.service",
+    "covergate.notices.addressee",
+    "covergate.lifecycle.advance",
+)
+#: The maintenance sweep with nothing due (the world's one request is submitted,
+#: not decided): each step finds no row, so no rule of the policy is read and
+#: neither the policy, its YAML, the request document's models (pydantic) nor the
+#: court's approval gate is imported; the retention results are plain dataclasses.
+NOT_FOR_AN_IDLE_SWEEP = (
+    "httpx",
+    "typer._adapters",
+    "sqlalchemy.dialects.postgresql",
+    "yaml",
+    "pydantic",
+    "covergate.document",
+    "covergate.policy",
+    "covergate.courts.gate",
+    "covergate.retention.inputs",
+)
+
 #: What each command that reads the database does not import (beside what every
 #: command imports): the request document and policy only where they are the work.
 NOT_FOR_READING = {
@@ -215,8 +240,8 @@ NOT_FOR_READING = {
     "audit": NOT_FOR_READING_REQUESTS,
     "log verify": NOT_FOR_READING_THE_LOG,
     "log proof": NOT_FOR_READING_THE_LOG,
-    "report": NOT_FOR_READING_THE_LOG,
-    "maintain": ("httpx", "typer._adapters", "sqlalchemy.dialects.postgresql"),
+    "report": (*NOT_FOR_READING_THE_LOG, *NOT_FOR_REPORTING),
+    "maintain": NOT_FOR_AN_IDLE_SWEEP,
 }  # fmt: skip
 
 
@@ -308,13 +333,15 @@ def test_a_usage_error_reads_the_same_through_main() -> None:
     assert done.stderr.strip() == "error: covergate user list: No such option: -z"
 
 
+@pytest.mark.parametrize("name", ["request list", "maintain"])
 def test_a_command_acting_with_a_token_still_refuses_an_unknown_policy(
-    world: dict[str, str],
+    name: str, world: dict[str, str]
 ) -> None:
     """The policy is loaded only by what evaluates it, but a COVERGATE_POLICY that
     names no bundled policy still fails every command that acts with a token, as it
-    did when the service context loaded the policy first."""
-    argv = _command_line("request list", world)
+    did when the service context loaded the policy first; so does the maintenance
+    sweep, even with nothing due (when it reads no rule of the policy)."""
+    argv = _command_line(name, world)
     done = subprocess.run(
         [sys.executable, "-c", "from covergate.cli import main; main()", *argv],
         capture_output=True,

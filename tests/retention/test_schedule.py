@@ -210,3 +210,27 @@ def test_a_cover_closed_after_it_expired_is_kept_from_its_last_day(world: World)
         request = world.request(s, rid)
         assert request.closed_on == last + timedelta(days=40)
         assert schedule.end_day(session=s, request=request) == last
+
+
+def sweep(world: World, limit: int = 10_000) -> int:
+    with world.tx() as s:
+        return schedule.sweep_retention(session=s, ctx=world.ctx, limit=limit)
+
+
+def test_the_maintenance_step_destroys_what_a_run_would(world: World) -> None:
+    """``sweep_retention`` (the maintenance sweep's step) is a run that is not dry:
+    it sets ``retain_until`` while the retention lasts, then destroys and logs."""
+    rid = closed_on(world, ENDED)
+    world.clock.set_date(date(2034, 1, 31))
+    assert sweep(world) == 0
+    with world.tx() as s:
+        assert world.request(s, rid).retain_until == date(2034, 2, 1)
+    world.clock.set_date(date(2034, 2, 1))
+    size = log_size(world)
+    assert sweep(world) == 1
+    assert log_size(world) == size + 2  # the request's data_destroyed, the destruction_run
+    with world.tx() as s:
+        assert world.request(s, rid).destruction_reason is DestructionReason.RETENTION_ENDED
+    assert sweep(world) == 0
+    with pytest.raises(InvalidInput):
+        sweep(world, limit=0)

@@ -25,9 +25,22 @@ from covergate.transparency.schemas import (
 )
 from covergate.vocabulary import Ground, ProcessType, RequestKind
 
-__all__ = ["DisclosureEvent"]
+__all__ = ["DisclosureEvent", "statute_class"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_USC = re.compile(r"\s*(\d{1,2})\s*U\.?\s*S\.?\s*C\.?", re.IGNORECASE)
+
+
+def statute_class(statute: str | None) -> str:
+    """The class of a request's statute: ``usc_title_18``, ``other_law`` or ``none``.
+
+    >>> statute_class("18 U.S.C. 1341"), statute_class("Ill. Comp. Stat. 5/17"), statute_class("")
+    ('usc_title_18', 'other_law', 'none')
+    """
+    if statute is None or not statute.strip():
+        return "none"
+    match = _USC.match(statute)
+    return f"usc_title_{int(match.group(1))}" if match else "other_law"
 
 
 @dataclass(frozen=True)

@@ -186,17 +186,19 @@ def sweep_notices(
         sweep_periods(session=session, ctx=ctx)
     today = ctx.clock.today()
     created = 0
-    if ctx.policy.authority.notice.required:
-        candidates = session.scalars(
-            select(Request)
-            .where(
-                Request.ordered_on.is_not(None),
-                Request.state.in_(ENDED_STATES),
-                ~exists().where(Notice.request_id == Request.id),
-            )
-            .order_by(Request.id)
-            .limit(limit)
-        ).all()
+    # The candidates first, the policy only if there are any: a sweep with nothing
+    # due does not load the policy (nor the request document it compiles against).
+    candidates = session.scalars(
+        select(Request)
+        .where(
+            Request.ordered_on.is_not(None),
+            Request.state.in_(ENDED_STATES),
+            ~exists().where(Notice.request_id == Request.id),
+        )
+        .order_by(Request.id)
+        .limit(limit)
+    ).all()
+    if candidates and ctx.policy.authority.notice.required:
         ends = owed_from_many(session=session, requests=candidates)
         for request in candidates:
             end = ends[request.id]

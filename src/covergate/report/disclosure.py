@@ -22,7 +22,6 @@ every later entry of the request is open. The maintenance sweep runs
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -34,6 +33,7 @@ from covergate.context import ServiceContext
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.db import id_batches
 from covergate.lifecycle.advance import record_event
+from covergate.lifecycle.disclosed import statute_class
 from covergate.lifecycle.events import DisclosureEvent, EventType
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.sealing import new_details_key
@@ -55,19 +55,6 @@ ENDED = frozenset(
     }
 )
 DEFAULT_HOLD_DAYS = 90
-_USC = re.compile(r"\s*(\d{1,2})\s*U\.?\s*S\.?\s*C\.?", re.IGNORECASE)
-
-
-def statute_class(statute: str | None) -> str:
-    """The class of a request's statute: ``usc_title_18``, ``other_law`` or ``none``.
-
-    >>> statute_class("18 U.S.C. 1341"), statute_class("Ill. Comp. Stat. 5/17"), statute_class("")
-    ('usc_title_18', 'other_law', 'none')
-    """
-    if statute is None or not statute.strip():
-        return "none"
-    match = _USC.match(statute)
-    return f"usc_title_{int(match.group(1))}" if match else "other_law"
 
 
 def _hold_days(ctx: ServiceContext) -> int:

@@ -40,11 +40,11 @@ from covergate.agencies.models import Agency
 from covergate.courts.models import CourtOrder
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.errors import InvalidInput, MalformedLogData
+from covergate.lifecycle.disclosed import statute_class
 from covergate.lifecycle.events import ORDER_EVENTS, EventType
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.states import DecisionOutcome
 from covergate.notices.models import Notice
-from covergate.report.disclosure import statute_class
 from covergate.report.schemas import Disclosure, EventFact, LogFacts, ProgramFact, RequestFacts
 from covergate.requests.models import Decision
 from covergate.transparency.models import LogEntry

@@ -19,7 +19,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.courts.gate import order_in_time
 from covergate.courts.models import Court, CourtOrder
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import APPROVED_STATES, CloseReason, DestructionReason, OrderState
@@ -66,10 +65,10 @@ def _end_and_destroy(
 
 
 def sweep_refused_orders(*, session: Session, ctx: ServiceContext) -> int:
-    """End and destroy every ordered cover whose court order was refused; returns how many."""
-    duty = ctx.policy.authority.court_confirmation
-    if not duty.required:
-        return 0
+    """End and destroy every ordered cover whose court order was refused; returns how many.
+
+    The rows are found before the policy is read: with none, the sweep neither
+    loads the policy nor needs to know whether it requires court confirmation."""
     rows = session.execute(
         select(Request, CourtOrder)
         .join(CourtOrder, CourtOrder.request_id == Request.id)
@@ -80,6 +79,11 @@ def sweep_refused_orders(*, session: Session, ctx: ServiceContext) -> int:
         )
         .order_by(Request.id)
     ).all()
+    if not rows:
+        return 0
+    duty = ctx.policy.authority.court_confirmation
+    if not duty.required:
+        return 0
     for request, order in rows:
         refused_on = order.decided_on.isoformat() if order.decided_on else "an earlier day"
         _end_and_destroy(
@@ -101,9 +105,6 @@ def sweep_emergencies(*, session: Session, ctx: ServiceContext) -> int:
     Returns how many requests' data was destroyed.
     """
     count = sweep_refused_orders(session=session, ctx=ctx)
-    duty = ctx.policy.authority.emergency_order
-    if not duty.required:
-        return count
     today = ctx.clock.today()
     rows = session.execute(
         select(Request, CourtOrder)
@@ -122,6 +123,13 @@ def sweep_emergencies(*, session: Session, ctx: ServiceContext) -> int:
         )
         .order_by(Request.id)
     ).all()
+    if not rows:  # as above: no policy read, and no gate (nor its request document)
+        return count
+    duty = ctx.policy.authority.emergency_order
+    if not duty.required:
+        return count
+    from covergate.courts.gate import order_in_time
+
     for request, order in rows:
         due = request.order_due
         if due is None or order_in_time(session=session, request=request):

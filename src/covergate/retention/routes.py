@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from covergate.api_deps import PROBLEM_RESPONSES, ContextDep, RuntimeDep, TokenDep
 from covergate.lifecycle import access
 from covergate.retention import schedule, service
+from covergate.retention.inputs import DestroyInput, RetentionRunInput
 from covergate.retention.responses import Destroyed, DestructionView, RetentionRunView
-from covergate.retention.schemas import DestroyInput, RetentionRunInput
 from covergate.users.schemas import Role
 
 router = APIRouter(prefix="/api/v1", tags=["retention"], responses=PROBLEM_RESPONSES)

@@ -11,8 +11,9 @@ requests are never destroyed here; a dry run lists what would go and writes noth
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -22,11 +23,13 @@ from covergate.errors import InvalidInput
 from covergate.lifecycle.events import EventType, ProgramEvent
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.states import CloseReason, DestructionReason, RequestState
-from covergate.policy import Policy
 from covergate.requests.service import end
 from covergate.retention.schemas import RetentionItem, RetentionRun
 from covergate.retention.service import ENDED_STATES, destroy, destruction_of
 from covergate.transparency.service import append_event
+
+if TYPE_CHECKING:  # the policy is loaded by the context when a rule is read
+    from covergate.policy import Policy
 
 __all__ = [
     "KEPT_STATES",
@@ -36,6 +39,7 @@ __all__ = [
     "retention_day",
     "retention_due",
     "run_retention",
+    "sweep_retention",
 ]
 
 #: ``progress(done, total)``: called after each request a run destroys (or lists).
@@ -116,8 +120,27 @@ def run_retention(
     if limit is not None and limit < 1:
         raise InvalidInput("limit must be at least 1", field="limit")
     today = ctx.clock.today()
-    rule = ctx.policy.authority.retention
-    rows = session.scalars(
+    rows = _candidates(session, today)
+    return _run(session, ctx, rows, today, dry_run=dry_run, limit=limit, progress=progress)
+
+
+def sweep_retention(*, session: Session, ctx: ServiceContext, limit: int) -> int:
+    """The maintenance sweep's step: :func:`run_retention`, not a dry run; how many
+    requests were destroyed. With no candidate it reads no rule of the policy, so a
+    sweep with nothing due does not load the policy (and the request document's
+    models, which the policy compiles its conditions against)."""
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1", field="limit")
+    today = ctx.clock.today()
+    rows = _candidates(session, today)
+    if not rows:
+        return 0
+    return _run(session, ctx, rows, today, dry_run=False, limit=limit, progress=None).count
+
+
+def _candidates(session: Session, today: date) -> Sequence[Request]:
+    """Every request kept and not destroyed whose retention is over or not yet set."""
+    return session.scalars(
         select(Request)
         .where(
             Request.destroyed_on.is_(None),
@@ -126,6 +149,19 @@ def run_retention(
         )
         .order_by(Request.id)
     ).all()
+
+
+def _run(
+    session: Session,
+    ctx: ServiceContext,
+    rows: Sequence[Request],
+    today: date,
+    *,
+    dry_run: bool,
+    limit: int | None,
+    progress: Progress | None,
+) -> RetentionRun:
+    rule = ctx.policy.authority.retention
     due: list[tuple[Request, date, date]] = []
     for request in rows:
         ended = end_day(session=session, request=request)

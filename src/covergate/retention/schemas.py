@@ -1,4 +1,8 @@
-"""What the retention workflow returns and takes: destructions, runs, their inputs."""
+"""What the retention workflow returns: destructions and runs (plain dataclasses).
+
+The requests' inputs are pydantic models, in ``retention.inputs``: the maintenance
+sweep destroys and runs the schedule without building any of them.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from pydantic import StrictBool
-
-from covergate.document import StrictModel, Text
 from covergate.lifecycle.states import DestructionReason
 
 __all__ = [
     "MIN_EXPLANATION",
-    "DestroyInput",
     "Destruction",
     "RetentionItem",
     "RetentionRun",
-    "RetentionRunInput",
 ]
 
 #: An improper cover's destruction tells the requester why in at least this many
@@ -99,16 +98,3 @@ class RetentionRun:
             "log_index": self.log_index,
             "requests": [item.to_json() for item in self.items],
         }
-
-
-class DestroyInput(StrictModel):
-    """Why an improperly ordered cover's data is destroyed: told to the requester.
-
-    Say what was wrong with the order; do not name the subject.
-    """
-
-    explanation: Text
-
-
-class RetentionRunInput(StrictModel):
-    dry_run: StrictBool = False
