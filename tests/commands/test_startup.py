@@ -144,14 +144,21 @@ NOT_FOR_OPENING = (
 
 
 def _run(*argv: str) -> str:
-    done = subprocess.run(
+    return _covergate(list(argv), check=True).stdout
+
+
+def _covergate(
+    argv: list[str], *, check: bool, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``covergate ARGV`` in a fresh interpreter, from the repository's root."""
+    return subprocess.run(
         [sys.executable, "-c", "from covergate.cli import main; main()", *argv],
         capture_output=True,
         text=True,
-        check=True,
+        check=check,
         cwd=ROOT,
+        env=env,
     )
-    return done.stdout
 
 
 def test_a_database_command_imports_only_what_opening_the_database_needs(
@@ -342,14 +349,7 @@ def test_a_command_acting_with_a_token_still_refuses_an_unknown_policy(
     did when the service context loaded the policy first; so does the maintenance
     sweep, even with nothing due (when it reads no rule of the policy)."""
     argv = _command_line(name, world)
-    done = subprocess.run(
-        [sys.executable, "-c", "from covergate.cli import main; main()", *argv],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-        env={**os.environ, "COVERGATE_POLICY": "bogus"},
-    )
+    done = _covergate(argv, check=False, env={**os.environ, "COVERGATE_POLICY": "bogus"})
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "error: unknown policy 'bogus'; available: safeguards-2026, usps-2017"
