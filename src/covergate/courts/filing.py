@@ -38,7 +38,13 @@ from covergate.courts.models import Court, CourtOrder
 from covergate.courts.registry import find_court, registered_names
 from covergate.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
-from covergate.lifecycle.advance import PendingEvent, insert_row, record_events, this_transaction
+from covergate.lifecycle.advance import (
+    PendingEvent,
+    insert_row,
+    record_events,
+    remember_here,
+    this_transaction,
+)
 from covergate.lifecycle.events import (
     DOCKET,
     JUDGE,
@@ -196,8 +202,7 @@ def order_filing(
     insert_row(session, order)
     if request.court_id != filing.court.id:
         request.court_id = filing.court.id
-    if session.get_nested_transaction() is None:
-        this_transaction(session, _KNOWN)[request.id] = order
+    remember_here(session, _KNOWN, request.id, order)
     pending = PendingEvent(
         event=EventType.ORDER_FILED,
         actor=actor,
@@ -264,8 +269,8 @@ def order_of(*, session: Session, request: Request) -> CourtOrder | None:
     order = filed_here(session, request)
     if order is None:
         order = session.scalar(select(CourtOrder).where(CourtOrder.request_id == request.id))
-        if order is not None and session.get_nested_transaction() is None:
-            this_transaction(session, _KNOWN)[request.id] = order
+        if order is not None:
+            remember_here(session, _KNOWN, request.id, order)
     return order
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "record_event",
     "record_events",
     "recorded_here",
+    "remember_here",
     "this_transaction",
 ]
 
@@ -249,6 +250,13 @@ def this_transaction(session: Session, key: str) -> dict[Any, Any]:
         session.info[key] = held
     memo: dict[Any, Any] = held[1]
     return memo
+
+
+def remember_here(session: Session, key: str, name: Any, value: Any) -> None:
+    """Remember ``value`` under ``name`` in :func:`this_transaction`'s ``key`` dict,
+    unless a savepoint is open: its rollback could undo what ``value`` stands for."""
+    if session.get_nested_transaction() is None:
+        this_transaction(session, key)[name] = value
 
 
 def insert_row(session: Session, row: Any) -> None:

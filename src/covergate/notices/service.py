@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from covergate.context import ServiceContext
 from covergate.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
-from covergate.lifecycle.advance import record_event, this_transaction
+from covergate.lifecycle.advance import record_event, remember_here, this_transaction
 from covergate.lifecycle.events import DOCKET, EventType, ProgramEvent
 from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import Request
@@ -92,8 +92,7 @@ def notice_of(*, session: Session, request: Request) -> Notice | None:
 
 
 def _remember_notice(session: Session, notice: Notice) -> None:
-    if session.get_nested_transaction() is None:
-        this_transaction(session, _NOTICES)[notice.request_id] = notice
+    remember_here(session, _NOTICES, notice.request_id, notice)
 
 
 def delays_of(*, session: Session, request: Request) -> list[DelayOrder]:
@@ -112,8 +111,7 @@ def delays_of(*, session: Session, request: Request) -> list[DelayOrder]:
                 .order_by(DelayOrder.id)
             )
         )
-        if session.get_nested_transaction() is None:
-            known[request.id] = delays
+        remember_here(session, _DELAYS, request.id, delays)
     return list(delays)
 
 

@@ -32,6 +32,7 @@ from covergate.lifecycle.advance import (
     insert_row,
     record_events,
     recorded_here,
+    remember_here,
     this_transaction,
 )
 from covergate.lifecycle.documents import (
@@ -151,8 +152,7 @@ def submit(
         events.append(filed)
     # Both entries in one append, in this order: the submission, then its order.
     record_events(session=session, ctx=ctx, request=request, events=events)
-    if session.get_nested_transaction() is None:
-        this_transaction(session, _CREATED)[request.id] = True
+    remember_here(session, _CREATED, request.id, True)
     return Submission(request, created=True)
 
 
