@@ -117,10 +117,7 @@ def run_retention(
     ``limit`` caps how many are destroyed in one run; ``progress(done, total)``
     follows the candidates.
     """
-    if limit is not None and limit < 1:
-        raise InvalidInput("limit must be at least 1", field="limit")
-    today = ctx.clock.today()
-    rows = _candidates(session, today)
+    today, rows = _candidates(session, ctx, limit)
     return _run(session, ctx, rows, today, dry_run=dry_run, limit=limit, progress=progress)
 
 
@@ -129,18 +126,21 @@ def sweep_retention(*, session: Session, ctx: ServiceContext, limit: int) -> int
     requests were destroyed. With no candidate it reads no rule of the policy, so a
     sweep with nothing due does not load the policy (and the request document's
     models, which the policy compiles its conditions against)."""
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1", field="limit")
-    today = ctx.clock.today()
-    rows = _candidates(session, today)
+    today, rows = _candidates(session, ctx, limit)
     if not rows:
         return 0
     return _run(session, ctx, rows, today, dry_run=False, limit=limit, progress=None).count
 
 
-def _candidates(session: Session, today: date) -> Sequence[Request]:
-    """Every request kept and not destroyed whose retention is over or not yet set."""
-    return session.scalars(
+def _candidates(
+    session: Session, ctx: ServiceContext, limit: int | None
+) -> tuple[date, Sequence[Request]]:
+    """Today, and every request kept and not destroyed whose retention is over or not
+    yet set; InvalidInput for a ``limit`` below 1, before anything is read."""
+    if limit is not None and limit < 1:
+        raise InvalidInput("limit must be at least 1", field="limit")
+    today = ctx.clock.today()
+    return today, session.scalars(
         select(Request)
         .where(
             Request.destroyed_on.is_(None),
