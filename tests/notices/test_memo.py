@@ -14,8 +14,10 @@ from datetime import timedelta
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import NoticeState
 from covergate.notices import service
+from covergate.notices.models import DelayOrder
 from tests.notices.helpers import ended_cover
 from tests.world import World
 
@@ -35,6 +37,19 @@ def selects(s: Session, table: str) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(s.get_bind(), "before_cursor_execute", count)
+
+
+def delay(world: World, s: Session, request: Request, *, docket: str) -> DelayOrder:
+    """The court delays ``request``'s notice for 60 days, in the transaction ``s``."""
+    return service.delay(
+        session=s,
+        ctx=world.ctx,
+        actor=world.user(s, "court"),
+        request=request,
+        until=world.clock.today() + timedelta(days=60),
+        docket=docket,
+        reasons="Notice now would reveal an ongoing investigation.",
+    )
 
 
 def test_a_transaction_reads_the_notice_and_its_delays_once(world: World) -> None:
@@ -58,19 +73,10 @@ def test_a_transaction_reads_the_notice_and_its_delays_once(world: World) -> Non
 
 def test_a_delay_ordered_in_the_transaction_is_among_its_delays(world: World) -> None:
     rid = ended_cover(world)
-    until = world.clock.today() + timedelta(days=60)
     with world.tx() as s:
         request = world.request(s, rid)
         assert service.delays_of(session=s, request=request) == []
-        order = service.delay(
-            session=s,
-            ctx=world.ctx,
-            actor=world.user(s, "court"),
-            request=request,
-            until=until,
-            docket="26-mc-0001",
-            reasons="Notice now would reveal an ongoing investigation.",
-        )
+        order = delay(world, s, request, docket="26-mc-0001")
         assert service.delays_of(session=s, request=request) == [order]
         notice = service.notice_of(session=s, request=request)
         assert notice is not None
@@ -79,20 +85,11 @@ def test_a_delay_ordered_in_the_transaction_is_among_its_delays(world: World) ->
 
 def test_a_delay_rolled_back_with_its_savepoint_is_not_among_the_delays(world: World) -> None:
     rid = ended_cover(world)
-    until = world.clock.today() + timedelta(days=60)
     with world.tx() as s:
         request = world.request(s, rid)
         assert service.delays_of(session=s, request=request) == []
         savepoint = s.begin_nested()
-        service.delay(
-            session=s,
-            ctx=world.ctx,
-            actor=world.user(s, "court"),
-            request=request,
-            until=until,
-            docket="26-mc-0002",
-            reasons="Notice now would reveal an ongoing investigation.",
-        )
+        delay(world, s, request, docket="26-mc-0002")
         assert len(service.delays_of(session=s, request=request)) == 1
         savepoint.rollback()
         assert service.delays_of(session=s, request=request) == []
