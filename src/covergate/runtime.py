@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from covergate.transparency.integration import TreeCache
     from covergate.transparency.keys import LogSigner
     from covergate.transparency.witnessing import Witnessing
+    from covergate.users.gate import TokenGate
     from covergate.users.models import User
 
 log = logging.getLogger("covergate")
@@ -210,6 +211,14 @@ class Runtime:
         from covergate.transparency.integration import TreeCache
 
         return TreeCache()
+
+    @cached_property
+    def token_gate(self) -> TokenGate:
+        """The API's early token check, remembered for a few seconds
+        (:mod:`covergate.users.gate`); the check in :meth:`unit_of_work` never uses it."""
+        from covergate.users.gate import TokenGate
+
+        return TokenGate(self.clock)
 
     @cached_property
     def read_sessions(self) -> sessionmaker[Session]:

@@ -10,7 +10,10 @@ from typing import Any
 
 import pytest
 
+from covergate.users import service
+from covergate.users.gate import GATE_SECONDS
 from tests.api_server import LiveServer
+from tests.factories import mail_cover_data
 from tests.test_api import assert_problem
 
 ADMIN = "/api/v1/admin"
@@ -132,3 +135,43 @@ def test_only_admins_issue_tokens(api: LiveServer) -> None:
 
 def test_without_a_token_account_routes_are_401(api: LiveServer) -> None:
     assert_problem(api.get(f"{ADMIN}/users"), 401, "unauthenticated")
+
+
+def test_a_token_revoked_elsewhere_is_refused_though_the_gate_remembers_it(
+    api: LiveServer,
+) -> None:
+    """The gate (users/gate.py) only answers 401 early; the route's own transaction
+    decides. A revocation by another process (here: straight in the database, as
+    ``covergate token revoke`` does) does not empty this process's gate."""
+    assert me(api, "fbi") == 200
+    gate = api.runtime.token_gate
+    assert gate.admits(api.tokens["fbi"])
+    tid = token_of(api, "fbi@test.example")["id"]
+    with api.runtime.transaction() as session:
+        service.revoke_token(session=session, clock=api.clock, token_id=tid)
+    assert gate.admits(api.tokens["fbi"])
+    assert_problem(api.get("/api/v1/me", "fbi"), 401, "unauthenticated", mentions="revoked")
+    listed = api.get("/api/v1/requests", "fbi")
+    assert_problem(listed, 401, "unauthenticated", mentions="revoked")
+    submitted = api.post("/api/v1/requests", "fbi", json=mail_cover_data())
+    assert_problem(submitted, 401, "unauthenticated", mentions="revoked")
+    # Once its seconds are up, the gate checks again: 401 before the body is read.
+    api.clock.advance(timedelta(seconds=GATE_SECONDS))
+    malformed = api.post("/api/v1/requests", "fbi", json={"kind": "nonsense"})
+    assert_problem(malformed, 401, "unauthenticated", mentions="revoked")
+
+
+def test_revoking_or_disabling_over_the_api_empties_the_gate(api: LiveServer) -> None:
+    assert me(api, "fbi") == me(api, "osg") == 200
+    gate = api.runtime.token_gate
+    assert gate.admits(api.tokens["fbi"])
+    assert gate.admits(api.tokens["osg"])
+    tid = token_of(api, "fbi@test.example")["id"]
+    assert api.post(f"{ADMIN}/tokens/{tid}/revoke", "admin").status_code == 200
+    assert not gate.admits(api.tokens["fbi"])
+    assert not gate.admits(api.tokens["osg"])
+    assert me(api, "osg") == 200
+    assert api.post(f"{ADMIN}/users/osg@test.example/disable", "admin").status_code == 200
+    assert not gate.admits(api.tokens["osg"])
+    malformed = api.post("/api/v1/requests", "osg", json={"kind": "nonsense"})
+    assert_problem(malformed, 401, "unauthenticated", mentions="disabled")

@@ -87,7 +87,9 @@ def disable_user(email: str, runtime: RuntimeDep, token: TokenDep) -> dict[str, 
         _admin(actor)
         user = service.get_by_email(session=session, email=email)
         service.disable_user(session=session, clock=runtime.clock, user=user)
-        return service.user_as_dict(user, clock=runtime.clock)
+        body = service.user_as_dict(user, clock=runtime.clock)
+    runtime.token_gate.forget_all()
+    return body
 
 
 @router.post(
@@ -151,4 +153,6 @@ def revoke_token(token_id: str, runtime: RuntimeDep, token: TokenDep) -> dict[st
     with runtime.unit_of_work(token) as (session, actor):
         _admin(actor)
         row = service.revoke_token(session=session, clock=runtime.clock, token_id=token_id)
-        return service.token_as_dict(row, clock=runtime.clock)
+        body = service.token_as_dict(row, clock=runtime.clock)
+    runtime.token_gate.forget_all()
+    return body
