@@ -5,6 +5,7 @@ Only admins manage accounts; every change takes effect on the next request.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -175,3 +176,46 @@ def test_revoking_or_disabling_over_the_api_empties_the_gate(api: LiveServer) ->
     assert not gate.admits(api.tokens["osg"])
     malformed = api.post("/api/v1/requests", "osg", json={"kind": "nonsense"})
     assert_problem(malformed, 401, "unauthenticated", mentions="disabled")
+
+
+def _gated_routes_without_a_body() -> list[tuple[str, str]]:
+    """Every API route behind the token gate that takes no body: (method, path)."""
+    from fastapi.routing import APIRoute
+
+    from covergate.api_deps import authenticated_token
+
+    def gated(dependant: Any) -> bool:
+        return any(d.call is authenticated_token or gated(d) for d in dependant.dependencies)
+
+    from covergate import api as api_module
+
+    routers = [v for k, v in vars(api_module).items() if k.endswith("_router")]
+    out = []
+    for route in (r for router in routers for r in router.routes):
+        if isinstance(route, APIRoute) and gated(route.dependant) and not route.dependant.body_params:
+            path = re.sub(r"\{[^}]+\}", "0", route.path)
+            out += [(method, path) for method in sorted(route.methods)]
+    return out
+
+
+GATED = _gated_routes_without_a_body()
+
+
+def test_the_gate_guards_a_good_share_of_the_api() -> None:
+    assert len(GATED) >= 20
+    assert ("GET", "/api/v1/requests") in GATED
+
+
+@pytest.mark.parametrize(("method", "path"), GATED)
+def test_every_gated_route_checks_the_token_again_itself(
+    api: LiveServer, method: str, path: str
+) -> None:
+    """A token the gate still remembers, revoked elsewhere, gets 401 from every
+    route: each one authenticates in its own transaction (``unit_of_work``)."""
+    assert me(api, "auditor") == 200
+    tid = token_of(api, "auditor@test.example")["id"]
+    with api.runtime.transaction() as session:
+        service.revoke_token(session=session, clock=api.clock, token_id=tid)
+    assert api.runtime.token_gate.admits(api.tokens["auditor"])
+    response = api.call(method, path, "auditor", headers={"X-Access-Reason": "audit"})
+    assert_problem(response, 401, "unauthenticated", mentions="revoked")
