@@ -192,7 +192,11 @@ def _gated_routes_without_a_body() -> list[tuple[str, str]]:
     routers = [v for k, v in vars(api_module).items() if k.endswith("_router")]
     out = []
     for route in (r for router in routers for r in router.routes):
-        if isinstance(route, APIRoute) and gated(route.dependant) and not route.dependant.body_params:
+        if (
+            isinstance(route, APIRoute)
+            and gated(route.dependant)
+            and not route.dependant.body_params
+        ):
             path = re.sub(r"\{[^}]+\}", "0", route.path)
             out += [(method, path) for method in sorted(route.methods)]
     return out
