@@ -10,7 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 
+from covergate import api as api_module
+from covergate.api_deps import authenticated_token
 from covergate.users import service
 from covergate.users.gate import GATE_SECONDS
 from tests.api_server import LiveServer
@@ -180,14 +183,9 @@ def test_revoking_or_disabling_over_the_api_empties_the_gate(api: LiveServer) ->
 
 def _gated_routes_without_a_body() -> list[tuple[str, str]]:
     """Every API route behind the token gate that takes no body: (method, path)."""
-    from fastapi.routing import APIRoute
-
-    from covergate.api_deps import authenticated_token
 
     def gated(dependant: Any) -> bool:
         return any(d.call is authenticated_token or gated(d) for d in dependant.dependencies)
-
-    from covergate import api as api_module
 
     routers = [v for k, v in vars(api_module).items() if k.endswith("_router")]
     out = []
