@@ -16,6 +16,10 @@ as the server answers. Measured:
 Baseline, same run, same backend, served the same way: ``bench/api_floor.py``, a
 bare endpoint that parses the JSON body and in one durable transaction inserts as
 many rows as a submission wrote (no authentication, validation, policy or log).
+Then the *stack floor* (``api_floor.py --stack``): the same insert behind FastAPI,
+covergate's own ``RequestDocument`` validation, a token found in memory, the policy
+engine, and covergate's ``RequestDetail`` answer, which is what no implementation on
+this stack can skip. Its rows are reported against the storage floor too.
 
     python -m bench api            # 50 clients x 20 submissions per backend
     python -m bench api --quick    # 50 clients x 6
@@ -278,6 +282,8 @@ def _one(backend: str, per_client: int, workers: int) -> list[dict[str, object]]
                 before = _row_count(url)
                 got = _figures(*_load(api, headers, timed, server.pid))
                 rows = (_row_count(url) - before) / len(timed)
+                answer = tmp / "answer.json"
+                answer.write_text(json.dumps(_one_answer(api, headers)))
             port = _free_port()
             floor_argv = [
                 str(PYTHON), "-m", "bench.api_floor", "--url", url, "--port", str(port),
@@ -291,8 +297,45 @@ def _one(backend: str, per_client: int, workers: int) -> list[dict[str, object]]
             with _server(floor_argv, env, port) as server:
                 _load(floor_url, {}, warm, server.pid)
                 floor = _figures(*_load(floor_url, {}, timed, server.pid))
+            port = _free_port()
+            stack_argv = [*floor_argv[:6], str(port), *floor_argv[7:]]
+            stack_argv += ["--stack", str(answer), "--token", token]
+            stack_url = f"http://127.0.0.1:{port}/floor"
+            with _server(stack_argv, env, port) as server:
+                _load(stack_url, headers, warm, server.pid)
+                stack = _figures(*_load(stack_url, headers, timed, server.pid))
     label = f"{backend}, {CLIENTS} clients" + (f", {workers} workers" if workers > 1 else "")
-    return _rows(label, got, floor, rows)
+    return _rows(label, got, floor, rows) + _stack_rows(label, stack, floor)
+
+
+def _one_answer(api: str, headers: dict[str, str]) -> dict[str, object]:
+    """A real submission's answer (``RequestDetail``), for the stack floor to give."""
+    with httpx.Client(timeout=30, headers=headers) as client:
+        listed = client.get(api, params={"limit": 1}).raise_for_status().json()
+        detail = client.get(f"{api}/{listed['requests'][0]['id']}").raise_for_status()
+        return dict(detail.json())
+
+
+def _stack_rows(
+    label: str, stack: dict[str, float], floor: dict[str, float]
+) -> list[dict[str, object]]:
+    """The stack floor's own figures, each against the storage floor of the same run."""
+    baseline = {f"floor {k}": round(v, 2) for k, v in floor.items()}
+    names = {
+        "cpu_ms": ("stack floor: CPU per request", "ms"),
+        "per_s": ("stack floor: requests per second", "requests/s"),
+        "p99_ms": ("stack floor: latency p99", "ms"),
+    }
+    return [
+        {
+            "name": f"{title}, {label}",
+            "value": round(stack[key], 2),
+            "unit": unit,
+            "baseline": baseline,
+            "ratio_to_baseline": round(stack[key] / floor[key], 2) if floor[key] else None,
+        }
+        for key, (title, unit) in names.items()
+    ]
 
 
 def run(quick: bool) -> list[dict[str, object]]:
