@@ -2,36 +2,51 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# What is installed, per pyproject.toml version: RUN_STAMP (the package, enough for
-# `make run`), TEST_STAMP (the test and bench extras too; it implies RUN_STAMP).
-SUM        := $(shell cksum pyproject.toml | cut -d' ' -f1)
+# What is installed, per version of pyproject.toml and constraints.txt: RUN_STAMP (the
+# package, enough for `make run`), TEST_STAMP (the test and bench extras too; it
+# implies RUN_STAMP).
+SUM        := $(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 RUN_STAMP  := $(VENV)/.installed-run-$(SUM)
 TEST_STAMP := $(VENV)/.installed-test-$(SUM)
-PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input
+# Every package at the version constraints.txt pins (the set the suite last passed
+# with), so that a fresh clone installs what CI tested. `make constraints` rewrites it.
+PIP        := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-input \
+              --constraint constraints.txt
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 # The demo's year: small (200 requests, about 20 s: the first run's default) or
 # national (7,500, the program's volume, about 3 minutes).
 DEMO_SIZE ?= small
 
-.PHONY: run install test lint typecheck bench clean check-chromium check-go check-node
+.PHONY: run install constraints test lint typecheck bench clean check-chromium check-go check-node
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # `make run` installs only what the server needs: the test extra (schemathesis,
 # playwright, mypy, ...) is most of the download and of pip's resolution time.
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
+$(RUN_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e .
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(BIN)/python
+$(TEST_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(PIP) -e '.[test,bench]'
 	rm -f $(VENV)/.installed-*
 	touch $(RUN_STAMP) $@
 
 install: $(TEST_STAMP)
+
+# After changing a dependency in pyproject.toml: resolve it afresh, without the old
+# pins, in a scratch virtualenv, and write every version it chose to constraints.txt.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --disable-pip-version-check '.[test,bench]'
+	{ echo "# Written by \`make constraints\`: every package \`make install\` takes, at the version"; \
+	  echo "# the suite passed with. Change pyproject.toml, then run \`make constraints\`."; \
+	  .venv-constraints/bin/python -m pip freeze --disable-pip-version-check --exclude covergate; } > constraints.txt
+	rm -rf .venv-constraints
 
 run: $(RUN_STAMP)
 	$(BIN)/covergate demo --size $(DEMO_SIZE) --host $(HOST) --port $(PORT)
