@@ -72,6 +72,29 @@ def test_rolled_back_transaction_leaves_no_entry(database: Database) -> None:
         assert service.status(session=session).sequenced == 1
 
 
+def test_every_batch_size_stores_each_entry_at_its_index(database: Database) -> None:
+    """One row per entry, in order, with its opening: small batches (one INSERT of
+    every row on PostgreSQL, executemany on SQLite) and COPY-sized ones alike."""
+    fc = cipher()
+    sizes = [1, 2, 3, 7, 8, 9]
+    start = 0
+    for count in sizes:
+        assert append_many(database.sessions, fc, count, start=start) == list(
+            range(start, start + count)
+        )
+        start += count
+    with database.sessions() as session, session.begin():
+        assert service.status(session=session).sequenced == start
+        for index in range(start):
+            # Each row is its own entry: its opening holds its own record, and
+            # checks against the commitment in its data.
+            salt, canonical = service.read_commitment(session=session, index=index, cipher=fc)
+            assert canonical == canonical_record(private_record(index))
+            entry = session.get(LogEntry, index)
+            assert entry is not None
+            assert check_commitment(bytes(entry.data), salt, canonical)
+
+
 @pytest.mark.parametrize("batches", [[1], [300], [255, 1, 256], [1] * 20 + [600, 3]])
 def test_batches_give_the_same_tree_as_one_integration(
     database: Database, batches: list[int]
