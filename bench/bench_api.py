@@ -237,27 +237,48 @@ def _figures(latencies: list[float], wall: float, cpu: float) -> dict[str, float
     }
 
 
+_SUBMISSION = {
+    "cpu_ms": ("server CPU per submission", "ms"),
+    "per_s": ("submissions per second", "submissions/s"),
+    "p50_ms": ("submission latency p50", "ms"),
+    "p99_ms": ("submission latency p99", "ms"),
+}
+_STACK = {
+    "cpu_ms": ("stack floor: CPU per request", "ms"),
+    "per_s": ("stack floor: requests per second", "requests/s"),
+    "p99_ms": ("stack floor: latency p99", "ms"),
+}
+
+
 def _rows(
-    label: str, got: dict[str, float], floor: dict[str, float], rows: float
+    label: str,
+    got: dict[str, float],
+    floor: dict[str, float],
+    names: dict[str, tuple[str, str]],
+    *,
+    rows: float | None = None,
+    stack: dict[str, float] | None = None,
 ) -> list[dict[str, object]]:
-    baseline = {f"floor {k}": round(v, 2) for k, v in floor.items()}
-    baseline["rows per request"] = round(rows, 1)
-    names = {
-        "cpu_ms": ("server CPU per submission", "ms"),
-        "per_s": ("submissions per second", "submissions/s"),
-        "p50_ms": ("submission latency p50", "ms"),
-        "p99_ms": ("submission latency p99", "ms"),
-    }
-    return [
-        {
+    """One result per figure of ``names``, against the storage floor (``baseline``,
+    ``ratio_to_baseline``) and, when given, the stack floor (``ratio_to_stack_floor``)."""
+    baseline: dict[str, float] = {f"floor {k}": round(v, 2) for k, v in floor.items()}
+    if rows is not None:
+        baseline["rows per request"] = round(rows, 1)
+    if stack is not None:
+        baseline |= {f"stack floor {k}": round(v, 2) for k, v in stack.items()}
+    out: list[dict[str, object]] = []
+    for key, (title, unit) in names.items():
+        row: dict[str, object] = {
             "name": f"{title}, {label}",
             "value": round(got[key], 2),
             "unit": unit,
             "baseline": baseline,
             "ratio_to_baseline": round(got[key] / floor[key], 2) if floor[key] else None,
         }
-        for key, (title, unit) in names.items()
-    ]
+        if stack is not None:
+            row["ratio_to_stack_floor"] = round(got[key] / stack[key], 2) if stack[key] else None
+        out.append(row)
+    return out
 
 
 def _one(backend: str, per_client: int, workers: int) -> list[dict[str, object]]:
@@ -305,7 +326,9 @@ def _one(backend: str, per_client: int, workers: int) -> list[dict[str, object]]
                 _load(stack_url, headers, warm, server.pid)
                 stack = _figures(*_load(stack_url, headers, timed, server.pid))
     label = f"{backend}, {CLIENTS} clients" + (f", {workers} workers" if workers > 1 else "")
-    return _rows(label, got, floor, rows) + _stack_rows(label, stack, floor)
+    return _rows(label, got, floor, _SUBMISSION, rows=rows, stack=stack) + _rows(
+        label, stack, floor, _STACK
+    )
 
 
 def _one_answer(api: str, headers: dict[str, str]) -> dict[str, object]:
@@ -314,28 +337,6 @@ def _one_answer(api: str, headers: dict[str, str]) -> dict[str, object]:
         listed = client.get(api, params={"limit": 1}).raise_for_status().json()
         detail = client.get(f"{api}/{listed['requests'][0]['id']}").raise_for_status()
         return dict(detail.json())
-
-
-def _stack_rows(
-    label: str, stack: dict[str, float], floor: dict[str, float]
-) -> list[dict[str, object]]:
-    """The stack floor's own figures, each against the storage floor of the same run."""
-    baseline = {f"floor {k}": round(v, 2) for k, v in floor.items()}
-    names = {
-        "cpu_ms": ("stack floor: CPU per request", "ms"),
-        "per_s": ("stack floor: requests per second", "requests/s"),
-        "p99_ms": ("stack floor: latency p99", "ms"),
-    }
-    return [
-        {
-            "name": f"{title}, {label}",
-            "value": round(stack[key], 2),
-            "unit": unit,
-            "baseline": baseline,
-            "ratio_to_baseline": round(stack[key] / floor[key], 2) if floor[key] else None,
-        }
-        for key, (title, unit) in names.items()
-    ]
 
 
 def run(quick: bool) -> list[dict[str, object]]:
