@@ -9,7 +9,7 @@ PostgreSQL through psycopg 3), so the difference between the two is covergate's
 own cost per submission.
 
 ``--stack ANSWER.json`` serves the *stack floor* instead: the same durable insert
-behind what no implementation on covergate's chosen stack can skip. It is a FastAPI
+behind what any implementation of this API on covergate's stack must do. It is a FastAPI
 app whose ``POST /floor`` is a plain ``def`` route (run in FastAPI's thread pool, as
 covergate's is) taking the body as covergate's own ``RequestDocument`` (the same
 pydantic validation, duplicate-key check included), a bearer-token dependency that
