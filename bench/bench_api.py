@@ -305,26 +305,25 @@ def _one(backend: str, per_client: int, workers: int) -> list[dict[str, object]]
                 rows = (_row_count(url) - before) / len(timed)
                 answer = tmp / "answer.json"
                 answer.write_text(json.dumps(_one_answer(api, headers)))
-            port = _free_port()
-            floor_argv = [
-                str(PYTHON), "-m", "bench.api_floor", "--url", url, "--port", str(port),
-                "--rows", str(round(rows)),
-            ]  # fmt: skip
             # The bench package, then whatever covergate the run was given (PYTHONPATH).
             env["PYTHONPATH"] = os.pathsep.join(
                 [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
             )
-            floor_url = f"http://127.0.0.1:{port}/floor"
-            with _server(floor_argv, env, port) as server:
-                _load(floor_url, {}, warm, server.pid)
-                floor = _figures(*_load(floor_url, {}, timed, server.pid))
-            port = _free_port()
-            stack_argv = [*floor_argv[:6], str(port), *floor_argv[7:]]
-            stack_argv += ["--stack", str(answer), "--token", token]
-            stack_url = f"http://127.0.0.1:{port}/floor"
-            with _server(stack_argv, env, port) as server:
-                _load(stack_url, headers, warm, server.pid)
-                stack = _figures(*_load(stack_url, headers, timed, server.pid))
+            floors: dict[str, dict[str, float]] = {}
+            for name, extra, floor_headers in (
+                ("storage", [], {}),
+                ("stack", ["--stack", str(answer), "--token", token], headers),
+            ):
+                port = _free_port()
+                floor_argv = [
+                    str(PYTHON), "-m", "bench.api_floor", "--url", url, "--port", str(port),
+                    "--rows", str(round(rows)), *extra,
+                ]  # fmt: skip
+                floor_url = f"http://127.0.0.1:{port}/floor"
+                with _server(floor_argv, env, port) as server:
+                    _load(floor_url, floor_headers, warm, server.pid)
+                    floors[name] = _figures(*_load(floor_url, floor_headers, timed, server.pid))
+            floor, stack = floors["storage"], floors["stack"]
     label = f"{backend}, {CLIENTS} clients" + (f", {workers} workers" if workers > 1 else "")
     return _rows(label, got, floor, _SUBMISSION, rows=rows, stack=stack) + _rows(
         label, stack, floor, _STACK
