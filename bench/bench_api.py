@@ -18,8 +18,9 @@ bare endpoint that parses the JSON body and in one durable transaction inserts a
 many rows as a submission wrote (no authentication, validation, policy or log).
 Then the *stack floor* (``api_floor.py --stack``): the same insert behind FastAPI,
 covergate's own ``RequestDocument`` validation, a token found in memory, the policy
-engine, and covergate's ``RequestDetail`` answer, which is what no implementation on
-this stack can skip. Its rows are reported against the storage floor too.
+engine, and covergate's ``RequestDetail`` answer: what any implementation of this
+API on this stack must do. Its rows are reported against the storage floor too, and
+covergate's rows against both floors (``ratio_to_stack_floor``).
 
     python -m bench api            # 50 clients x 20 submissions per backend
     python -m bench api --quick    # 50 clients x 6
