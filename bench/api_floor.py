@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -50,7 +51,8 @@ _TABLE = "CREATE TABLE IF NOT EXISTS bench_floor (id INTEGER PRIMARY KEY, body B
 _TABLE_PG = "CREATE TABLE IF NOT EXISTS bench_floor (id BIGSERIAL PRIMARY KEY, body BYTEA NOT NULL)"
 
 
-def app(url: str, rows: int) -> Starlette:
+def _storage(url: str, rows: int) -> Callable[[bytes], int]:
+    """The one durable write both floors make: ``rows`` rows of the body, one transaction."""
     engine = make_engine(url)  # the pool covergate's own engine gets
     with engine.begin() as conn:
         conn.exec_driver_sql(_TABLE_PG if engine.dialect.name == "postgresql" else _TABLE)
@@ -60,6 +62,12 @@ def app(url: str, rows: int) -> Starlette:
         with engine.begin() as conn:
             conn.execute(insert, [{"body": body}] * rows)
         return rows
+
+    return store
+
+
+def app(url: str, rows: int) -> Starlette:
+    store = _storage(url, rows)
 
     async def floor(request: Request) -> JSONResponse:
         body = await request.body()
@@ -75,10 +83,7 @@ def app(url: str, rows: int) -> Starlette:
 
 def stack_app(url: str, rows: int, answer: dict[str, Any], token: str) -> FastAPI:
     """The stack floor (module docstring): FastAPI, validation, policy, one insert."""
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql(_TABLE_PG if engine.dialect.name == "postgresql" else _TABLE)
-    insert = text("INSERT INTO bench_floor (body) VALUES (:body)")
+    store = _storage(url, rows)
     policy = load_policy(DEFAULT_POLICY)
     known = {hashlib.sha256(token.encode()).digest()}
 
@@ -95,9 +100,7 @@ def stack_app(url: str, rows: int, answer: dict[str, Any], token: str) -> FastAP
     )
     def floor(document: RequestDocument) -> Any:
         evaluation = evaluate(document, policy)
-        body = document.model_dump_json().encode()
-        with engine.begin() as conn:
-            conn.execute(insert, [{"body": body}] * rows)
+        store(document.model_dump_json().encode())
         return dict(answer, admissible=evaluation.admissible, policy=evaluation.to_json())
 
     @api.get("/healthz")
