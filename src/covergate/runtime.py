@@ -30,6 +30,7 @@ from covergate.db import (
     transaction,
 )
 from covergate.errors import CovergateError
+from covergate.startup import resume_collector
 from covergate.transparency.lock import appended
 
 # Every command opens a Runtime: what only some of them use (the policy engine and
@@ -175,7 +176,10 @@ class Runtime:
         create: bool = False,
         run_migrations: bool = True,
     ) -> Runtime:
-        """Connect, migrate and load keys. ``create`` makes missing keys (``init``)."""
+        """Connect, migrate and load keys. ``create`` makes missing keys (``init``).
+
+        From here the process works on data: the console script's collector resumes."""
+        resume_collector()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         if create:
             from covergate.transparency.keys import ensure_log_key

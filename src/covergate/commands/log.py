@@ -38,6 +38,7 @@ from covergate.commands.common import (
     write_atomically,
 )
 from covergate.errors import InvalidInput
+from covergate.startup import resume_collector
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -101,6 +102,7 @@ def read_policy(path: Path | None) -> WitnessPolicy | None:
 
 @contextmanager
 def _progress(what: str) -> Iterator[Progress]:
+    resume_collector()  # reading a whole log: work the log's size decides
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -300,6 +302,7 @@ def monitor(
     logs = _trust(ctx, key, policy)
     source = _open(location)
     monitor_state = StateFile(state)
+    resume_collector()  # polls until stopped
 
     def show(index: int, entry: bytes) -> None:
         typer.echo(json.dumps({"index": index, "entry": json.loads(entry)}, sort_keys=True))

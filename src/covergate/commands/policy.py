@@ -24,6 +24,7 @@ from covergate.commands import common
 from covergate.commands.common import read_input_file
 from covergate.config import DEFAULT_POLICY
 from covergate.errors import InvalidInput
+from covergate.startup import resume_collector
 
 if TYPE_CHECKING:
     from covergate.policy import Evaluation, Outcome, Policy, SimulationReport, StoredRequest
@@ -288,6 +289,7 @@ def run_simulation(
 
     from covergate.policy import simulate
 
+    resume_collector()  # as many documents as the data has
     with Progress(
         SpinnerColumn(),
         TextColumn("simulating {task.description}"),

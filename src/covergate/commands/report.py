@@ -27,6 +27,7 @@ from rich.text import Text
 
 from covergate.commands.common import JsonOption, console, on_path, read_input_file
 from covergate.errors import InvalidInput
+from covergate.startup import resume_collector
 
 if TYPE_CHECKING:
     from covergate.report.schemas import Period, Report
@@ -138,6 +139,7 @@ def _from_database(ctx: typer.Context, period: Period, *, as_json: bool) -> None
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[Any]:
+    resume_collector()  # reading a whole log: work the log's size decides
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     columns = (TextColumn("verifying the log"), BarColumn(), MofNCompleteColumn())

@@ -27,6 +27,7 @@ import typer
 
 from covergate.commands.common import console, print_json
 from covergate.errors import InvalidInput, MalformedLogData
+from covergate.startup import resume_collector
 
 if TYPE_CHECKING:
     from covergate.witness.config import WitnessConfig
@@ -74,6 +75,7 @@ def _config(data: Path, url: str | None) -> WitnessConfig:
 def _opened(data: Path, url: str | None) -> Iterator[Witness]:
     from covergate.witness.service import Witness
 
+    resume_collector()  # the witness's work (a server, its database) begins here
     witness = Witness.open(_config(data, url))
     try:
         yield witness
