@@ -1,11 +1,12 @@
 """The ``covergate`` console script: start-up without the cyclic garbage collector.
 
-Starting a database command makes about 75,000 objects (the command line, SQLAlchemy,
-the models) that live until the process ends, and CPython's collector keeps walking
-them while they are made: 155 young, 14 middle and one full collection in
-``import covergate.cli, sqlalchemy.orm, covergate.lifecycle.models``. At exit the
-interpreter walks everything once more. Together that was a quarter to a third of
-the CPU of a short command (docs/BENCHMARKS.md, "CLI start-up, fifth round").
+Starting a database command makes about 73,000 objects (the command line, SQLAlchemy,
+the models) that live until the process ends, and CPython's collector walks them
+while they are made: ``import covergate.cli, sqlalchemy.orm`` and the models and
+services of ``maintain`` ran 155 young, 14 middle and one full collection, 40-53 ms
+of about 450 ms, and the interpreter's collection at exit walks them once more,
+23-34 ms. End to end, the CPU of the commands that open the database fell to
+0.60-0.80 of what it was (docs/BENCHMARKS.md, "CLI start-up, fifth round").
 
 So the console script (:func:`main`) turns the collector off before it imports
 anything, and :func:`resume_collector` turns it back on where a process starts
@@ -16,7 +17,7 @@ called by:
 - :meth:`covergate.runtime.Runtime.open`: every command that opens the database,
   ``serve`` and ``demo`` among them;
 - :meth:`covergate.witness.service.Witness.open`: the witness's commands and server;
-- ``log verify``, ``log monitor``, ``report --log`` and ``policy simulate``, which
+- ``log verify``, ``log monitor``, ``report --from`` and ``policy simulate``, which
   read a log or a set of documents without a database.
 
 Any other command is short and ends with the collector off; objects in reference
