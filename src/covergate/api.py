@@ -147,13 +147,14 @@ def problem_documents(schema: dict[str, Any]) -> dict[str, Any]:
 def maintain(runtime: Runtime) -> None:
     """Run the maintenance sweep (``covergate.maintenance``), then integrate the log.
 
-    The last integration runs even if the sweep appended nothing: at start-up it
-    finishes what a crash interrupted.
+    The last integration runs even if the sweep appended nothing, when entries are
+    pending: at start-up it finishes what a crash interrupted, and on an empty log
+    it signs the first checkpoint (``maintenance.finish_integration``).
     """
-    from covergate.maintenance import sweep_all
+    from covergate.maintenance import finish_integration, sweep_all
 
     sweep_all(runtime, runtime.context(Via.API))
-    runtime.integrate_log()
+    finish_integration(runtime)
 
 
 def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -> FastAPI:

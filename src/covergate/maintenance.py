@@ -17,6 +17,10 @@ later steps see the earlier ones' work:
 5. requests whose day has come are disclosed: their sealed log entries opened
    (``report.disclosure``, the publication rule);
 6. data past its retention is destroyed (``retention.schedule``; 39 CFR 233.3(h)).
+
+:func:`sweep_all` first asks, in one statement, whether any step would find a row
+(``covergate.due``, whose queries the steps themselves run): almost every sweep
+has nothing to do, and then runs no step and imports none of their services.
 """
 
 from __future__ import annotations
@@ -29,18 +33,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.courts import service as courts
 from covergate.courts.models import CourtOrder
-from covergate.lifecycle import period
+from covergate.due import anything_due
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import NoticeState, RequestState
-from covergate.notices import service as notices
 from covergate.notices.models import Notice
-from covergate.report import disclosure
-from covergate.retention import emergencies, schedule
 from covergate.runtime import Runtime
 
-__all__ = ["SweepSummary", "next_due", "sweep_all", "sweep_in"]
+__all__ = ["NOTHING", "SweepSummary", "finish_integration", "next_due", "sweep_all", "sweep_in"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,18 @@ class SweepSummary:
         return sum(asdict(self).values())
 
 
+#: What a sweep with nothing due changed.
+NOTHING = SweepSummary(0, 0, 0, 0, 0, 0, 0, 0)
+
+
 def sweep_all(runtime: Runtime, ctx: ServiceContext, *, limit: int = 10_000) -> SweepSummary:
-    """Run every dated step once, each in its own transaction; returns what changed."""
+    """Run every dated step once, each in its own transaction; returns what changed.
+
+    None runs when :func:`covergate.due.anything_due` finds nothing for any of them
+    (a step changes only rows its query finds, so none would change anything)."""
+    with runtime.transaction() as session:
+        if not anything_due(session, ctx.clock.today()):
+            return NOTHING
     counts: dict[str, int] = {}
     for step in _STEPS:
         with runtime.transaction() as session:
@@ -135,19 +145,30 @@ def next_due(session: Session, today: date) -> date | None:
     return min(days, default=None)
 
 
+# Each step imports its service when it runs: a sweep with nothing due imports none.
+
+
 def _periods(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    from covergate.lifecycle import period
+
     return {"covers_moved": period.sweep(session=session, ctx=ctx, limit=limit)}
 
 
 def _emergencies(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    from covergate.retention import emergencies
+
     return {"emergencies_ended": emergencies.sweep_emergencies(session=session, ctx=ctx)}
 
 
 def _seals(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    from covergate.courts import service as courts
+
     return {"unsealed": courts.sweep_unsealing(session=session, ctx=ctx)}
 
 
 def _notices(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    from covergate.notices import service as notices
+
     result = notices.sweep_notices(session=session, ctx=ctx, limit=limit, periods=False)
     return {
         "notices_owed": result.created,
@@ -157,10 +178,14 @@ def _notices(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int
 
 
 def _disclosures(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    from covergate.report import disclosure
+
     return {"disclosed": disclosure.sweep_disclosures(session=session, ctx=ctx, limit=limit)}
 
 
 def _retention(session: Session, ctx: ServiceContext, limit: int) -> dict[str, int]:
+    from covergate.retention import schedule
+
     destroyed = schedule.sweep_retention(session=session, ctx=ctx, limit=limit)
     return {"destroyed_for_retention": destroyed}
 
@@ -173,3 +198,16 @@ _STEPS: tuple[Callable[[Session, ServiceContext, int], dict[str, int]], ...] = (
     _disclosures,
     _retention,
 )
+
+
+def finish_integration(runtime: Runtime) -> None:
+    """Integrate what a crash left sequenced but unintegrated, if anything: the
+    sweep's own steps integrated what they appended when they committed. A log
+    with nothing pending is neither locked nor signed again (nor are the log's
+    keys and signing code loaded)."""
+    from covergate.transparency.state import integration_pending
+
+    with runtime.transaction() as session:
+        pending = integration_pending(session)
+    if pending:
+        runtime.integrate_log()

@@ -235,6 +235,16 @@ NOT_FOR_AN_IDLE_SWEEP = (
     "covergate.policy",
     "covergate.courts.gate",
     "covergate.retention.inputs",
+    # Nothing due (covergate.due.anything_due): no step runs, none is imported, and
+    # with nothing pending the log is not integrated again (no signing, no keys).
+    "covergate.lifecycle.period",
+    "covergate.retention.emergencies",
+    "covergate.courts.service",
+    "covergate.notices.service",
+    "covergate.report.disclosure",
+    "covergate.retention.schedule",
+    "covergate.transparency.integration",
+    "covergate.transparency.keys",
 )
 
 #: What each command that reads the database does not import (beside what every

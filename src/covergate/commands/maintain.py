@@ -13,11 +13,11 @@ def maintain(ctx: typer.Context, as_json: JsonOption = False) -> None:
     order in time, unseal orders, owe and publish overdue notices, destroy data past
     retention; then integrate the log. The server does this every minute."""
     from covergate.context import Via
-    from covergate.maintenance import sweep_all
+    from covergate.maintenance import finish_integration, sweep_all
 
     with runtime(ctx) as rt:
         summary = sweep_all(rt, rt.context(Via.CLI))
-        rt.integrate_log()
+        finish_integration(rt)
     if as_json:
         print_json(summary.to_json())
         return

@@ -48,6 +48,7 @@ from covergate.courts.registry import (
     get_court_by_name,
     list_courts,
 )
+from covergate.due import seals_ended
 from covergate.errors import InvalidInput, InvalidTransition, NotFound
 from covergate.lifecycle.access import MAX_LIMIT, MAX_OFFSET, get_visible, record_access
 from covergate.lifecycle.advance import record_event
@@ -334,12 +335,7 @@ def sweep_unsealing(*, session: Session, ctx: ServiceContext) -> int:
     maintenance sweep, in the caller's transaction.
     """
     today = ctx.clock.today()
-    rows = session.execute(
-        select(CourtOrder, Request)
-        .join(Request, Request.id == CourtOrder.request_id)
-        .where(CourtOrder.sealed_until <= today, CourtOrder.unsealed_on.is_(None))
-        .order_by(CourtOrder.id)
-    ).all()
+    rows = session.execute(seals_ended(today).order_by(CourtOrder.id)).all()
     count = 0
     for order, request in list(rows):
         _open(session, ctx, request, order, None, "seal_expired")

@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
+from covergate.due import covers_to_move
 from covergate.errors import InvalidInput
 from covergate.lifecycle.advance import advance
 from covergate.lifecycle.events import EventType
@@ -103,15 +103,7 @@ def refresh_state(*, session: Session, ctx: ServiceContext, request: Request) ->
 def sweep(*, session: Session, ctx: ServiceContext, limit: int = 10_000) -> int:
     """Start and expire every request whose date has come; returns how many changed."""
     today = ctx.clock.today()
-    due = session.scalars(
-        select(Request)
-        .where(
-            ((Request.state == RequestState.APPROVED) & (Request.active_from <= today))
-            | ((Request.state == RequestState.ACTIVE) & (Request.active_until < today))
-        )
-        .order_by(Request.id)
-        .limit(limit)
-    ).all()
+    due = session.scalars(covers_to_move(today).order_by(Request.id).limit(limit)).all()
     for request in due:
         refresh_state(session=session, ctx=ctx, request=request)
     return len(due)

@@ -23,10 +23,11 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
+from covergate.due import NOTICE_OWED_STATES, delays_ended, notices_overdue, notices_to_owe
 from covergate.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from covergate.lifecycle.access import require_role
 from covergate.lifecycle.advance import record_event, remember_here, this_transaction
@@ -34,7 +35,7 @@ from covergate.lifecycle.events import DOCKET, EventType, ProgramEvent
 from covergate.lifecycle.keys import request_cipher
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.period import sweep as sweep_periods
-from covergate.lifecycle.states import NoticeAction, NoticeState, RequestState, next_notice_state
+from covergate.lifecycle.states import NoticeAction, NoticeState, next_notice_state
 from covergate.notices.addressee import forget_addressee
 from covergate.notices.ends import owed_from, owed_from_many
 from covergate.notices.models import DelayOrder, Notice
@@ -60,9 +61,7 @@ __all__ = [
 REASONS_LABEL = b"notice.delay_reasons"
 TRACKING_LABEL = b"notice.tracking"
 #: The states of a request whose cover has ended (it owes notice if it was ordered).
-ENDED_STATES = frozenset(
-    {RequestState.EXPIRED, RequestState.CLOSED, RequestState.PRODUCED, RequestState.ACKNOWLEDGED}
-)
+ENDED_STATES = NOTICE_OWED_STATES
 _TRACKING = re.compile(r"[A-Z0-9]{10,40}")
 _MAX_REASONS = 10_000
 
@@ -186,16 +185,7 @@ def sweep_notices(
     created = 0
     # The candidates first, the policy only if there are any: a sweep with nothing
     # due does not load the policy (nor the request document it compiles against).
-    candidates = session.scalars(
-        select(Request)
-        .where(
-            Request.ordered_on.is_not(None),
-            Request.state.in_(ENDED_STATES),
-            ~exists().where(Notice.request_id == Request.id),
-        )
-        .order_by(Request.id)
-        .limit(limit)
-    ).all()
+    candidates = session.scalars(notices_to_owe().order_by(Request.id).limit(limit)).all()
     if candidates and ctx.policy.authority.notice.required:
         ends = owed_from_many(session=session, requests=candidates)
         for request in candidates:
@@ -203,30 +193,13 @@ def sweep_notices(
             if end is not None:
                 owe_notice(session=session, ctx=ctx, request=request, owed_from=end)
                 created += 1
-    delayed = session.execute(
-        select(Notice, Request)
-        .join(Request, Request.id == Notice.request_id)
-        .where(Notice.state == NoticeState.DELAYED, Notice.delayed_until < today)
-        .order_by(Notice.id)
-        .limit(limit)
-    ).all()
+    delayed = session.execute(delays_ended(today).order_by(Notice.id).limit(limit)).all()
     resumed = 0
     for notice, request in list(delayed):
         _remember_notice(session, notice)
         _resume(session, ctx, notice, request)
         resumed += 1
-    late = session.execute(
-        select(Notice, Request)
-        .join(Request, Request.id == Notice.request_id)
-        .where(
-            Notice.state == NoticeState.PENDING,
-            Notice.due_on < today,
-            Notice.mailed_on.is_(None),
-            Notice.overdue_logged_for.is_(None) | (Notice.overdue_logged_for != Notice.due_on),
-        )
-        .order_by(Notice.id)
-        .limit(limit)
-    ).all()
+    late = session.execute(notices_overdue(today).order_by(Notice.id).limit(limit)).all()
     published: list[str] = []
     for notice, request in list(late):  # each lapse once: overdue_logged_for is its due day
         _remember_notice(session, notice)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from covergate.context import ServiceContext
 from covergate.covers.models import Observation, RefusedObservation
 from covergate.db import id_batches
+from covergate.due import DISCLOSABLE_STATES, disclosure_candidates
 from covergate.lifecycle.advance import record_event
 from covergate.lifecycle.disclosed import statute_class
 from covergate.lifecycle.events import DisclosureEvent, EventType
@@ -45,15 +46,7 @@ from covergate.requests.models import Decision
 __all__ = ["ENDED", "disclose", "disclosure_day", "statute_class", "sweep_disclosures"]
 
 #: The states in which a request has ended (and can be disclosed).
-ENDED = frozenset(
-    {
-        RequestState.DENIED,
-        RequestState.EXPIRED,
-        RequestState.CLOSED,
-        RequestState.PRODUCED,
-        RequestState.ACKNOWLEDGED,
-    }
-)
+ENDED = DISCLOSABLE_STATES
 DEFAULT_HOLD_DAYS = 90
 
 
@@ -225,22 +218,9 @@ def disclose(
 def sweep_disclosures(*, session: Session, ctx: ServiceContext, limit: int = 10_000) -> int:
     """Disclose every request whose day has come; how many were disclosed."""
     today = ctx.clock.today()
-    # Only rows that can be due today: a notice mailed or due by now, or no notice
-    # and no later day already found (a notice mailed early is always looked at).
-    notice_ready = (
-        (
-            Notice.id.is_(None)
-            & (Request.disclosure_due.is_(None) | (Request.disclosure_due <= today))
-        )
-        | (Notice.state == NoticeState.MAILED)
-        | ((Notice.state == NoticeState.PENDING) & (Notice.due_on <= today))
-    )
+    # Only rows that can be due today (covergate.due.disclosure_candidates).
     candidates = session.execute(
-        select(Request, Notice)
-        .outerjoin(Notice, Notice.request_id == Request.id)
-        .where(Request.disclosed_on.is_(None), Request.state.in_(ENDED), notice_ready)
-        .order_by(Request.id)
-        .limit(limit)
+        disclosure_candidates(today).order_by(Request.id).limit(limit)
     ).all()
     # Weighed together: the end of every candidate in a few queries, its notice from
     # the join (disclosing one request changes neither of another's).

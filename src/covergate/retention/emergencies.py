@@ -15,13 +15,13 @@ logged (CLOSED, then DATA_DESTROYED) in the caller's transaction.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
 from covergate.courts.models import Court, CourtOrder
+from covergate.due import late_orders, refused_orders
 from covergate.lifecycle.models import Request
-from covergate.lifecycle.states import APPROVED_STATES, CloseReason, DestructionReason, OrderState
+from covergate.lifecycle.states import CloseReason, DestructionReason
 from covergate.requests.service import end
 from covergate.retention.service import RUNNING_STATES, destroy
 
@@ -69,16 +69,7 @@ def sweep_refused_orders(*, session: Session, ctx: ServiceContext) -> int:
 
     The rows are found before the policy is read: with none, the sweep neither
     loads the policy nor needs to know whether it requires court confirmation."""
-    rows = session.execute(
-        select(Request, CourtOrder)
-        .join(CourtOrder, CourtOrder.request_id == Request.id)
-        .where(
-            Request.destroyed_on.is_(None),
-            Request.state.in_(APPROVED_STATES),
-            CourtOrder.state == OrderState.REFUSED,
-        )
-        .order_by(Request.id)
-    ).all()
+    rows = session.execute(refused_orders().order_by(Request.id)).all()
     if not rows:
         return 0
     duty = ctx.policy.authority.court_confirmation
@@ -106,23 +97,7 @@ def sweep_emergencies(*, session: Session, ctx: ServiceContext) -> int:
     """
     count = sweep_refused_orders(session=session, ctx=ctx)
     today = ctx.clock.today()
-    rows = session.execute(
-        select(Request, CourtOrder)
-        .outerjoin(CourtOrder, CourtOrder.request_id == Request.id)
-        .where(
-            Request.destroyed_on.is_(None),
-            Request.order_due.is_not(None),
-            Request.order_due < today,
-            Request.state.in_(APPROVED_STATES),
-            or_(
-                CourtOrder.id.is_(None),
-                CourtOrder.state != OrderState.CONFIRMED,
-                CourtOrder.decided_on.is_(None),
-                CourtOrder.decided_on > Request.order_due,
-            ),
-        )
-        .order_by(Request.id)
-    ).all()
+    rows = session.execute(late_orders(today).order_by(Request.id)).all()
     if not rows:  # as above: no policy read, and no gate (nor its request document)
         return count
     duty = ctx.policy.authority.emergency_order

@@ -15,17 +15,19 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
+from covergate.due import KEPT_STATES as DUE_KEPT_STATES
+from covergate.due import retention_candidates
 from covergate.errors import InvalidInput
 from covergate.lifecycle.events import EventType, ProgramEvent
 from covergate.lifecycle.models import Request, RequestEvent
 from covergate.lifecycle.states import CloseReason, DestructionReason, RequestState
 from covergate.requests.service import end
 from covergate.retention.schemas import RetentionItem, RetentionRun
-from covergate.retention.service import ENDED_STATES, destroy, destruction_of
+from covergate.retention.service import destroy, destruction_of
 from covergate.transparency.service import append_event
 
 if TYPE_CHECKING:  # the policy is loaded by the context when a rule is read
@@ -63,7 +65,8 @@ def retention_day(ended: date, policy: Policy) -> date:
 
 #: Whose records the schedule keeps and then destroys: a request that ended, and a
 #: cover that ran out but was never closed (the run closes it before destroying it).
-KEPT_STATES = ENDED_STATES | {RequestState.EXPIRED}
+#: (covergate.due's, where the sweep's query for them is.)
+KEPT_STATES = DUE_KEPT_STATES
 
 
 def end_day(*, session: Session, request: Request) -> date | None:
@@ -140,15 +143,7 @@ def _candidates(
     if limit is not None and limit < 1:
         raise InvalidInput("limit must be at least 1", field="limit")
     today = ctx.clock.today()
-    return today, session.scalars(
-        select(Request)
-        .where(
-            Request.destroyed_on.is_(None),
-            Request.state.in_(KEPT_STATES),
-            or_(Request.retain_until.is_(None), Request.retain_until <= today),
-        )
-        .order_by(Request.id)
-    ).all()
+    return today, session.scalars(retention_candidates(today).order_by(Request.id)).all()
 
 
 def _run(

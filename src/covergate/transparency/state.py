@@ -16,9 +16,17 @@ from sqlalchemy.orm import Session
 
 from covergate.tlog.hashing import Hash
 
-__all__ = ["CommittedState", "driver_fetchall", "driver_fetchone", "driver_sql", "read_state"]
+__all__ = [
+    "CommittedState",
+    "driver_fetchall",
+    "driver_fetchone",
+    "driver_sql",
+    "integration_pending",
+    "read_state",
+]
 
 _SELECT_STATE = "SELECT size, root, note FROM log_state WHERE id = 1"  # no parameters
+_SELECT_BEYOND = "SELECT idx FROM log_entries WHERE idx >= ? ORDER BY idx LIMIT 1"
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,19 @@ def read_state(session: Session) -> CommittedState | None:
         return None
     size, root, note = row
     return CommittedState(int(size), Hash(bytes(root)), None if note is None else bytes(note))
+
+
+def integration_pending(session: Session) -> bool:
+    """Whether integration has work: no signed checkpoint yet, or an entry
+    sequenced beyond the committed tree (one a crash left unintegrated).
+
+    A read, without the writer's lock: what is sequenced after it is integrated
+    by the transaction that sequenced it (``Runtime.transaction``), as ever.
+    """
+    state = read_state(session)
+    if state is None or state.note is None:
+        return True
+    return driver_fetchone(session, _SELECT_BEYOND, (state.size,)) is not None
 
 
 _styled: dict[tuple[str, bool], str] = {}
