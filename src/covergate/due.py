@@ -4,7 +4,8 @@ Each step (``covergate.maintenance``) acts on the rows one of these queries find
 and on nothing else; the step adds its order and limit. :func:`anything_due` asks
 all of them at once, in one statement, whether any would find a row: when none
 would, no step would change anything, so the sweep can stop there. The queries
-live here, and not in the steps' own modules, so that one definition serves both,
+live here (the lifecycle's own, ``covers_to_move``, in ``lifecycle/due.py``, below
+the domains), and not in the steps' own modules, so that one definition serves both,
 and so that asking imports only the models (a sweep with nothing due, which is
 almost every sweep, then imports no step and compiles one statement, not eleven).
 """
@@ -17,6 +18,7 @@ from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
 
 from covergate.courts.models import CourtOrder
+from covergate.lifecycle.due import covers_to_move
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import APPROVED_STATES, NoticeState, OrderState, RequestState
 from covergate.notices.models import Notice
@@ -61,14 +63,6 @@ KEPT_STATES = frozenset(
         RequestState.EXPIRED,
     }
 )
-
-
-def covers_to_move(today: date) -> Select[Request]:
-    """Approved covers whose start has come, active ones past their last day."""
-    return select(Request).where(
-        ((Request.state == RequestState.APPROVED) & (Request.active_from <= today))
-        | ((Request.state == RequestState.ACTIVE) & (Request.active_until < today))
-    )
 
 
 def refused_orders() -> Select[Request, CourtOrder]:

@@ -15,9 +15,9 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.due import covers_to_move
 from covergate.errors import InvalidInput
 from covergate.lifecycle.advance import advance
+from covergate.lifecycle.due import covers_to_move
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import Request
 from covergate.lifecycle.states import Action, RequestState
