@@ -19,6 +19,10 @@ def test_every_public_name_is_its_modules_own(name: str) -> None:
     assert name in dir(tlog)
 
 
+def test_the_lazy_table_names_exactly_the_public_names() -> None:
+    assert sorted(tlog._SOURCE) == sorted(tlog.__all__)
+
+
 def test_a_function_named_as_its_module_is_the_function() -> None:
     module = importlib.import_module("covergate.tlog.stored_hashes")  # loaded: no change
     assert tlog.stored_hashes is module.stored_hashes
