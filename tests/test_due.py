@@ -63,20 +63,9 @@ def _due(rt: Runtime, day: date) -> bool:
 
 
 def _finding(rt: Runtime, day: date) -> set[str]:
-    """The names of the queries that find a row on ``day``."""
-    queries = {
-        "covers_to_move": due.covers_to_move(day),
-        "refused_orders": due.refused_orders(),
-        "late_orders": due.late_orders(day),
-        "seals_ended": due.seals_ended(day),
-        "notices_to_owe": due.notices_to_owe(),
-        "delays_ended": due.delays_ended(day),
-        "notices_overdue": due.notices_overdue(day),
-        "disclosure_candidates": due.disclosure_candidates(day),
-        "retention_candidates": due.retention_candidates(day),
-    }
+    """The names of the queries (those ``anything_due`` asks) that find a row on ``day``."""
     with rt.transaction() as session:
-        return {name for name, query in queries.items() if session.execute(query).first()}
+        return {name for name, query in due.queries(day).items() if session.execute(query).first()}
 
 
 def test_the_state_sets_are_the_steps_own() -> None:

@@ -13,6 +13,7 @@ almost every sweep, then imports no step and compiles one statement, not eleven)
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,7 @@ __all__ = [
     "late_orders",
     "notices_overdue",
     "notices_to_owe",
+    "queries",
     "refused_orders",
     "retention_candidates",
     "seals_ended",
@@ -53,7 +55,8 @@ DISCLOSABLE_STATES = frozenset(
         RequestState.ACKNOWLEDGED,
     }
 )
-#: A request in one of these is kept until its retention ends, then destroyed.
+#: Whose records the retention schedule keeps and then destroys: a request that
+#: ended, and a cover that ran out but was never closed (the run closes it first).
 KEPT_STATES = frozenset(
     {
         RequestState.DENIED,
@@ -173,17 +176,22 @@ def retention_candidates(today: date) -> Select[Request]:
     )
 
 
+def queries(today: date) -> dict[str, Select[*tuple[Any, ...]]]:
+    """Every step's query for ``today``, by name: what :func:`anything_due` asks."""
+    return {
+        "covers_to_move": covers_to_move(today),
+        "refused_orders": refused_orders(),
+        "late_orders": late_orders(today),
+        "seals_ended": seals_ended(today),
+        "notices_to_owe": notices_to_owe(),
+        "delays_ended": delays_ended(today),
+        "notices_overdue": notices_overdue(today),
+        "disclosure_candidates": disclosure_candidates(today),
+        "retention_candidates": retention_candidates(today),
+    }
+
+
 def anything_due(session: Session, today: date) -> bool:
     """Whether any step's query finds a row today (one statement)."""
-    found = (
-        covers_to_move(today).exists(),
-        refused_orders().exists(),
-        late_orders(today).exists(),
-        seals_ended(today).exists(),
-        notices_to_owe().exists(),
-        delays_ended(today).exists(),
-        notices_overdue(today).exists(),
-        disclosure_candidates(today).exists(),
-        retention_candidates(today).exists(),
-    )
+    found = (query.exists() for query in queries(today).values())
     return bool(session.scalar(select(or_(*found))))

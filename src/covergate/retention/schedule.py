@@ -19,8 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from covergate.context import ServiceContext
-from covergate.due import KEPT_STATES as DUE_KEPT_STATES
-from covergate.due import retention_candidates
+from covergate.due import KEPT_STATES, retention_candidates
 from covergate.errors import InvalidInput
 from covergate.lifecycle.events import EventType, ProgramEvent
 from covergate.lifecycle.models import Request, RequestEvent
@@ -61,12 +60,6 @@ def retention_day(ended: date, policy: Policy) -> date:
     29 February moves to 28 February in a year without it.
     """
     return _add_years(ended, policy.authority.retention.years)
-
-
-#: Whose records the schedule keeps and then destroys: a request that ended, and a
-#: cover that ran out but was never closed (the run closes it before destroying it).
-#: (covergate.due's, where the sweep's query for them is.)
-KEPT_STATES = DUE_KEPT_STATES
 
 
 def end_day(*, session: Session, request: Request) -> date | None:
