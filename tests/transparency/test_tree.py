@@ -10,9 +10,70 @@ from hypothesis import strategies as st
 
 from covergate.errors import LogIntegrityError
 from covergate.tlog.hashing import leaf_hash
-from covergate.tlog.stored_hashes import MemoryHashStore, root_from_leaf_hashes, tree_hash
-from covergate.tlog.tiles import tile_data, tiles_for_size
-from covergate.transparency.tree import RunKey, edge_root, edge_root_and_runs, grow, leaf_hashes
+from covergate.tlog.stored_hashes import (
+    MemoryHashStore,
+    root_from_leaf_hashes,
+    stored_hash_index,
+    tree_hash,
+)
+from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, tile_data, tiles_for_size
+from covergate.transparency.tree import (
+    INTERIOR_BYTES,
+    TILE_BYTES,
+    RunKey,
+    edge_root,
+    edge_root_and_runs,
+    grow,
+    leaf_hashes,
+    tile_interior,
+)
+
+
+def _reference_interior(level: int, index: int, store: MemoryHashStore) -> bytes:
+    # The hashes of heights 1..8 inside tile (level, index), read from the
+    # reference store by their stored-hash indexes: 128, then 64, ..., then 1.
+    out = []
+    for height in range(1, TILE_HEIGHT + 1):
+        first = (index * TILE_WIDTH) >> height
+        out += [
+            stored_hash_index(level * TILE_HEIGHT + height, first + j)
+            for j in range(TILE_WIDTH >> height)
+        ]
+    return b"".join(store.read_hashes(out))
+
+
+def test_kept_interiors_are_the_reference_hashes_of_every_full_tile() -> None:
+    # Batches that fill tiles at once, across them, and a level-1 tile: every
+    # full tile grown has its interior, no partial one has, and keeping them
+    # changes nothing else.
+    rng = random.Random(11)
+    store = MemoryHashStore()
+    size, edge = 0, {}
+    seen: set[tuple[int, int]] = set()
+    while size < 66_000:
+        entries = [rng.randbytes(4) for _ in range(rng.choice([1, 255, 256, 700, 9000]))]
+        hashes = leaf_hashes(entries)
+        kept = grow(size, edge, hashes, interiors=True)
+        plain = grow(size, edge, hashes)
+        assert (kept.tiles, kept.edge, kept.root) == (plain.tiles, plain.edge, plain.root)
+        assert plain.interiors == {}
+        for e in entries:
+            store.append(e)
+        full = {key for key, data in kept.tiles.items() if len(data) == TILE_BYTES}
+        assert set(kept.interiors) == full
+        for (level, index), interior in kept.interiors.items():
+            assert len(interior) == INTERIOR_BYTES
+            assert interior == _reference_interior(level, index, store)
+            assert interior == tile_interior(kept.tiles[(level, index)])
+        seen |= full
+        size, edge = kept.size, kept.edge
+    assert (1, 0) in seen  # a full level-1 tile was among them
+
+
+@pytest.mark.parametrize("width", [0, 1, 255, 257])
+def test_tile_interior_refuses_a_tile_that_is_not_full(width: int) -> None:
+    with pytest.raises(LogIntegrityError, match="not a full tile"):
+        tile_interior(bytes(32 * width))
 
 
 def test_growth_in_random_batches_matches_the_reference() -> None:

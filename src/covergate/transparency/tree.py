@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import cast
 
@@ -30,6 +30,7 @@ from covergate.tlog.hashing import EMPTY_ROOT, HASH_SIZE, Hash
 from covergate.tlog.tiles import TILE_HEIGHT, TILE_WIDTH, partial_width
 
 __all__ = [
+    "INTERIOR_BYTES",
     "TILE_BYTES",
     "Growth",
     "RunKey",
@@ -39,9 +40,12 @@ __all__ = [
     "grow",
     "leaf_hashes",
     "subtree_root",
+    "tile_interior",
 ]
 
 TILE_BYTES = TILE_WIDTH * HASH_SIZE
+INTERIOR_BYTES = (TILE_WIDTH - 1) * HASH_SIZE
+"""The hashes above a full tile's own inside its subtree: 128 + 64 + ... + 1."""
 
 _sha256 = hashlib.sha256
 
@@ -75,6 +79,27 @@ def _fold(hashes: list[bytes]) -> bytes:
     return hashes[0]
 
 
+def _fold_rows(hashes: list[bytes]) -> tuple[bytes, bytes]:
+    # _fold, keeping every row above the bottom: (root, the rows joined, lowest first).
+    sha = _sha256
+    rows = []
+    while len(hashes) > 1:
+        hashes = [
+            sha(b"\x01" + hashes[i] + hashes[i + 1]).digest() for i in range(0, len(hashes), 2)
+        ]
+        rows.append(b"".join(hashes))
+    return hashes[0], b"".join(rows)
+
+
+def tile_interior(data: bytes) -> bytes:
+    """The interior of the full tile ``data``: the hashes of every complete
+    subtree above its 256, by height inside the tile (128 hashes, then 64, ...,
+    then the tile's root), concatenated; :data:`INTERIOR_BYTES` long."""
+    if len(data) != TILE_BYTES:
+        raise LogIntegrityError(f"{len(data)} bytes are not a full tile")
+    return _fold_rows([data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)])[1]
+
+
 def bundle_leaf_hashes(data: bytes) -> list[Hash]:
     """The leaf hashes of the entries of an entry bundle (C2SP tlog-tiles),
     without building the entries first: what :func:`leaf_hashes` of
@@ -102,12 +127,15 @@ class Growth:
 
     ``tiles`` maps (level, index) to the data of every tile the new tree added
     or extended, at its new width; ``edge`` maps tile level to the data of the
-    new tree's partial tile at that level (levels without one are absent).
+    new tree's partial tile at that level (levels without one are absent);
+    ``interiors`` maps each of those tiles that is full to its
+    :func:`tile_interior`, when :func:`grow` was asked to keep them (else empty).
     """
 
     size: int
     tiles: dict[tuple[int, int], bytes]
     edge: dict[int, bytes]
+    interiors: dict[tuple[int, int], bytes] = field(default_factory=dict)
 
     @cached_property
     def root(self) -> Hash:
@@ -115,15 +143,23 @@ class Growth:
         return edge_root(self.size, self.edge)
 
 
-def grow(old_size: int, old_edge: Mapping[int, bytes], new_leaves: Sequence[bytes]) -> Growth:
+def grow(
+    old_size: int,
+    old_edge: Mapping[int, bytes],
+    new_leaves: Sequence[bytes],
+    *,
+    interiors: bool = False,
+) -> Growth:
     """Add ``new_leaves`` (leaf hashes) to the tree of ``old_size`` whose right
-    edge is ``old_edge``.
+    edge is ``old_edge``. With ``interiors``, also keep the interior of every
+    full tile it hashes (no extra hashing: the rows are the fold's own).
 
     Raises LogIntegrityError when the edge does not have the widths a tree of
     ``old_size`` has.
     """
     check_edge(old_size, old_edge)
     tiles: dict[tuple[int, int], bytes] = {}
+    inside: dict[tuple[int, int], bytes] = {}
     edge = dict(old_edge)
     hashes: list[bytes] = list(new_leaves)
     before = old_size  # hashes at this tile level's bottom before the new leaves
@@ -139,7 +175,11 @@ def grow(old_size: int, old_edge: Mapping[int, bytes], new_leaves: Sequence[byte
             tiles[(level, first + k)] = join(chunk)
             if len(chunk) == TILE_WIDTH:
                 # Only full tiles are hashed into the level above.
-                up.append(_fold(chunk))
+                if interiors:
+                    root, inside[(level, first + k)] = _fold_rows(chunk)
+                    up.append(root)
+                else:
+                    up.append(_fold(chunk))
         tail = len(row) % TILE_WIDTH
         if tail:
             edge[level] = join(row[-tail:])
@@ -149,7 +189,7 @@ def grow(old_size: int, old_edge: Mapping[int, bytes], new_leaves: Sequence[byte
         before >>= TILE_HEIGHT
         level += 1
     size = old_size + len(new_leaves)
-    return Growth(size=size, tiles=tiles, edge=edge)
+    return Growth(size=size, tiles=tiles, edge=edge, interiors=inside)
 
 
 def check_edge(size: int, edge: Mapping[int, bytes]) -> None:
