@@ -125,3 +125,37 @@ def test_0010_refuses_to_drop_an_opening_whose_entry_is_gone(database: Database)
     migrate(database.engine)
     with database.engine.connect() as conn:
         assert conn.execute(text(_NEW_ROWS)).all() == [(0, b"e0", b"s0")]
+
+
+def test_0011_computes_the_interior_of_every_full_tile_and_drops_it_down(
+    database: Database,
+) -> None:
+    # Down to 0010, tiles written as the old code wrote them (full ones at two
+    # levels, more than one chunk of them, and partial ones), up: each full
+    # tile gets the interior its hashes give, partial ones none; down: gone.
+    from covergate.transparency.tree import tile_interior
+
+    config = alembic_config(database.engine)
+    command.downgrade(config, "0010_log_entry_openings")
+    full = {(0, i): bytes([i % 251]) * 8192 for i in range(300)}
+    full[(1, 0)] = bytes(range(256)) * 32
+    partial = {(0, 300): b"p" * 32 * 5, (1, 1): b"q" * 32}
+    with database.engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO log_tiles (level, idx, data) VALUES (:l, :i, :d)"),
+            [{"l": lv, "i": ix, "d": d} for (lv, ix), d in {**full, **partial}.items()],
+        )
+    migrate(database.engine)
+    with database.engine.connect() as conn:
+        rows = conn.execute(text("SELECT level, idx, interior FROM log_tiles")).all()
+    stored = {(lv, ix): None if inside is None else bytes(inside) for lv, ix, inside in rows}
+    assert stored == {
+        **{key: tile_interior(data) for key, data in full.items()},
+        **dict.fromkeys(partial),
+    }
+    command.downgrade(config, "0010_log_entry_openings")
+    assert "interior" not in {c["name"] for c in _inspect(database).get_columns("log_tiles")}
+    with database.engine.connect() as conn:
+        count = conn.execute(text("SELECT count(*) FROM log_tiles")).scalar_one()
+    assert count == len(full) + len(partial)
+    migrate(database.engine)

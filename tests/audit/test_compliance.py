@@ -50,7 +50,8 @@ from covergate.requests.schemas import DecisionOutcome
 from covergate.retention import schedule
 from covergate.tlog.keys import Ed25519Signer, generate_signer
 from covergate.transparency import service as log
-from covergate.transparency.models import LogEntry
+from covergate.transparency.models import LogEntry, LogTile
+from covergate.transparency.tree import tile_interior
 from covergate.users.models import User
 from covergate.users.schemas import Delegation
 from tests.api_server import LiveServer
@@ -600,6 +601,28 @@ def test_a_deleted_commitment_opening(world: World, clean: Clean) -> None:
     assert (
         "no stored commitment opening" in report[C.LOG_ENTRY_MISSING_OR_DIFFERS].findings[0].message
     )
+
+
+def test_a_stored_tile_interior_that_differs_from_its_tile(world: World, clean: Clean) -> None:
+    # Two full tiles far above this log's own, one whose interior is its
+    # tile's and one whose interior lost a byte: only the second is found.
+    good, bad = bytes(range(256)) * 32, bytes(reversed(range(256))) * 32
+    changed = bytearray(tile_interior(bad))
+    changed[100] ^= 1
+    with world.tx() as s:
+        s.execute(
+            insert(LogTile),
+            [
+                {"level": 6, "idx": 0, "data": good, "interior": tile_interior(good)},
+                {"level": 6, "idx": 1, "data": bad, "interior": bytes(changed)},
+            ],
+        )
+    report = clean.report(world)
+    only(report, C.LOG_ENTRY_MISSING_OR_DIFFERS)
+    assert [f.message for f in report[C.LOG_ENTRY_MISSING_OR_DIFFERS].findings] == [
+        "tile 6/1's stored interior differs from the hashes of the tile "
+        "(inclusion proofs read from it would not verify)"
+    ]
 
 
 @pytest.mark.parametrize("verify", [True, False])

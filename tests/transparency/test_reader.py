@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from covergate.errors import MalformedLogData
+from covergate.errors import LogIntegrityError, MalformedLogData
 from covergate.tlog.bundles import decode_bundle, encode_bundle
 from covergate.tlog.hashing import Hash
 from covergate.tlog.inclusion import (
@@ -13,9 +13,9 @@ from covergate.tlog.inclusion import (
     inclusion_proof_from_subtrees,
     verify_inclusion,
 )
-from covergate.transparency import service
+from covergate.transparency import reader, service
 from covergate.transparency.reader import DatabaseHashReader, full_tiles, partial_tiles
-from covergate.transparency.tree import bundle_leaf_hashes, leaf_hashes
+from covergate.transparency.tree import bundle_leaf_hashes, leaf_hashes, tile_interior
 from tests.conftest import Database
 from tests.transparency.factories import ORIGIN, append_many, cipher, event, signer
 
@@ -71,6 +71,84 @@ def test_a_rolled_back_integration_cannot_poison_the_cache(database: Database) -
     append_many(database.sessions, fc, 260)
     service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
     _proofs(database, [3, 255, 259])
+
+
+def _interiors(database: Database) -> dict[tuple[int, int], bytes | None]:
+    with database.engine.connect() as conn:
+        rows = conn.execute(text("SELECT level, idx, data, interior FROM log_tiles"))
+        out = {}
+        for level, idx, data, interior in rows:
+            if interior is not None:
+                assert bytes(interior) == tile_interior(bytes(data))
+            out[(level, idx)] = None if interior is None else bytes(interior)
+        return out
+
+
+def test_integration_stores_the_interior_of_full_tiles_only(database: Database) -> None:
+    key, fc = signer(), cipher()
+    append_many(database.sessions, fc, 300)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+    stored = _interiors(database)  # each interior checked against its tile
+    assert {k for k, v in stored.items() if v is not None} == {(0, 0)}
+    assert set(stored) == {(0, 0), (0, 1), (1, 0)}
+    # The partial tile fills: its row gains its interior; the next stays partial.
+    append_many(database.sessions, fc, 220)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+    stored = _interiors(database)
+    assert {k for k, v in stored.items() if v is not None} == {(0, 0), (0, 1)}
+    assert stored[(0, 2)] is None
+
+
+def test_cold_proofs_read_stored_interiors_instead_of_hashing(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key, fc = signer(), cipher()
+    append_many(database.sessions, fc, 600)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+    hashed: list[int] = []
+
+    def counting(data: bytes) -> tuple[bytes, ...]:
+        hashed.append(len(data) // 32)
+        return tile_rows(data)
+
+    tile_rows = reader.tile_rows
+    monkeypatch.setattr(reader, "tile_rows", counting)
+    indexes = [0, 3, 255, 256, 511, 512, 599]
+    full_tiles.clear()
+    partial_tiles.clear()
+    cold = _proofs(database, indexes)  # each proof verified against the root
+    assert hashed
+    assert max(hashed) < 256  # only partial tiles were hashed
+    # Without stored interiors (a log written before migration 0011) the
+    # reader hashes its full tiles, and gives the same proofs.
+    with database.engine.begin() as conn:
+        conn.execute(text("UPDATE log_tiles SET interior = NULL"))
+    full_tiles.clear()
+    partial_tiles.clear()
+    hashed.clear()
+    assert _proofs(database, indexes) == cold
+    assert 256 in hashed
+
+
+def test_a_stored_interior_whose_root_disagrees_is_refused(database: Database) -> None:
+    key, fc = signer(), cipher()
+    append_many(database.sessions, fc, 300)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+    with database.engine.begin() as conn:
+        interior = conn.execute(text("SELECT interior FROM log_tiles WHERE idx = 0 AND level = 0"))
+        wrong = bytes(interior.scalar_one())[:-32] + bytes(32)
+        conn.execute(
+            text("UPDATE log_tiles SET interior = :i WHERE level = 0 AND idx = 0"), {"i": wrong}
+        )
+    full_tiles.clear()
+    partial_tiles.clear()
+    match = "tile 0/0 disagrees with tile 1/0"
+    with (
+        database.sessions() as session,
+        session.begin(),
+        pytest.raises(LogIntegrityError, match=match),
+    ):
+        service.proof_text(session=session, index=3)
 
 
 def test_integration_sets_sqlite_back_to_full_synchronous(database: Database) -> None:

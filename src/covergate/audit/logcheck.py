@@ -9,6 +9,8 @@ this checks that it did not happen, from both sides:
 - every entry that names a request is pointed at by a history row (an entry no
   record explains), every entry's opening is stored and opens it, and every signed
   entry hashes to the leaf the published tiles hold;
+- every full tile's stored interior (the hashes proofs read above its own) is
+  the one its hashes give;
 - every request is in the state of its latest event (a state change without entry);
 - with the log's key (``verifier``), the signed checkpoint's signature, and the whole
   tree recomputed from the entries (:func:`transparency.verification.verify_log`).
@@ -27,7 +29,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from covergate.audit.casefiles import CaseFiles, EventRow
@@ -42,6 +44,7 @@ from covergate.tlog.tiles import TILE_WIDTH
 from covergate.transparency import service
 from covergate.transparency.entries import SALT_SIZE, check_commitment
 from covergate.transparency.models import LogEntry, LogTile
+from covergate.transparency.tree import TILE_BYTES, tile_interior
 
 __all__ = ["BATCH", "check"]
 
@@ -97,8 +100,39 @@ def check(
                 entry=row.entry_index,
                 day=row.day,
             )
+    _interiors(session, found)
     _states(files, found)
     return total
+
+
+_INTERIOR_CHUNK = 256
+
+
+def _interiors(session: Session, found: Findings) -> None:
+    """Each stored interior against its tile, a few hundred tiles per query."""
+    after = (-1, -1)
+    while True:
+        rows = session.execute(
+            select(LogTile.level, LogTile.idx, LogTile.data, LogTile.interior)
+            .where(
+                LogTile.interior.is_not(None),
+                tuple_(LogTile.level, LogTile.idx) > tuple_(*after),
+            )
+            .order_by(LogTile.level, LogTile.idx)
+            .limit(_INTERIOR_CHUNK)
+        ).all()
+        for level, idx, data, interior in rows:
+            data = bytes(data)
+            if len(data) != TILE_BYTES or tile_interior(data) != bytes(interior or b""):
+                found.add(
+                    _CLS,
+                    None,
+                    f"tile {level}/{idx}'s stored interior differs from the hashes of the tile "
+                    "(inclusion proofs read from it would not verify)",
+                )
+        if len(rows) < _INTERIOR_CHUNK:
+            return
+        after = (rows[-1][0], rows[-1][1])
 
 
 def _verify(session: Session, verifier: NoteVerifier, found: Findings) -> None:

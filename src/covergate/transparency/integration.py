@@ -54,13 +54,14 @@ _SWAP_STATE = (
 )
 _SELECT_TILE = "SELECT data FROM log_tiles WHERE level = ? AND idx = ?"
 _SELECT_TILE_RANGE = "SELECT idx, data FROM log_tiles WHERE level = ? AND idx >= ? AND idx <= ?"
-_INSERT_TILE = "INSERT INTO log_tiles (level, idx, data) VALUES (?, ?, ?)"
-_UPDATE_TILE = "UPDATE log_tiles SET data = ? WHERE level = ? AND idx = ?"
+_INSERT_TILE = "INSERT INTO log_tiles (level, idx, data, interior) VALUES (?, ?, ?, ?)"
+_UPDATE_TILE = "UPDATE log_tiles SET data = ?, interior = ? WHERE level = ? AND idx = ?"
 # A tile only grows: a stored one is replaced only by an extension of itself.
 # Anything else (stored longer, or different) is left for the checked path.
+# A full tile carries its interior (NULL for a partial one).
 _UPSERT_TILES = (
-    "INSERT INTO log_tiles (level, idx, data) VALUES {values} "
-    "ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data "
+    "INSERT INTO log_tiles (level, idx, data, interior) VALUES {values} "
+    "ON CONFLICT (level, idx) DO UPDATE SET data = excluded.data, interior = excluded.interior "
     "WHERE {prefix}(excluded.data, 1, length(log_tiles.data)) = log_tiles.data"
 )
 # The same size signed again must have the same root (then the note is replaced).
@@ -149,9 +150,9 @@ def integrate(
         return None
     # 3. Tiles. A crash after this leaves tiles no checkpoint covers yet; they
     #    are what the next integration computes again, byte for byte.
-    growth = grow(old_size, edge, new_leaves)
+    growth = grow(old_size, edge, new_leaves, interiors=True)
     new_root, new_runs = edge_root_and_runs(growth.size, growth.edge, runs)
-    _write_tiles(session, growth.tiles)
+    _write_tiles(session, growth.tiles, growth.interiors)
     faults.reached(Step.INTEGRATE_TILES)
     # 4. Sign. Ed25519 is deterministic: a retry signs the same bytes.
     checkpoint = Checkpoint(origin, growth.size, new_root)
@@ -289,7 +290,11 @@ def _entries_from(session: Session, start: int) -> Iterator[bytes]:
             return
 
 
-def _write_tiles(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> None:
+def _write_tiles(
+    session: Session,
+    tiles: Mapping[tuple[int, int], bytes],
+    interiors: Mapping[tuple[int, int], bytes],
+) -> None:
     # One upsert for every tile; if any row was neither inserted nor extended,
     # the checked path below says why (or accepts a stored longer tile).
     if not tiles:
@@ -297,14 +302,19 @@ def _write_tiles(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> No
     conn = session.connection()
     sqlite = conn.dialect.name == "sqlite"
     statement = _UPSERT_TILES.format(
-        values=", ".join(["(?, ?, ?)"] * len(tiles)), prefix="substr" if sqlite else "substring"
+        values=", ".join(["(?, ?, ?, ?)"] * len(tiles)), prefix="substr" if sqlite else "substring"
     )
-    params = tuple(x for (level, index), data in tiles.items() for x in (level, index, data))
+    inside = interiors.get
+    params = tuple(x for key, data in tiles.items() for x in (key[0], key[1], data, inside(key)))
     if conn.exec_driver_sql(driver_sql(conn, statement), params).rowcount != len(tiles):
-        _write_tiles_checked(session, tiles)
+        _write_tiles_checked(session, tiles, interiors)
 
 
-def _write_tiles_checked(session: Session, tiles: Mapping[tuple[int, int], bytes]) -> None:
+def _write_tiles_checked(
+    session: Session,
+    tiles: Mapping[tuple[int, int], bytes],
+    interiors: Mapping[tuple[int, int], bytes],
+) -> None:
     conn = session.connection()
     by_level: dict[int, list[int]] = {}
     for level, index in tiles:
@@ -319,15 +329,16 @@ def _write_tiles_checked(session: Session, tiles: Mapping[tuple[int, int], bytes
         for index in indexes:
             data = tiles[(level, index)]
             old = existing.get(index)
+            interior = interiors.get((level, index))
             if old is None:
-                conn.exec_driver_sql(driver_sql(conn, _INSERT_TILE), (level, index, data))
+                conn.exec_driver_sql(driver_sql(conn, _INSERT_TILE), (level, index, data, interior))
                 continue
             # A tile only grows; whatever is stored must agree with what we computed.
             shorter, longer = sorted((old, data), key=len)
             if not longer.startswith(shorter):
                 raise LogIntegrityError(f"stored tile {level}/{index} disagrees with the entries")
             if len(data) > len(old):
-                conn.exec_driver_sql(driver_sql(conn, _UPDATE_TILE), (data, level, index))
+                conn.exec_driver_sql(driver_sql(conn, _UPDATE_TILE), (data, interior, level, index))
 
 
 def _record_checkpoint(session: Session, checkpoint: Checkpoint, note: bytes) -> None:

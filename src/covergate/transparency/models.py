@@ -60,7 +60,9 @@ class LogTile(Base):
     """A hash tile at its widest integrated width (tile level, tile index).
 
     A tile only ever grows: a narrower (partial) tile of a checkpointed size is
-    a prefix of the stored data, so one row serves every width.
+    a prefix of the stored data, so one row serves every width. A full tile
+    also keeps its ``interior`` (:func:`covergate.transparency.tree.tile_interior`:
+    the hashes above its own, for proofs; never served); NULL while partial.
     """
 
     __tablename__ = "log_tiles"
@@ -68,6 +70,7 @@ class LogTile(Base):
     level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
     idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    interior: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 class LogCheckpoint(Base):
