@@ -151,6 +151,25 @@ def test_a_stored_interior_whose_root_disagrees_is_refused(database: Database) -
         service.proof_text(session=session, index=3)
 
 
+def test_a_stored_interior_of_the_wrong_size_is_refused_by_name(database: Database) -> None:
+    key, fc = signer(), cipher()
+    append_many(database.sessions, fc, 300)
+    service.integrate_pending(sessions=database.sessions, signer=key, origin=ORIGIN)
+    with database.engine.begin() as conn:
+        conn.execute(
+            text("UPDATE log_tiles SET interior = :i WHERE level = 0 AND idx = 0"), {"i": b"x" * 64}
+        )
+    full_tiles.clear()
+    partial_tiles.clear()
+    match = "tile 0/0's stored interior has 64 bytes, not 8160"
+    with (
+        database.sessions() as session,
+        session.begin(),
+        pytest.raises(LogIntegrityError, match=match),
+    ):
+        service.proof_text(session=session, index=3)
+
+
 def test_integration_sets_sqlite_back_to_full_synchronous(database: Database) -> None:
     if database.backend != "sqlite":
         pytest.skip("PostgreSQL's setting is per transaction (SET LOCAL)")

@@ -120,9 +120,12 @@ def tile_rows(data: bytes) -> TileRows:
 def interior_rows(data: bytes, interior: bytes) -> TileRows:
     """The rows of the full tile ``data`` from its stored ``interior``
     (:func:`covergate.transparency.tree.tile_interior`), without hashing:
-    what :func:`tile_rows` computes, if the interior is the tile's."""
+    what :func:`tile_rows` computes, if the interior is the tile's. Raises
+    LogIntegrityError unless both have a full tile's sizes."""
     if len(data) != _FULL_BYTES or len(interior) != _INTERIOR_BYTES:
-        raise LogIntegrityError("a stored tile interior has the wrong size")
+        raise LogIntegrityError(
+            f"{len(data)} and {len(interior)} bytes are not a full tile and its interior"
+        )
     rows = [data]
     at, width = 0, TILE_WIDTH // 2
     while width:
@@ -237,7 +240,13 @@ class DatabaseHashReader:
                 # The interior is trusted as the tile is (the log's own copy);
                 # its root must still be the one the parent names, and the
                 # audit checks every interior against its tile.
-                rows = interior_rows(data, bytes(row[1]))
+                interior = bytes(row[1])
+                if len(interior) != _INTERIOR_BYTES:
+                    raise LogIntegrityError(
+                        f"tile {level}/{index}'s stored interior has {len(interior)} bytes, "
+                        f"not {_INTERIOR_BYTES}"
+                    )
+                rows = interior_rows(data[:_FULL_BYTES], interior)
             else:
                 rows = tile_rows(data[:_FULL_BYTES])
             if rows[-1] != expected:
