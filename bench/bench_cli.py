@@ -35,7 +35,9 @@ figure), put its ``src`` first on the path: ``PYTHONPATH=/tmp/before/src .venv/b
 same rounds, paired (each command runs under the other tree right before it runs
 under this one), name the other tree in ``BENCH_CLI_BEFORE``:
 ``BENCH_CLI_BEFORE=/tmp/before/src .venv/bin/python -m bench cli``; each row then also
-has ``before_ms`` and ``before_over_baseline_ms``.
+has ``before_ms`` and ``before_over_baseline_ms``. Each tree runs its commands on a
+data directory its own code made (the same accounts and requests), so the two may
+differ by a migration.
 
 Each row also has ``cpu_ms``, the median CPU time (user + system) of the command's
 process (``before_cpu_ms`` for the other tree): on a loaded machine wall times grow
@@ -171,21 +173,26 @@ def run(quick: bool) -> list[dict[str, object]]:
     before_src = os.environ.get("BENCH_CLI_BEFORE")
     trees = {"after": env} | ({"before": _env(before_src)} if before_src else {})
     with tempfile.TemporaryDirectory(prefix="covergate-bench-cli-") as tmp:
-        data_dir = Path(tmp) / "data"
-        tokens, request_id = _prepare(data_dir, env)
-        commands = _commands(data_dir, tokens, request_id)
+        # Each tree gets a data directory made by its own code: the two may
+        # differ by a migration, which the older one could not open.
+        argvs: dict[str, dict[str, list[str]]] = {}
+        for tree, tree_env in trees.items():
+            data_dir = Path(tmp) / f"data-{tree}"
+            tokens, request_id = _prepare(data_dir, tree_env)
+            argvs[tree] = _commands(data_dir, tokens, request_id)
+        commands = argvs["after"]
         ok = {name: (0, 1) if name in _FINDINGS_EXIT else (0,) for name in commands}
-        for tree_env in trees.values():  # warm the page cache and the .pyc files
-            for name, argv in commands.items():
+        for tree, tree_env in trees.items():  # warm the page cache and the .pyc files
+            for name, argv in argvs[tree].items():
                 _wall(argv, tree_env, ok[name])
         times: dict[tuple[str, str], list[float]] = {
             (tree, name): [] for tree in trees for name in commands
         }
         cpu: dict[tuple[str, str], list[float]] = {key: [] for key in times}
         for _ in range(rounds):
-            for name, argv in commands.items():
+            for name in commands:
                 for tree in sorted(trees):  # "after", then "before", paired in each round
-                    wall, used = _wall(argv, trees[tree], ok[name])
+                    wall, used = _wall(argvs[tree][name], trees[tree], ok[name])
                     times[tree, name].append(wall)
                     cpu[tree, name].append(used)
     medians = {key: statistics.median(values) for key, values in times.items()}
