@@ -22,7 +22,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from covergate import models
+from covergate.clock import FixedClock
+from covergate.config import Settings
 from covergate.db import Base, make_engine, make_sessionmaker, migrate
+from covergate.runtime import Runtime
 from tests.api_server import LiveServer, live_server
 from tests.cli_runner import Cli, Zygote
 from tests.world import World, build_world
@@ -108,6 +111,23 @@ def database(migrated: tuple[str, str, Engine]) -> Iterator[Database]:
 def world(database: Database) -> World:
     """Agencies, one user per role and a fixed clock on ``database`` (both backends)."""
     return build_world(database.sessions)
+
+
+@contextmanager
+def runtime_on(
+    database: Database, data_dir: Path, day: date, **settings_fields: object
+) -> Iterator[Runtime]:
+    """A :class:`Runtime` on ``database`` (already migrated) and ``data_dir``,
+    its clock fixed at ``day``; ``settings_fields`` are more :class:`Settings`
+    fields. Closed when the block ends."""
+    clock = FixedClock()
+    clock.set_date(day)
+    settings = Settings(data_dir=data_dir, database_url=database.url, **settings_fields)
+    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
+    try:
+        yield runtime
+    finally:
+        runtime.close()
 
 
 #: The day the API test servers start on (the factories' requests start 3 days later).

@@ -20,7 +20,6 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from covergate import due, maintenance
-from covergate.clock import FixedClock
 from covergate.config import Settings
 from covergate.context import ServiceContext
 from covergate.demo import run as demo_run
@@ -33,7 +32,7 @@ from covergate.retention import schedule
 from covergate.retention import service as retention
 from covergate.runtime import Runtime
 from covergate.transparency.state import integration_pending
-from tests.conftest import Database
+from tests.conftest import Database, runtime_on
 from tests.factories import mail_cover_data
 from tests.retention.steps import EMERGENCY, close, emergency_cover, record
 from tests.world import World, build_world
@@ -44,12 +43,8 @@ START = date(2026, 1, 5)
 
 @pytest.fixture
 def rt(database: Database, tmp_path: Path) -> Iterator[Runtime]:
-    clock = FixedClock()
-    clock.set_date(TODAY)
-    settings = Settings(data_dir=tmp_path, database_url=database.url)
-    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
-    yield runtime
-    runtime.close()
+    with runtime_on(database, tmp_path, TODAY) as runtime:
+        yield runtime
 
 
 @pytest.fixture

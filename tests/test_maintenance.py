@@ -16,8 +16,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from covergate.clock import FixedClock
-from covergate.config import Settings
 from covergate.lifecycle.events import EventType
 from covergate.lifecycle.models import RequestEvent
 from covergate.lifecycle.states import (
@@ -31,7 +29,7 @@ from covergate.notices import bundle
 from covergate.notices import service as notices
 from covergate.notices.models import Notice
 from covergate.runtime import Runtime
-from tests.conftest import Database
+from tests.conftest import Database, runtime_on
 from tests.factories import mail_cover_data
 from tests.world import World, build_world
 
@@ -45,12 +43,8 @@ ZERO = SweepSummary(0, 0, 0, 0, 0, 0, 0)
 
 @pytest.fixture
 def rt(database: Database, tmp_path: Path) -> Iterator[Runtime]:
-    clock = FixedClock()
-    clock.set_date(TODAY)
-    settings = Settings(data_dir=tmp_path, database_url=database.url)
-    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
-    yield runtime
-    runtime.close()
+    with runtime_on(database, tmp_path, TODAY) as runtime:
+        yield runtime
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from covergate.agencies import service as agencies
 from covergate.agencies.models import Agency
-from covergate.clock import FixedClock
-from covergate.config import Settings
 from covergate.context import Via
 from covergate.document import AgencyFunction, Jurisdiction, request_document_from_data
 from covergate.errors import AuthenticationFailed, Conflict
@@ -26,7 +24,7 @@ from covergate.tlog.checkpoint import open_checkpoint
 from covergate.transparency import service as tlog
 from covergate.transparency.models import LogEntry
 from covergate.users.models import User
-from tests.conftest import Database
+from tests.conftest import Database, runtime_on
 from tests.factories import records_data
 from tests.world import World, build_world
 
@@ -39,12 +37,8 @@ class Boom(Exception):
 
 @pytest.fixture
 def rt(database: Database, tmp_path: Path) -> Iterator[Runtime]:
-    clock = FixedClock()
-    clock.set_date(START)
-    settings = Settings(data_dir=tmp_path, database_url=database.url)
-    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
-    yield runtime
-    runtime.close()
+    with runtime_on(database, tmp_path, START) as runtime:
+        yield runtime
 
 
 @pytest.fixture

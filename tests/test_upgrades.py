@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from covergate.clock import FixedClock
-from covergate.config import Settings
 from covergate.covers import service as covers
 from covergate.covers.models import Observation
 from covergate.covers.service import DATA_LABEL
@@ -30,19 +28,15 @@ from covergate.requests.schemas import DecisionOutcome
 from covergate.retention import service as retention
 from covergate.runtime import Runtime
 from covergate.upgrades import upgrade_data
-from tests.conftest import Database
+from tests.conftest import Database, runtime_on
 from tests.retention.steps import produced_records
 from tests.world import World, build_world
 
 
 @pytest.fixture
 def rt(database: Database, tmp_path: Path) -> Iterator[Runtime]:
-    clock = FixedClock()
-    clock.set_date(date(2026, 1, 2))
-    settings = Settings(data_dir=tmp_path, database_url=database.url)
-    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
-    yield runtime
-    runtime.close()
+    with runtime_on(database, tmp_path, date(2026, 1, 2)) as runtime:
+        yield runtime
 
 
 @pytest.fixture

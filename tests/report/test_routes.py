@@ -22,8 +22,6 @@ from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
 
 from covergate.api import create_app
-from covergate.clock import FixedClock
-from covergate.config import Settings
 from covergate.report import export
 from covergate.report.json_schema import SCHEMA_ID, report_schema
 from covergate.report.routes import period_choices, table_view
@@ -32,7 +30,7 @@ from covergate.report.service import published_report
 from covergate.runtime import Runtime
 from covergate.web.render import templates
 from tests.api_server import PROBLEM
-from tests.conftest import Database
+from tests.conftest import Database, runtime_on
 from tests.web.seed import TODAY, Tables, seed
 from tests.world import build_world
 
@@ -53,17 +51,11 @@ class Site:
 
 @pytest.fixture
 def site(database: Database, tmp_path: Path) -> Iterator[Site]:
-    clock = FixedClock()
-    clock.set_date(TODAY)
-    settings = Settings(data_dir=tmp_path, database_url=database.url)
-    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
-    try:
+    with runtime_on(database, tmp_path, TODAY) as runtime:
         seed(build_world(runtime.sessions, start=TODAY))
         runtime.integrate_log()
         with TestClient(create_app(runtime, maintenance_interval=None)) as client:
             yield Site(client, runtime)
-    finally:
-        runtime.close()
 
 
 # ---- the schema, checked with the reference validator --------------------------

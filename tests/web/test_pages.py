@@ -17,11 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from covergate.api import create_app
-from covergate.clock import FixedClock
-from covergate.config import Settings
 from covergate.runtime import Runtime
 from tests.api_server import PROBLEM
-from tests.conftest import Database
+from tests.conftest import Database, runtime_on
 from tests.web.seed import (
     AMPERSAND,
     HOSTILE,
@@ -54,16 +52,10 @@ class Site:
 
 @pytest.fixture
 def site(database: Database, tmp_path: Path) -> Iterator[Site]:
-    clock = FixedClock()
-    clock.set_date(TODAY)
-    settings = Settings(data_dir=tmp_path, database_url=database.url)
-    runtime = Runtime.open(settings, clock=clock, create=True, run_migrations=False)
-    try:
+    with runtime_on(database, tmp_path, TODAY) as runtime:
         world = build_world(runtime.sessions, start=TODAY)
         with TestClient(create_app(runtime, maintenance_interval=None)) as client:
             yield Site(client, runtime, world)
-    finally:
-        runtime.close()
 
 
 @pytest.fixture
