@@ -9,6 +9,8 @@ write; and on both backends with the maintenance tests' world.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -21,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from covergate import due, maintenance
 from covergate.config import Settings
-from covergate.context import ServiceContext
+from covergate.context import ServiceContext, Via
 from covergate.demo import run as demo_run
 from covergate.demo import seed_demo
 from covergate.lifecycle.states import RequestState
@@ -201,3 +203,30 @@ def test_over_a_demo_year_a_sweep_with_nothing_due_changes_nothing(
     # The year exercised both sides: sweeps with work and sweeps without any.
     assert seen["due, and work done"] > 20
     assert seen["idle"] > 20
+
+
+def test_an_idle_sweep_reads_without_waiting_for_a_writer(rt: Runtime, database: Database) -> None:
+    # The probe and the pending-integration check are reads: with another
+    # connection holding SQLite's writer lock, an idle sweep still finishes
+    # (in a write transaction it would wait out the 30 s busy timeout).
+    if database.backend != "sqlite":
+        pytest.skip("PostgreSQL readers never wait for writers")
+    rt.integrate_log()  # a signed checkpoint: nothing left to integrate
+    writer = sqlite3.connect(str(rt.engine.url.database), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    results: list[SweepSummary] = []
+
+    def sweep() -> None:
+        results.append(sweep_all(rt, rt.context(Via.CLI)))
+        finish_integration(rt)
+
+    worker = threading.Thread(target=sweep, daemon=True)
+    try:
+        worker.start()
+        worker.join(10)
+        assert not worker.is_alive()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        worker.join()
+    assert results == [NOTHING]

@@ -71,7 +71,8 @@ def sweep_all(runtime: Runtime, ctx: ServiceContext, *, limit: int = 10_000) -> 
 
     None runs when :func:`covergate.due.anything_due` finds nothing for any of them
     (a step changes only rows its query finds, so none would change anything)."""
-    with runtime.transaction() as session:
+    # A read: on SQLite it neither queues behind nor blocks the writers.
+    with runtime.read_transaction() as session:
         if not anything_due(session, ctx.clock.today()):
             return NOTHING
     counts: dict[str, int] = {}
@@ -207,7 +208,7 @@ def finish_integration(runtime: Runtime) -> None:
     keys and signing code loaded)."""
     from covergate.transparency.state import integration_pending
 
-    with runtime.transaction() as session:
+    with runtime.read_transaction() as session:
         pending = integration_pending(session)
     if pending:
         runtime.integrate_log()
