@@ -480,6 +480,12 @@ def test_ids_are_shown_whole_and_a_unique_prefix_is_taken(cli: Cli, tmp_path: Pa
     listed = cli.zygote.run(argv, env, None) if cli.zygote else cli.run(*argv[2:])
     assert listed.returncode == 0, listed.stderr
     assert rid in listed.stdout  # whole, not "af6fec55…"
+    # Too wide for 80 columns: one record per request, every name and value whole
+    # (not "ackn owle dged", "Fede…"), as psql's expanded display.
+    assert "…" not in listed.stdout
+    for whole in ("days_requested", "received", FBI, "mail_cover", "submitted"):
+        assert whole in listed.stdout, whole
+    assert all(len(line) <= 80 for line in listed.stdout.splitlines())
     shown = cli.json("request", "show", rid[:8], token="fbi")
     assert shown["id"] == rid
     # a prefix matches only what the user may see: the DEA requester learns nothing

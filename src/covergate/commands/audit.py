@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from covergate.commands.common import JsonOption, TokenOption, acting, console, print_json
+from covergate.commands.tables import print_table
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -66,7 +67,7 @@ def access_log(
         table.add_row(
             *(str(r[c]) for c in ("at", "user", "role", "request", "what", "via", "reason"))
         )
-    console.print(table)
+    print_table(table, console)
 
 
 @audit_app.command("compliance")
@@ -114,7 +115,7 @@ def _print(report: dict[str, Any]) -> None:
     table.add_column("citation")
     for cls in report["classes"]:
         table.add_row(cls["id"], str(cls["count"]), cls["rule"], cls["citation"])
-    console.print(table)
+    print_table(table, console)
     console.print(f"{report['log_entries_checked']} log entries checked", markup=False)
     for cls in report["classes"]:
         if not cls["count"]:
@@ -126,7 +127,7 @@ def _print(report: dict[str, Any]) -> None:
             dates = ", ".join(f"{k} {v}" for k, v in f["dates"].items())
             entry = "" if f["entry"] is None else str(f["entry"])
             found.add_row(f["request"] or "", dates, entry, f["message"])
-        console.print(found)
+        print_table(found, console)
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from covergate.commands.common import (
     runtime,
 )
 from covergate.commands.requests import IdArg, request_app, resolve, visible
+from covergate.commands.tables import print_table
 from covergate.lifecycle.states import OrderState
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def _show(order: dict[str, Any], as_json: bool) -> None:
     table = Table(show_header=False, box=None)
     for key, value in order.items():
         table.add_row(f"[bold]{key}[/]", "" if value is None else str(value))
-    console.print(table)
+    print_table(table, console)
 
 
 @court_app.command("add")
@@ -102,7 +103,7 @@ def court_list(ctx: typer.Context, as_json: JsonOption = False) -> None:
     table.add_column("created")
     for r in rows:
         table.add_row(r["name"], r["created"])
-    console.print(table)
+    print_table(table, console)
 
 
 @court_app.command("orders")
@@ -131,7 +132,7 @@ def court_orders(
         table.add_column(col, no_wrap=i == 0, overflow="fold")
     for r in rows:
         table.add_row(*("" if r[c] is None else str(r[c]) for c in _COLUMNS))
-    console.print(table)
+    print_table(table, console)
 
 
 @court_app.command("show")

@@ -6,6 +6,7 @@ import typer
 from rich.table import Table
 
 from covergate.commands.common import JsonOption, console, print_json, runtime
+from covergate.commands.tables import print_table
 
 
 def maintain(ctx: typer.Context, as_json: JsonOption = False) -> None:
@@ -26,7 +27,7 @@ def maintain(ctx: typer.Context, as_json: JsonOption = False) -> None:
     table.add_column("count", justify="right")
     for step, count in summary.to_json().items():
         table.add_row(step.replace("_", " "), str(count))
-    console.print(table)
+    print_table(table, console)
 
 
 def register(root: typer.Typer) -> None:

@@ -35,6 +35,7 @@ from covergate.commands.common import (
 )
 from covergate.commands.log import PolicyOption
 from covergate.commands.requests import IdArg, visible
+from covergate.commands.tables import print_table
 from covergate.lifecycle.states import NoticeState
 
 notice_app = typer.Typer(
@@ -66,7 +67,7 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
     table = Table(show_header=False, box=None)
     for key in (*_COLUMNS, "letter_sha256", "citation"):
         table.add_row(f"[bold]{key}[/]", str(view.get(key)))
-    console.print(table)
+    print_table(table, console)
     if view["delay_orders"]:
         orders = Table(title="delay orders")
         columns = ("docket", "issued_on", "delays_until", "days", "entry_index")
@@ -74,7 +75,7 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
             orders.add_column(col)
         for d in view["delay_orders"]:
             orders.add_row(*(str(d[c]) for c in columns))
-        console.print(orders)
+        print_table(orders, console)
 
 
 @notice_app.command("list")
@@ -111,7 +112,7 @@ def list_(
         table.add_column(col, no_wrap=col == "request")
     for row in rows:
         table.add_row(*(str(row[c]) for c in _COLUMNS))
-    console.print(table)
+    print_table(table, console)
 
 
 @notice_app.command("show")

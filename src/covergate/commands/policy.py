@@ -22,6 +22,7 @@ from rich.table import Table
 
 from covergate.commands import common
 from covergate.commands.common import read_input_file
+from covergate.commands.tables import print_table
 from covergate.config import DEFAULT_POLICY
 from covergate.errors import InvalidInput
 from covergate.startup import resume_collector
@@ -115,7 +116,7 @@ def print_evaluation(result: Evaluation, console: Console) -> None:
     for f in result.findings:
         style = _style(f.outcome)
         table.add_row(f.rule, f"[{style}]{f.outcome.value}[/]", f.citation, f.message)
-    console.print(table)
+    print_table(table, console)
     if result.obligations:
         obligations = Table(title="obligations")
         obligations.add_column("due", no_wrap=True)
@@ -123,7 +124,7 @@ def print_evaluation(result: Evaluation, console: Console) -> None:
         obligations.add_column("citation")
         for o in result.obligations:
             obligations.add_row(o.due.isoformat(), o.what, o.citation)
-        console.print(obligations)
+        print_table(obligations, console)
     verdict = "[green]admissible[/]" if result.admissible else "[bold red]not admissible[/]"
     limit = "no day limit" if result.max_days is None else f"at most {result.max_days} days"
     console.print(f"{verdict}; {limit}")
@@ -157,7 +158,7 @@ def list_policies(as_json: JsonFlag = False) -> None:
         name = p.name + (" (default)" if p.name == DEFAULT_POLICY else "")
         summary = p.description.split(". ")[0].rstrip(".") + "."
         table.add_row(name, str(len(p.rules)), p.extends or "-", p.version, summary)
-    Console().print(table)
+    print_table(table, Console())
 
 
 @policy_app.command("show")
@@ -197,7 +198,7 @@ def show(
         table.add_column(column)
     for r in policy.rules:
         table.add_row(r.id, r.title, r.citation, r.defined_in)
-    console.print(table)
+    print_table(table, console)
 
 
 @policy_app.command("explain")
@@ -340,7 +341,7 @@ def render_report(report: SimulationReport, fmt: ReportFormat) -> str:
         rules.add_column(column)
     for rule, count in report.by_rule.items():
         rules.add_row(rule, str(count), str(report.stopped_by_rule.get(rule, 0)))
-    console.print(rules)
+    print_table(rules, console)
     return buffer.getvalue()
 
 

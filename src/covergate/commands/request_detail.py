@@ -7,6 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from covergate.commands.common import console, print_json
+from covergate.commands.tables import print_table
 
 __all__ = ["show_detail"]
 
@@ -69,7 +70,7 @@ def show_detail(detail: dict[str, Any], as_json: bool) -> None:
         )
     for key, text in _accountability_rows(detail):
         table.add_row(f"[bold]{key}[/]", text)
-    console.print(table)
+    print_table(table, console)
     policy = detail.get("policy")
     if isinstance(policy, dict):
         findings = Table(title=f"{policy['policy']} findings")
@@ -78,18 +79,18 @@ def show_detail(detail: dict[str, Any], as_json: bool) -> None:
         for f in policy["findings"]:
             if f["outcome"] != "pass":
                 findings.add_row(f["rule"], f["outcome"], f["citation"], f["message"])
-        console.print(findings)
+        print_table(findings, console)
         if policy.get("obligations"):
             due = Table(title="obligations")
             for col in ("due", "what", "citation"):
                 due.add_column(col)
             for o in policy["obligations"]:
                 due.add_row(o["due"], o["what"], o["citation"])
-            console.print(due)
+            print_table(due, console)
     if detail.get("history"):
         hist = Table(title="history (log index = transparency log entry)")
         for col in ("day", "event", "state", "log index"):
             hist.add_column(col)
         for e in detail["history"]:
             hist.add_row(e["day"], e["event"], e["state"], str(e["log_index"]))
-        console.print(hist)
+        print_table(hist, console)

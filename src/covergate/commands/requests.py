@@ -22,6 +22,7 @@ from covergate.commands.common import (
     read_json_file,
 )
 from covergate.commands.request_detail import show_detail
+from covergate.commands.tables import print_table
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.states import PersonCloseReason, RequestState
 from covergate.users.schemas import Role
@@ -156,7 +157,7 @@ def list_(
                 for c in ("id", "kind", "state", "agency", "ground", "received", "days_requested")
             )
         )
-    console.print(table)
+    print_table(table, console)
 
 
 @request_app.command("show")

@@ -28,6 +28,7 @@ from covergate.commands.common import (
     runtime,
 )
 from covergate.commands.requests import IdArg, visible
+from covergate.commands.tables import print_table
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -73,7 +74,7 @@ def _show_run(result: dict[str, Any]) -> None:
         table.add_column(col, no_wrap=True)
     for row in rows:
         table.add_row(row["id"], row["agency"], row["ended_on"], row["retain_until"])
-    console.print(table)
+    print_table(table, console)
     if result["log_index"] is not None:
         typer.echo(f"logged as entry {result['log_index']} (destruction_run)")
     elif result["dry_run"]:
