@@ -36,6 +36,19 @@ def _accountability_rows(detail: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+def _text(value: object) -> str:
+    """A value as people read it: "-" for none, yes/no, lists and counts spelled out."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_text(v)}" for k, v in value.items()) or "-"
+    return str(value)
+
+
 def show_detail(detail: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(detail)
@@ -54,19 +67,21 @@ def show_detail(detail: dict[str, Any], as_json: bool) -> None:
         "admissible",
         "extends",
     ):
-        table.add_row(f"[bold]{key}[/]", str(detail.get(key)))
+        table.add_row(f"[bold]{key}[/]", _text(detail.get(key)))
     if "authorised" in detail:
         auth = detail["authorised"]
         table.add_row(
             "[bold]authorised[/]",
-            f"{auth['days']} days {auth['active_from']} to {auth['active_until']} "
-            f"{auth['categories']}"
+            f"{auth['days']} days, window {auth['active_from']} to {auth['active_until']}, "
+            f"{_text(auth['categories'])}"
             if auth["days"]
             else "-",
         )
+        refused = detail["refused_observations"] or {}
         table.add_row(
             "[bold]observations[/]",
-            f"{detail['observations']} recorded, refused: {detail['refused_observations']}",
+            f"{detail['observations']} recorded, {sum(refused.values())} refused"
+            + (f" ({_text(refused)})" if refused else ""),
         )
     for key, text in _accountability_rows(detail):
         table.add_row(f"[bold]{key}[/]", text)
@@ -79,7 +94,11 @@ def show_detail(detail: dict[str, Any], as_json: bool) -> None:
         for f in policy["findings"]:
             if f["outcome"] != "pass":
                 findings.add_row(f["rule"], f["outcome"], f["citation"], f["message"])
-        print_table(findings, console)
+        if findings.row_count:
+            print_table(findings, console)
+        else:
+            rules = len(policy["findings"])
+            console.print(f"{policy['policy']}: all {rules} rules passed", markup=False)
         if policy.get("obligations"):
             due = Table(title="obligations")
             for col in ("due", "what", "citation"):
