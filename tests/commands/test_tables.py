@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.table import Table
 
-from covergate.commands.tables import fits, print_table
+from covergate.commands.tables import cell, fits, print_table
 
 ID = "fa8c2ed66debff4dc0e1105264fc53d5"
 AGENCY = "Federal Bureau of Investigation"
@@ -83,3 +83,10 @@ def test_headerless_and_empty_tables_are_printed_as_they_are() -> None:
         console, out = _console(40)
         print_table(table, console)
         assert "1 of" not in out.getvalue()
+
+
+def test_cells_read_as_words() -> None:
+    assert [cell(v) for v in (None, "", True, False, 0, "x")] == ["-", "-", "yes", "no", "0", "x"]
+    assert cell(["mail_exterior", "postmark"]) == "mail_exterior, postmark"
+    assert cell({"outside_window": 2}) == "outside_window 2"
+    assert cell([]) == cell({}) == "-"

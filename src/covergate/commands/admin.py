@@ -24,7 +24,7 @@ from covergate.commands.common import (
     print_json,
     runtime,
 )
-from covergate.commands.tables import print_table
+from covergate.commands.tables import cell, print_table
 from covergate.users.schemas import Delegation, Role
 from covergate.vocabulary import AgencyFunction, Jurisdiction
 
@@ -368,7 +368,7 @@ def _table(title: str, columns: tuple[str, ...], rows: list[dict[str, object]]) 
         # The first column names the row (an id, an email): never cut, whatever the width.
         table.add_column(col, no_wrap=i == 0, overflow="fold")
     for r in rows:
-        table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
+        table.add_row(*(cell(r[c]) for c in columns))
     print_table(table, console)
 
 

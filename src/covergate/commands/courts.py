@@ -26,7 +26,7 @@ from covergate.commands.common import (
     runtime,
 )
 from covergate.commands.requests import IdArg, request_app, resolve, visible
-from covergate.commands.tables import print_table
+from covergate.commands.tables import cell, print_table
 from covergate.lifecycle.states import OrderState
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _show(order: dict[str, Any], as_json: bool) -> None:
         return
     table = Table(show_header=False, box=None)
     for key, value in order.items():
-        table.add_row(f"[bold]{key}[/]", "" if value is None else str(value))
+        table.add_row(f"[bold]{key}[/]", cell(value))
     print_table(table, console)
 
 
@@ -131,7 +131,7 @@ def court_orders(
     for i, col in enumerate(_COLUMNS):
         table.add_column(col, no_wrap=i == 0, overflow="fold")
     for r in rows:
-        table.add_row(*("" if r[c] is None else str(r[c]) for c in _COLUMNS))
+        table.add_row(*(cell(r[c]) for c in _COLUMNS))
     print_table(table, console)
 
 

@@ -35,7 +35,7 @@ from covergate.commands.common import (
 )
 from covergate.commands.log import PolicyOption
 from covergate.commands.requests import IdArg, visible
-from covergate.commands.tables import print_table
+from covergate.commands.tables import cell, print_table
 from covergate.lifecycle.states import NoticeState
 
 notice_app = typer.Typer(
@@ -66,7 +66,7 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
         return
     table = Table(show_header=False, box=None)
     for key in (*_COLUMNS, "letter_sha256", "citation"):
-        table.add_row(f"[bold]{key}[/]", str(view.get(key)))
+        table.add_row(f"[bold]{key}[/]", cell(view.get(key)))
     print_table(table, console)
     if view["delay_orders"]:
         orders = Table(title="delay orders")
@@ -74,7 +74,7 @@ def _show(view: dict[str, Any], as_json: bool) -> None:
         for col in columns:
             orders.add_column(col)
         for d in view["delay_orders"]:
-            orders.add_row(*(str(d[c]) for c in columns))
+            orders.add_row(*(cell(d[c]) for c in columns))
         print_table(orders, console)
 
 
@@ -111,7 +111,7 @@ def list_(
     for col in _COLUMNS:
         table.add_column(col, no_wrap=col == "request")
     for row in rows:
-        table.add_row(*(str(row[c]) for c in _COLUMNS))
+        table.add_row(*(cell(row[c]) for c in _COLUMNS))
     print_table(table, console)
 
 

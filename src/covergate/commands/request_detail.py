@@ -7,7 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from covergate.commands.common import console, print_json
-from covergate.commands.tables import print_table
+from covergate.commands.tables import cell, print_table
 
 __all__ = ["show_detail"]
 
@@ -36,19 +36,6 @@ def _accountability_rows(detail: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
-def _text(value: object) -> str:
-    """A value as people read it: "-" for none, yes/no, lists and counts spelled out."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list | tuple):
-        return ", ".join(_text(v) for v in value) or "-"
-    if isinstance(value, dict):
-        return ", ".join(f"{k} {_text(v)}" for k, v in value.items()) or "-"
-    return str(value)
-
-
 def show_detail(detail: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json(detail)
@@ -67,13 +54,13 @@ def show_detail(detail: dict[str, Any], as_json: bool) -> None:
         "admissible",
         "extends",
     ):
-        table.add_row(f"[bold]{key}[/]", _text(detail.get(key)))
+        table.add_row(f"[bold]{key}[/]", cell(detail.get(key)))
     if "authorised" in detail:
         auth = detail["authorised"]
         table.add_row(
             "[bold]authorised[/]",
             f"{auth['days']} days, window {auth['active_from']} to {auth['active_until']}, "
-            f"{_text(auth['categories'])}"
+            f"{cell(auth['categories'])}"
             if auth["days"]
             else "-",
         )
@@ -81,7 +68,7 @@ def show_detail(detail: dict[str, Any], as_json: bool) -> None:
         table.add_row(
             "[bold]observations[/]",
             f"{detail['observations']} recorded, {sum(refused.values())} refused"
-            + (f" ({_text(refused)})" if refused else ""),
+            + (f" ({cell(refused)})" if refused else ""),
         )
     for key, text in _accountability_rows(detail):
         table.add_row(f"[bold]{key}[/]", text)

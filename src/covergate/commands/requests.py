@@ -22,7 +22,7 @@ from covergate.commands.common import (
     read_json_file,
 )
 from covergate.commands.request_detail import show_detail
-from covergate.commands.tables import print_table
+from covergate.commands.tables import cell, print_table
 from covergate.errors import InvalidInput, NotFound
 from covergate.lifecycle.states import PersonCloseReason, RequestState
 from covergate.users.schemas import Role
@@ -153,7 +153,7 @@ def list_(
     for r in rows:
         table.add_row(
             *(
-                str(r[c])
+                cell(r[c])
                 for c in ("id", "kind", "state", "agency", "ground", "received", "days_requested")
             )
         )

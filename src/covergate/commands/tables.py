@@ -22,7 +22,20 @@ from rich.text import Text
 
 from covergate.commands.common import console as default_console
 
-__all__ = ["fits", "print_table"]
+__all__ = ["cell", "fits", "print_table"]
+
+
+def cell(value: object) -> str:
+    """A JSON value as people read it: "-" for none, yes/no, lists and mappings spelled out."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value) or "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {cell(v)}" for k, v in value.items()) or "-"
+    return str(value)
 
 
 def fits(table: Table, console: Console) -> bool:
