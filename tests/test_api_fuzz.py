@@ -30,6 +30,7 @@ offending call with a curl command to reproduce it.
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -38,6 +39,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
 from schemathesis import BaseSchema, Case, GenerationMode, Response
 from schemathesis.checks import (
@@ -54,8 +56,11 @@ from tests.test_api import active_cover, submit
 #: The people fuzzed with: requester, reviewer, approver, observer, auditor, admin, a
 #: court (its orders and delay orders), nobody.
 ROLES: list[str | None] = ["fbi", "reviewer", "osg", "observer", "auditor", "admin", "court", None]
-#: Examples per operation, generation mode and request id; small so the module stays fast.
-EXAMPLES = 6
+#: Examples per operation, generation mode and request id; small so the module stays
+#: fast. ``FUZZ_EXAMPLES=200`` (and ``FUZZ_SEED=N`` for other examples than the
+#: reproducible default) makes a longer hunt.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
+SEED = os.environ.get("FUZZ_SEED")
 PROBLEM_MEMBERS = ("type", "title", "status", "detail")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 UNDECLARED = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -151,7 +156,7 @@ def fuzz(strategy: st.SearchStrategy[Case], call: Callable[[Case], None]) -> Non
     @settings(
         max_examples=EXAMPLES,
         deadline=None,
-        derandomize=True,
+        derandomize=SEED is None,
         database=None,
         # Nothing raises inside: failures are collected, so there is nothing to shrink.
         phases=[Phase.explicit, Phase.generate],
@@ -161,6 +166,8 @@ def fuzz(strategy: st.SearchStrategy[Case], call: Callable[[Case], None]) -> Non
     def run(case: Case) -> None:
         call(case)
 
+    if SEED is not None:
+        run = hypothesis_seed(int(SEED))(run)
     run()
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -21,7 +23,7 @@ from covergate.document import parse_request_document, request_document_from_dat
 from covergate.errors import InvalidInput
 from covergate.lifecycle import access
 from covergate.requests.schemas import DecisionInput, ReviewInput
-from tests.api_server import LiveServer
+from tests.api_server import PROBLEM, LiveServer
 from tests.cli_runner import Cli, assert_one_error_line
 from tests.conftest import Database
 from tests.factories import mail_cover_data
@@ -304,3 +306,63 @@ def test_policy_check_refuses_duplicate_keys(tmp_path: Path) -> None:
     path.write_text(duplicated(mail_cover_data(), "kind", "records"))
     done = Cli(tmp_path / "data", None).run("policy", "check", path, real=True)
     assert_one_error_line(done, "kind", "twice")
+
+
+# --- 3b. control characters in paths and query strings -------------------------------
+
+#: Who calls: each role reaches different steps past the access check.
+PARAM_ROLES = ["admin", "auditor", "fbi", "reviewer", "court"]
+
+
+def _operations(api: LiveServer) -> list[tuple[str, str, dict[str, Any]]]:
+    schema = api.get("/openapi.json").json()
+    return [
+        (method.upper(), path, operation)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "esc\x1b[2J"], ids=["NUL", "ESC"])
+def test_control_characters_in_paths_and_queries_are_problems(api: LiveServer, bad: str) -> None:
+    # Found by a longer schemathesis run (FUZZ_EXAMPLES=60): GET /api/v1/admin/tokens
+    # ?user=...%00... was a 500 on PostgreSQL (its text cannot hold NUL). Every path
+    # parameter and every string query parameter of every operation, as each role.
+    rid = submit(api)
+    failures = []
+    for method, path, operation in _operations(api):
+        params = operation.get("parameters", [])
+        url = path
+        for p in params:
+            if p["in"] == "path":
+                url = url.replace("{" + p["name"] + "}", quote(bad, safe=""))
+        query = {
+            p["name"]: bad
+            for p in params
+            if p["in"] == "query" and p.get("schema", {}).get("type") == "string"
+        }
+        if url == path and not query:
+            continue  # nothing here takes text from the URL
+        for who in PARAM_ROLES:
+            headers = {"X-Access-Reason": "audit", "Idempotency-Key": "k"}
+            try:
+                response = api.call(method, url, who, params=query, json={}, headers=headers)
+            except httpx.TransportError as exc:  # the server dropped the connection
+                failures.append(f"{who} {method} {url} {query}: {exc!r}")
+                continue
+            if response.status_code >= 500 or not response.headers.get(
+                "content-type", ""
+            ).startswith(PROBLEM):
+                failures.append(f"{who} {method} {url} {query}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+    assert api.get(f"/api/v1/requests/{rid}", "fbi").status_code == 200
+    body = assert_problem(api.get(f"/api/v1/requests/{quote(bad)}", "fbi"), 422, "invalid-input")
+    assert body["field"] == "request_id"
+    assert "control characters (U+00" in body["detail"]
+    # The pages answer with an HTML error page, before any sign-in redirect.
+    for page in (f"/app/requests/{quote(bad)}/extend", f"/?period={quote(bad)}"):
+        response = api.get(page)
+        assert response.status_code == 422, (page, response.status_code)
+        assert response.headers["content-type"].startswith("text/html"), page
+        assert "control characters" in response.text

@@ -22,7 +22,11 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from covergate import __version__
-from covergate.api_deps import Problem, refuse_duplicate_json_keys
+from covergate.api_deps import (
+    Problem,
+    refuse_control_characters_in_url,
+    refuse_duplicate_json_keys,
+)
 from covergate.audit.routes import router as audit_router
 from covergate.context import Via
 from covergate.courts.routes import router as courts_router
@@ -194,8 +198,12 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         # CDN); ReDoc would load its script from a CDN, so it is not offered.
         docs_url=None,
         redoc_url=None,
-        # Every route, whichever router: a JSON body that repeats a key is refused.
-        dependencies=[Depends(refuse_duplicate_json_keys)],
+        # Every route, whichever router: a JSON body that repeats a key is refused, and
+        # so is a control character in the URL's parameters.
+        dependencies=[
+            Depends(refuse_control_characters_in_url),
+            Depends(refuse_duplicate_json_keys),
+        ],
         # One schema per model, as the request bodies had before responses were
         # typed: a model used both ways (RequestDocument) keeps its one name.
         separate_input_output_schemas=False,

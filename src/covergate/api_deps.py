@@ -6,7 +6,9 @@ change together with its log entries, then, if the log grew, integrates it (tile
 and a new signed checkpoint) in a second transaction.
 
 :func:`refuse_duplicate_json_keys` runs before every route (``create_app`` sets it
-on the app): FastAPI's JSON parser lets the last of two equal keys win.
+on the app): FastAPI's JSON parser lets the last of two equal keys win. So does
+:func:`refuse_control_characters_in_url`: a NUL in a path or query parameter (an
+id, an email) would reach the database, which on PostgreSQL cannot hold it.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from covergate.context import ServiceContext, Via
+from covergate.errors import InvalidInput
 from covergate.lifecycle.access import MAX_LIMIT, MAX_OFFSET
 from covergate.runtime import Runtime
+from covergate.textchecks import no_control
 from covergate.users.service import authenticate
 from covergate.validation import refuse_duplicate_keys
 
@@ -108,6 +112,22 @@ async def refuse_duplicate_json_keys(request: Request) -> None:
     body = await request.body()
     if body:
         refuse_duplicate_keys(body, what="request body")
+
+
+async def refuse_control_characters_in_url(request: Request) -> None:
+    """422 naming the parameter when a path or query parameter holds a control character.
+
+    Text in a body is checked by its model; text in the URL (a request id, an email,
+    a token id, a filter) is checked here, once for every route, before any lookup.
+    """
+    given = [("path", k, v) for k, v in request.path_params.items() if isinstance(v, str)]
+    given += [("query", k, v) for k, v in request.query_params.multi_items()]
+    for where, name, value in given:
+        for text in (name, value):
+            try:
+                no_control(text)
+            except ValueError as exc:
+                raise InvalidInput(f"{where} parameter {name!a}: {exc}", field=name) from None
 
 
 class Problem(BaseModel):
