@@ -432,6 +432,11 @@ def _bad_cases(tmp: Path, rid: str) -> list[tuple[list[str | Path], str | None, 
             None,
             ("Nowhere Police",),
         ),
+        # Bytes that are not UTF-8 reach Python as lone surrogates: they used to reach
+        # the database driver (a traceback); a control character, the terminal.
+        (["user", "disable", "a\udcffb@test.example"], None, ("argument 5", "not valid UTF-8")),
+        (["user", "disable", "a\x1b[2J@test.example"], None, ("argument 5", "U+001B")),
+        (["request", "show", "\x00" + rid[:8]], "fbi", ("argument 5", "U+0000")),
     ]
 
 

@@ -42,6 +42,7 @@ from covergate.commands import (
 )
 from covergate.config import Settings
 from covergate.errors import CovergateError
+from covergate.textchecks import escape_controls, first_control_but_layout
 
 try:  # Typer 0.29+ vendors Click; older Typer uses the click package.
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     errors (unknown option, bad option value, missing argument) alike.
     """
     try:
+        _check_arguments(sys.argv[1:] if argv is None else argv)
         chosen = app_for(sys.argv[1:] if argv is None else argv)
         code = chosen(args=argv, standalone_mode=False)
     except CovergateError as exc:
@@ -163,7 +165,25 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(code if isinstance(code, int) else 0)
 
 
+def _check_arguments(args: list[str]) -> None:
+    """Refuse an argument that is not valid UTF-8 (a lone surrogate, as Python decodes
+    such bytes) or holds a control character other than a tab or line break: it
+    would reach the database or a terminal. Before any command runs."""
+    for number, arg in enumerate(args, 1):
+        found = first_control_but_layout(arg)
+        if found is None:
+            continue
+        position, char = found
+        if "\ud800" <= char <= "\udfff":
+            _fail(f"argument {number} is not valid UTF-8 (at position {position})")
+        _fail(
+            f"argument {number} must not contain control characters "
+            f"(U+{ord(char):04X} at position {position})"
+        )
+
+
 def _fail(message: str) -> NoReturn:
-    one_line = " ".join(message.split())
+    # One line, and nothing a terminal would take as a command (an escape sequence).
+    one_line = escape_controls(" ".join(message.split()))
     err_console.print(f"error: {one_line}", markup=False, highlight=False, soft_wrap=True)
     sys.exit(2)

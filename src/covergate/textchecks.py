@@ -45,3 +45,16 @@ def not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank (only spaces or line breaks)")
     return value
+
+
+def first_control_but_layout(value: str) -> tuple[int, str] | None:
+    """(position, character) of the first control character or lone surrogate other
+    than TAB, LF and CR in ``value``; None when there is none."""
+    found = _CONTROL_BUT_LAYOUT.search(value)
+    return None if found is None else (found.start(), found.group())
+
+
+def escape_controls(value: str) -> str:
+    """``value`` with each control character and lone surrogate written as its escape
+    (``\\x1b``, ``\\udcff``): safe to print on a terminal, and encodable."""
+    return _ANY_CONTROL.sub(lambda m: ascii(m.group())[1:-1], value)
