@@ -8,6 +8,7 @@ on SQLite and PostgreSQL; the pure parts without storage).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -366,3 +367,19 @@ def test_control_characters_in_paths_and_queries_are_problems(api: LiveServer, b
         assert response.status_code == 422, (page, response.status_code)
         assert response.headers["content-type"].startswith("text/html"), page
         assert "control characters" in response.text
+
+
+def test_control_characters_in_a_form_are_an_html_error_page(api: LiveServer) -> None:
+    # The sign-in form's email reached the account lookup: a 500 on PostgreSQL.
+    page = api.client.get("/sign-in")
+    found = re.search(r'name="presign" value="([^"]+)"', page.text)
+    assert found is not None
+    form = {"presign": found.group(1), "password": "wrong"}
+    response = api.client.post("/sign-in", data={**form, "email": "a\x00b@test.example"})
+    assert response.status_code == 422, response.text[:300]
+    assert response.headers["content-type"].startswith("text/html")
+    assert "form field" in response.text
+    assert "U+0000" in response.text
+    # Layout is free text's own: a tab or a line break is the sign-in's to judge (401).
+    response = api.client.post("/sign-in", data={**form, "email": "a\tb@test.example"})
+    assert response.status_code == 401, response.text[:300]

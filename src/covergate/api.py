@@ -24,7 +24,7 @@ from starlette.types import Scope
 from covergate import __version__
 from covergate.api_deps import (
     Problem,
-    refuse_control_characters_in_url,
+    refuse_control_characters,
     refuse_duplicate_json_keys,
 )
 from covergate.audit.routes import router as audit_router
@@ -199,9 +199,9 @@ def create_app(runtime: Runtime, *, maintenance_interval: float | None = 60.0) -
         docs_url=None,
         redoc_url=None,
         # Every route, whichever router: a JSON body that repeats a key is refused, and
-        # so is a control character in the URL's parameters.
+        # so is a control character in the URL's parameters or a form's fields.
         dependencies=[
-            Depends(refuse_control_characters_in_url),
+            Depends(refuse_control_characters),
             Depends(refuse_duplicate_json_keys),
         ],
         # One schema per model, as the request bodies had before responses were

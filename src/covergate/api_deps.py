@@ -7,8 +7,8 @@ and a new signed checkpoint) in a second transaction.
 
 :func:`refuse_duplicate_json_keys` runs before every route (``create_app`` sets it
 on the app): FastAPI's JSON parser lets the last of two equal keys win. So does
-:func:`refuse_control_characters_in_url`: a NUL in a path or query parameter (an
-id, an email) would reach the database, which on PostgreSQL cannot hold it.
+:func:`refuse_control_characters`: a NUL in a path or query parameter or a form
+field (an id, an email) would reach the database, which on PostgreSQL cannot hold it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from covergate.context import ServiceContext, Via
 from covergate.errors import InvalidInput
 from covergate.lifecycle.access import MAX_LIMIT, MAX_OFFSET
 from covergate.runtime import Runtime
-from covergate.textchecks import no_control
+from covergate.textchecks import no_control, no_control_but_layout
 from covergate.users.service import authenticate
 from covergate.validation import refuse_duplicate_keys
 
@@ -114,20 +114,32 @@ async def refuse_duplicate_json_keys(request: Request) -> None:
         refuse_duplicate_keys(body, what="request body")
 
 
-async def refuse_control_characters_in_url(request: Request) -> None:
-    """422 naming the parameter when a path or query parameter holds a control character.
+async def refuse_control_characters(request: Request) -> None:
+    """422 naming the parameter when a path or query parameter, or a form field, holds a
+    control character (a form's free text may keep its tabs and line breaks).
 
-    Text in a body is checked by its model; text in the URL (a request id, an email,
-    a token id, a filter) is checked here, once for every route, before any lookup.
+    Text in a JSON body is checked by its model; text in the URL (a request id, an
+    email, a token id, a filter) and in a page's form (the sign-in email) is checked
+    here, once for every route, before any lookup.
     """
-    given = [("path", k, v) for k, v in request.path_params.items() if isinstance(v, str)]
-    given += [("query", k, v) for k, v in request.query_params.multi_items()]
-    for where, name, value in given:
+    given = [("path parameter", k, v, no_control) for k, v in request.path_params.items()]
+    given += [("query parameter", k, v, no_control) for k, v in request.query_params.multi_items()]
+    if _is_form(request.headers.get("content-type")):
+        form = await request.form()  # cached: the route's own Form parameters reuse it
+        given += [("form field", k, v, no_control_but_layout) for k, v in form.multi_items()]
+    for where, name, value, check in given:
         for text in (name, value):
+            if not isinstance(text, str):
+                continue  # an uploaded file
             try:
-                no_control(text)
+                check(text)
             except ValueError as exc:
-                raise InvalidInput(f"{where} parameter {name!a}: {exc}", field=name) from None
+                raise InvalidInput(f"{where} {name!a}: {exc}", field=name) from None
+
+
+def _is_form(content_type: str | None) -> bool:
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind in {"application/x-www-form-urlencoded", "multipart/form-data"}
 
 
 class Problem(BaseModel):
