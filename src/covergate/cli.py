@@ -140,9 +140,10 @@ def main(argv: list[str] | None = None) -> None:
     standard error and exit status 2: covergate's own errors and Click's usage
     errors (unknown option, bad option value, missing argument) alike.
     """
+    args = sys.argv[1:] if argv is None else argv
     try:
-        _check_arguments(sys.argv[1:] if argv is None else argv)
-        chosen = app_for(sys.argv[1:] if argv is None else argv)
+        _check_arguments(args)
+        chosen = app_for(args)
         code = chosen(args=argv, standalone_mode=False)
     except CovergateError as exc:
         _fail(exc.message)
