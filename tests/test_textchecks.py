@@ -9,7 +9,7 @@ import pytest
 
 from covergate.textchecks import (
     escape_controls,
-    first_control_but_layout,
+    first_surrogate,
     no_control,
     no_control_but_layout,
     not_blank,
@@ -68,10 +68,9 @@ def test_blank_values_are_refused_and_others_kept() -> None:
     assert not_blank(" x ") == " x "
 
 
-def test_control_characters_are_found_and_escaped_for_a_terminal() -> None:
-    assert first_control_but_layout("a\tb\nc\r") is None
-    assert first_control_but_layout("ab\x1b[2J") == (2, "\x1b")
-    assert first_control_but_layout("a\udcffb") == (1, "\udcff")
+def test_surrogates_are_found_and_controls_escaped_for_a_terminal() -> None:
+    assert first_surrogate("a\tb\x1b[2J\x00") is None
+    assert first_surrogate("ab\udcffc") == 2
     assert escape_controls("a\x1b[31mRED\x00\udcff\x85 ok") == "a\\x1b[31mRED\\x00\\udcff\\x85 ok"
     assert escape_controls("tab\there") == "tab\\there"
     "".join(escape_controls(chr(c)) for c in range(0x110000)).encode()  # always encodable

@@ -42,7 +42,7 @@ from covergate.commands import (
 )
 from covergate.config import Settings
 from covergate.errors import CovergateError
-from covergate.textchecks import escape_controls, first_control_but_layout
+from covergate.textchecks import escape_controls, first_surrogate
 
 try:  # Typer 0.29+ vendors Click; older Typer uses the click package.
     from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
@@ -167,20 +167,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _check_arguments(args: list[str]) -> None:
-    """Refuse an argument that is not valid UTF-8 (a lone surrogate, as Python decodes
-    such bytes) or holds a control character other than a tab or line break: it
-    would reach the database or a terminal. Before any command runs."""
+    """Refuse an argument that is not valid UTF-8, before any command runs: Python
+    decodes such bytes to lone surrogates, which no database driver and no terminal
+    can encode (a traceback, before). Control characters are each field's own check,
+    which names the field; an error line escapes any that it quotes."""
     for number, arg in enumerate(args, 1):
-        found = first_control_but_layout(arg)
+        found = first_surrogate(arg)
         if found is None:
             continue
-        position, char = found
-        if "\ud800" <= char <= "\udfff":
-            _fail(f"argument {number} is not valid UTF-8 (at position {position})")
-        _fail(
-            f"argument {number} must not contain control characters "
-            f"(U+{ord(char):04X} at position {position})"
-        )
+        before = args[number - 2] if number > 1 else ""
+        option = arg.split("=", 1)[0] if arg.startswith("--") else before
+        named = f" ({option})" if option.startswith("-") else ""
+        _fail(f"argument {number}{named} is not valid UTF-8 (at position {found})")
 
 
 def _fail(message: str) -> NoReturn:

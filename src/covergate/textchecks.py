@@ -19,6 +19,7 @@ import re
 _ANY_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 #: The same without the line breaks and tabs (TAB, LF, CR) that long free text may hold.
 _CONTROL_BUT_LAYOUT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _control(value: str, pattern: re.Pattern[str]) -> str:
@@ -47,11 +48,11 @@ def not_blank(value: str) -> str:
     return value
 
 
-def first_control_but_layout(value: str) -> tuple[int, str] | None:
-    """(position, character) of the first control character or lone surrogate other
-    than TAB, LF and CR in ``value``; None when there is none."""
-    found = _CONTROL_BUT_LAYOUT.search(value)
-    return None if found is None else (found.start(), found.group())
+def first_surrogate(value: str) -> int | None:
+    """The position of the first lone surrogate in ``value`` (how Python decodes bytes
+    that are not UTF-8, in a command line or a file name); None when there is none."""
+    found = _SURROGATE.search(value)
+    return None if found is None else found.start()
 
 
 def escape_controls(value: str) -> str:
