@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from covergate.commands.common import JsonOption, TokenOption, acting, console, print_json
-from covergate.commands.tables import print_table
+from covergate.commands.tables import cell, print_table
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -65,7 +65,7 @@ def access_log(
         table.add_column(col)
     for r in rows:
         table.add_row(
-            *(str(r[c]) for c in ("at", "user", "role", "request", "what", "via", "reason"))
+            *(cell(r[c]) for c in ("at", "user", "role", "request", "what", "via", "reason"))
         )
     print_table(table, console)
 
@@ -124,9 +124,7 @@ def _print(report: dict[str, Any]) -> None:
         for col in ("request", "dates", "entry", "finding"):
             found.add_column(col, no_wrap=col == "request", overflow="fold")
         for f in cls["findings"]:
-            dates = ", ".join(f"{k} {v}" for k, v in f["dates"].items())
-            entry = "" if f["entry"] is None else str(f["entry"])
-            found.add_row(f["request"] or "", dates, entry, f["message"])
+            found.add_row(cell(f["request"]), cell(f["dates"]), cell(f["entry"]), f["message"])
         print_table(found, console)
 
 
